@@ -1,0 +1,66 @@
+# SocialSignalBench — two commands on a fresh clone:  `make demo`  and  `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+# torch is installed pinned first: a CPU build (a bare `torch` requirement may pull a multi-GB CUDA build).
+TORCH_PIN ?= torch==2.13.0
+DEMO_CONFIG ?= configs/demo.yaml
+export SSB_PROGRESS ?= 1
+
+.PHONY: help install dev demo test lint sync-check nbtest nbtest-slow pytest docs-check readme bench clean
+
+help:
+	@echo "make demo   - create .venv, install, generate the demo corpora, run the pipeline stages, print the run dir"
+	@echo "make test   - .venv with dev extras, flake8, nbdev_clean/nbdev_export no-diff, nbdev_test, docs check, pytest"
+	@echo "make bench  - benchmarks/bench_preprocess.py"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.installed: $(PY) setup.py settings.ini
+	$(PY) -m pip install -q "$(TORCH_PIN)"
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+dev: $(VENV)/.installed-dev
+
+demo: install
+	$(BIN)/ssb --config $(DEMO_CONFIG) --mode demo
+
+test: dev lint sync-check nbtest docs-check pytest
+
+lint: dev
+	$(BIN)/flake8 socialsignalbench tests scripts benchmarks setup.py
+
+# nbdev_export / nbdev_clean must not change anything: the library is in sync with the notebooks and they are clean.
+sync-check: dev
+	$(PY) scripts/check_sync.py
+
+nbtest: dev
+	SSB_PROGRESS=0 $(BIN)/nbdev_test --timing
+
+nbtest-slow: dev
+	SSB_PROGRESS=0 $(BIN)/nbdev_test --flags "slow real" --timing
+
+docs-check: dev
+	$(PY) scripts/check_docs.py
+
+readme: dev
+	$(PY) scripts/make_readme.py
+
+pytest: dev
+	SSB_PROGRESS=0 $(BIN)/pytest -q tests
+
+bench: install
+	$(PY) benchmarks/bench_preprocess.py
+
+clean:
+	rm -rf _proc _docs build *.egg-info .pytest_cache
