@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_config.ipynb #28040a4b
 from __future__ import annotations
-import dataclasses, hashlib, json, types, typing
+import dataclasses, hashlib, json, types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Optional, Union, get_args, get_origin, get_type_hints

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import contextlib, dataclasses, difflib, hashlib, json, os, tempfile
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 import numpy as np
 from tqdm import tqdm
 
