@@ -32,8 +32,10 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
+# Generate the demo corpora, describe them, extract features; the last line printed is the run directory.
+DEMO_MODES ?= demo_data data_card preprocess
 demo: install
-	$(BIN)/ssb --config $(DEMO_CONFIG) --mode demo
+	$(BIN)/ssb --config $(DEMO_CONFIG) --mode $(DEMO_MODES)
 
 test: dev lint sync-check nbtest docs-check pytest
 

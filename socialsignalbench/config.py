@@ -33,7 +33,7 @@ class RavdessConfig:
     root: str = 'data/raw/ravdess' # extracted corpus: `<root>/Actor_01/03-01-...wav`
     actors: tuple[int, ...] = tuple(range(1, 25)) # actors a complete copy holds
     files_per_actor: int = 60 # speech files per actor in a complete copy
-    retries: int = 5 # download attempts before giving up
+    retries: int = 5 # failed download attempts in a row (without progress) before giving up
     backoff: float = 1.0 # seconds before the first retry (doubles each time)
     timeout: float = 60.0 # seconds without data before a retry
 
@@ -58,8 +58,8 @@ class SplitConfig:
     n_val: int = 4 # groups in val when `ravdess: auto`
     n_test: int = 4 # groups in test when `ravdess: auto`
     k_folds: int = 5 # folds for grouped k-fold
-    ckplus_val: float = 0.15 # share of CK+ subjects in val (stable hash split)
-    ckplus_test: float = 0.15 # share of CK+ subjects in test (stable hash split)
+    ckplus_val: float = 0.15 # share of CK+ subjects in val (seeded holdout over sorted subjects; >=1 when >=3 subjects)
+    ckplus_test: float = 0.15 # share of CK+ subjects in test (seeded holdout over sorted subjects; >=1 when >=3 subjects)
     seed: int = 0 # seed for computed splits
 
 @dataclass(frozen=True)

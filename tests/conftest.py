@@ -1,0 +1,44 @@
+"""Shared fixtures: a scratch project with small demo configs, a CLI runner, and the real data folder beside the repo."""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / 'shared' / 'data'
+
+SMALL = """extends: demo.yaml
+name: small-demo
+demo: {n_actors: 4, n_subjects: 4}
+ravdess: {actors: [1, 2, 3, 4]}
+split: {n_train: 2, n_val: 1, n_test: 1}
+preprocess: {workers: 2}
+"""
+
+
+def ssb(*args, cwd=None, timeout=900):
+    """Run `python -m socialsignalbench.run ARGS` in a subprocess; return the CompletedProcess."""
+    env = {**os.environ, 'SSB_PROGRESS': '0'}
+    return subprocess.run([sys.executable, '-m', 'socialsignalbench.run', *map(str, args)], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope='session')
+def project(tmp_path_factory):
+    """A scratch project: `settings.ini` marker, the shipped configs and `configs/small.yaml` (4 actors, 4 subjects)."""
+    d = tmp_path_factory.mktemp('project')
+    (d / 'settings.ini').write_text('')
+    shutil.copytree(ROOT / 'configs', d / 'configs')
+    (d / 'configs' / 'small.yaml').write_text(SMALL)
+    return d
+
+
+def need_shared(*parts):
+    """The path under ../shared/data, or skip the test when it is absent."""
+    p = SHARED.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f'real data not available: {p}')
+    return p

@@ -1,0 +1,82 @@
+"""`ssb --mode download` against a local HTTP server serving an archive this test builds (no real network)."""
+import functools
+import hashlib
+import http.server
+import io
+import json
+import threading
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+import soundfile as sf
+
+from conftest import ssb
+from socialsignalbench.ravdess import ravdess_names
+
+
+@pytest.fixture
+def server(tmp_path):
+    """A threaded http.server on 127.0.0.1 serving `tmp_path/www`; yields (base_url, www)."""
+    www = tmp_path / 'www'
+    www.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(www))
+    handler.log_message = lambda *a: None
+    srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f'http://127.0.0.1:{srv.server_address[1]}', www
+    srv.shutdown()
+    srv.server_close()
+
+
+def wav_bytes(seed):
+    buf = io.BytesIO()
+    sf.write(buf, np.random.default_rng(seed).normal(0, 0.1, 1600).astype('float32'), 16000, format='WAV',
+             subtype='PCM_16')
+    return buf.getvalue()
+
+
+def test_download_mode_fetches_verifies_extracts_and_indexes(project, server):
+    url, www = server
+    with zipfile.ZipFile(www / 'Audio_Speech_Actors_01-24.zip', 'w') as z:
+        for actor in (1, 2):
+            for i, name in enumerate(ravdess_names(actor)):
+                z.writestr(f'Actor_{actor:02d}/{name}', wav_bytes(actor * 100 + i))
+    md5 = hashlib.md5((www / 'Audio_Speech_Actors_01-24.zip').read_bytes()).hexdigest()
+    cfg = project / 'configs' / 'mirror.yaml'
+    cfg.write_text(f'extends: base_config.yaml\npaths: {{data_dir: data/mirror}}\n'
+                   f'ravdess: {{url: "{url}/Audio_Speech_Actors_01-24.zip", md5: {md5}, actors: [1, 2],\n'
+                   f'          archive: data/mirror/raw/ravdess.zip, root: data/mirror/raw/ravdess, backoff: 0.01}}\n')
+    r = ssb('--config', cfg, '--mode', 'download', '--run-id', 'dl')
+    assert r.returncode == 0, r.stderr[-3000:]
+    run = project / 'outputs' / 'runs' / 'dl'
+    summary = json.loads((run / 'download_summary.json').read_text())
+    assert summary['summaries']['ravdess']['n_rows'] == 120 and summary['summaries']['ravdess']['n_problems'] == 0
+    assert summary['detail']['download']['md5'] == md5
+    df = pd.read_parquet(project / 'data' / 'mirror' / 'manifests' / 'ravdess.parquet')
+    assert len(df) == 120 and sorted(df.group.unique()) == ['ravdess_01', 'ravdess_02']
+    assert (project / 'data/mirror/raw/ravdess/Actor_02' / ravdess_names(2)[0]).exists()
+    assert json.loads((run / 'manifest.json').read_text())['inputs']['ravdess'] == \
+        hashlib.sha256((project / 'data/mirror/manifests/ravdess.parquet').read_bytes()).hexdigest()
+
+    # a second run fetches nothing (the marker matches) and leaves the manifest untouched
+    (www / 'Audio_Speech_Actors_01-24.zip').unlink()
+    r = ssb('--config', cfg, '--mode', 'download', '--run-id', 'dl2')
+    assert r.returncode == 0, r.stderr[-3000:]
+    again = json.loads((project / 'outputs' / 'runs' / 'dl2' / 'download_summary.json').read_text())
+    assert again['detail']['skipped'] is True and again['changed'] == []
+
+
+def test_download_mode_with_wrong_checksum_extracts_nothing(project, server):
+    url, www = server
+    with zipfile.ZipFile(www / 'a.zip', 'w') as z:
+        z.writestr('Actor_01/03-01-01-01-01-01-01.wav', wav_bytes(0))
+    cfg = project / 'configs' / 'badmd5.yaml'
+    cfg.write_text(f'extends: base_config.yaml\npaths: {{data_dir: data/badmd5}}\n'
+                   f'ravdess: {{url: "{url}/a.zip", md5: {"0" * 32}, archive: data/badmd5/a.zip,\n'
+                   f'          root: data/badmd5/ravdess, backoff: 0.01}}\n')
+    r = ssb('--config', cfg, '--mode', 'download', '--run-id', 'badmd5')
+    assert r.returncode == 1 and 'MD5' in r.stderr.upper(), r.stderr[-2000:]
+    assert not (project / 'data/badmd5/ravdess').exists() and not (project / 'data/badmd5/a.zip').exists()
+    assert not (project / 'data/badmd5/manifests').exists()
