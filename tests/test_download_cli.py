@@ -46,7 +46,7 @@ def test_download_mode_fetches_verifies_extracts_and_indexes(project, server):
     md5 = hashlib.md5((www / 'Audio_Speech_Actors_01-24.zip').read_bytes()).hexdigest()
     cfg = project / 'configs' / 'mirror.yaml'
     cfg.write_text(f'extends: base_config.yaml\npaths: {{data_dir: data/mirror}}\n'
-                   f'ravdess: {{url: "{url}/Audio_Speech_Actors_01-24.zip", md5: {md5}, actors: [1, 2],\n'
+                   f'ravdess: {{url: "{url}/Audio_Speech_Actors_01-24.zip", md5: "{md5}", actors: [1, 2],\n'
                    f'          archive: data/mirror/raw/ravdess.zip, root: data/mirror/raw/ravdess, backoff: 0.01}}\n')
     r = ssb('--config', cfg, '--mode', 'download', '--run-id', 'dl')
     assert r.returncode == 0, r.stderr[-3000:]
@@ -74,7 +74,7 @@ def test_download_mode_with_wrong_checksum_extracts_nothing(project, server):
         z.writestr('Actor_01/03-01-01-01-01-01-01.wav', wav_bytes(0))
     cfg = project / 'configs' / 'badmd5.yaml'
     cfg.write_text(f'extends: base_config.yaml\npaths: {{data_dir: data/badmd5}}\n'
-                   f'ravdess: {{url: "{url}/a.zip", md5: {"0" * 32}, archive: data/badmd5/a.zip,\n'
+                   f'ravdess: {{url: "{url}/a.zip", md5: "{"f" * 32}", archive: data/badmd5/a.zip,\n'
                    f'          root: data/badmd5/ravdess, backoff: 0.01}}\n')
     r = ssb('--config', cfg, '--mode', 'download', '--run-id', 'badmd5')
     assert r.returncode == 1 and 'MD5' in r.stderr.upper(), r.stderr[-2000:]
