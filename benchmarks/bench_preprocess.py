@@ -38,7 +38,7 @@ from threadpoolctl import threadpool_limits
 
 from socialsignalbench.config import AudioConfig
 from socialsignalbench.core import sha256_file
-from socialsignalbench.demo import demo_files, make_demo_ravdess, read_marker
+from socialsignalbench.data.demo import demo_files, make_demo_ravdess, read_marker
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_DIR = ROOT.parent / 'shared' / 'data' / 'ravdess_speech_16k'
@@ -111,9 +111,9 @@ def time_naive(files, cfg, blas_threads=None):
 
 def child_main(spec_path):
     """In a fresh process: time `extract_many` cold, warm, then cold with the workers up; print the times as JSON."""
-    import socialsignalbench.features_audio  # noqa: F401  (registers the 'mfcc' extractor)
+    import socialsignalbench.features.audio  # noqa: F401  (registers the 'mfcc' extractor)
     import pandas  # noqa: F401  (the preprocess stage has it loaded, for the manifests, before extraction starts)
-    from socialsignalbench.cache import FeatureCache, extract_many
+    from socialsignalbench.features.cache import FeatureCache, extract_many
     spec = json.loads(Path(spec_path).read_text())
     items, cache, out = [tuple(i) for i in spec['items']], FeatureCache(spec['cache']), {}
     for run in ('cold', 'warm', 'up'):

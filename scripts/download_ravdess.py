@@ -4,7 +4,7 @@ Usage: python scripts/download_ravdess.py [--config configs/base_config.yaml] [-
 """
 import sys
 
-from socialsignalbench.run import main
+from socialsignalbench.pipeline.cli import main
 
 if __name__ == '__main__':
     args = sys.argv[1:] if '--config' in sys.argv else ['--config', 'configs/base_config.yaml', *sys.argv[1:]]

@@ -13,8 +13,8 @@ from .core import SSBError, closest, find_project_dir, to_jsonable, atomic_write
 
 # %% auto #0
 __all__ = ['PathsConfig', 'RavdessConfig', 'CkplusConfig', 'LabelsConfig', 'SplitConfig', 'DemoConfig', 'AudioConfig',
-           'AugmentConfig', 'FaceConfig', 'PreprocessConfig', 'Config', 'build', 'read_yaml_chain', 'load_config',
-           'config_dict', 'config_hash', 'save_config']
+           'AugmentConfig', 'FaceConfig', 'PreprocessConfig', 'ModelConfig', 'TrainConfig', 'EvalConfig', 'Config',
+           'build', 'read_yaml_chain', 'load_config', 'config_dict', 'config_hash', 'save_config']
 
 # %% ../nbs/01_config.ipynb #f3d8bd7e
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class SplitConfig:
     n_train: int = 16 # groups in train when `ravdess: auto`
     n_val: int = 4 # groups in val when `ravdess: auto`
     n_test: int = 4 # groups in test when `ravdess: auto`
+    mode: Literal['holdout', 'kfold'] = 'holdout' # evaluate on the holdout test split, or by grouped k-fold
     k_folds: int = 5 # folds for grouped k-fold
     ckplus_val: float = 0.15 # share of CK+ subjects in val (seeded holdout over sorted subjects; >=1 when >=3 subjects)
     ckplus_test: float = 0.15 # share of CK+ subjects in test (seeded holdout over sorted subjects; >=1 when >=3 subjects)
@@ -88,11 +89,18 @@ class AudioConfig:
 
 @dataclass(frozen=True)
 class AugmentConfig:
-    "Training-time audio augmentation (off by default; seeded)."
+    "Training-time augmentation (off by default; seeded). Waveform keys act on audio files, the rest on cached features."
     enabled: bool = False # switch augmentation on
     noise_snr_db: Optional[float] = None # add white noise at this SNR
     gain_db: float = 0.0 # random gain in [-gain_db, +gain_db]
     shift_s: float = 0.0 # random circular time shift up to this many seconds
+    time_mask: int = 0 # audio features: mask up to this many frames (0: off)
+    freq_mask: int = 0 # audio features: mask up to this many coefficients/bands (0: off)
+    feature_noise: float = 0.0 # audio features: add Gaussian noise of this std (standardised units)
+    flip: bool = False # faces: random horizontal flip
+    affine_deg: float = 0.0 # faces: random rotation up to this many degrees
+    affine_shift: float = 0.0 # faces: random shift up to this fraction of the side
+    brightness: float = 0.0 # faces: random brightness change up to this fraction
 
 @dataclass(frozen=True)
 class FaceConfig:
@@ -112,6 +120,41 @@ class PreprocessConfig:
     workers: int = 0 # worker processes (0: all cores)
     max_bad_fraction: float = 0.05 # fail the run when more inputs than this are unreadable
 
+# %% ../nbs/01_config.ipynb #5599ecd5
+@dataclass(frozen=True)
+class ModelConfig:
+    "Which registered model to train and its size."
+    name: str = 'audio_cnn' # a registered model: audio_cnn, face_cnn, audio_logreg, ...
+    reference: Optional[str] = 'audio_logreg' # classical reference trained beside it on the same split (None: none)
+    width: int = 32 # channels of the first conv block (doubles per block)
+    depth: int = 3 # conv blocks
+    dropout: float = 0.3 # dropout before the classifier
+    embed_dim: int = 64 # embedding size (what fusion reads)
+    logreg_c: float = 1.0 # inverse regularisation strength of the logistic reference
+
+@dataclass(frozen=True)
+class TrainConfig:
+    "How models are trained (the test split never reaches training, early stopping or thresholds)."
+    corpus: str = 'ravdess' # the corpus the model learns from
+    epochs: int = 40 # maximum epochs
+    batch_size: int = 32 # examples per step
+    lr: float = 1e-3 # AdamW learning rate
+    weight_decay: float = 1e-2 # AdamW weight decay
+    patience: int = 8 # epochs without a better validation UAR before stopping
+    grad_clip: float = 1.0 # gradient norm clip (0: off)
+    scheduler: Literal['cosine', 'plateau', 'none'] = 'cosine' # learning-rate schedule
+    class_weights: bool = True # weight the loss by inverse class frequency
+    speaker_norm: bool = False # standardise each speaker's/subject's features with its own statistics
+    device: Literal['auto', 'cpu', 'cuda'] = 'auto' # 'auto': GPU when present
+
+@dataclass(frozen=True)
+class EvalConfig:
+    "How runs are evaluated."
+    n_boot: int = 1000 # bootstrap resamples of speakers/subjects
+    ci: float = 0.95 # confidence level of the intervals
+    min_groups: int = 5 # flag a CI that rests on fewer groups than this
+    ece_bins: int = 15 # bins of the expected calibration error
+
 # %% ../nbs/01_config.ipynb #f69c7320
 @dataclass(frozen=True)
 class Config:
@@ -128,6 +171,9 @@ class Config:
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     face: FaceConfig = field(default_factory=FaceConfig)
     preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
     project_dir: Optional[str] = None # set on load: where relative paths resolve
     source: Optional[str] = None # set on load: the YAML file this came from
 

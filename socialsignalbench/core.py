@@ -4,16 +4,17 @@
 
 # %% ../nbs/00_core.ipynb #b6bc5ae0
 from __future__ import annotations
-import contextlib, dataclasses, difflib, hashlib, json, multiprocessing.util, os, tempfile
+import contextlib, dataclasses, difflib, hashlib, importlib, json, multiprocessing.util, os, sys, tempfile
 from pathlib import Path
 from typing import Any, Iterable
 import numpy as np
 from tqdm import tqdm
 
 # %% auto #0
-__all__ = ['FEATURES', 'PROJECT_MARKERS', 'SSBError', 'FeatureError', 'closest', 'unknown_name_msg', 'Registry', 'sha256_bytes',
-           'file_digest', 'sha256_file', 'atomic_path', 'atomic_write', 'atomic_write_text', 'atomic_write_bytes',
-           'to_jsonable', 'atomic_write_json', 'progress', 'shutdown_workers', 'find_project_dir']
+__all__ = ['FEATURES', 'STAGES', 'PROJECT_MARKERS', 'SSBError', 'FeatureError', 'closest', 'unknown_name_msg', 'resolve', 'Lazy',
+           'same_entry', 'Registry', 'Stage', 'declare_stage', 'sha256_bytes', 'file_digest', 'sha256_file',
+           'atomic_path', 'atomic_write', 'atomic_write_text', 'atomic_write_bytes', 'to_jsonable', 'atomic_write_json',
+           'progress', 'shutdown_workers', 'find_project_dir']
 
 # %% ../nbs/00_core.ipynb #b1114303
 class SSBError(Exception):
@@ -47,24 +48,81 @@ def unknown_name_msg(what:str, # what kind of name, e.g. "label scheme"
     return f"Unknown {what} '{name}'.{hint} Valid: {', '.join(options) or '(none)'}."
 
 # %% ../nbs/00_core.ipynb #7c34c149
+def resolve(ref:str, # 'package.module:object' (dots after the colon walk attributes)
+           ):
+    "The object a lazy `'module:object'` reference names, imported now."
+    mod, sep, attr = ref.partition(':')
+    if not sep or not mod or not attr: raise SSBError(f"Bad reference {ref!r}: write 'package.module:object'.")
+    obj = importlib.import_module(mod)
+    for a in attr.split('.'): obj = getattr(obj, a)
+    return obj
+
+# %% ../nbs/00_core.ipynb #ca740f7e
+@dataclasses.dataclass(frozen=True)
+class Lazy:
+    "A registry entry imported on first use."
+    ref: str # 'package.module:object'
+
+def _qualname(o) -> tuple|None:
+    "(module, qualname) of a function or class, else None."
+    q = getattr(o, '__qualname__', None)
+    return (getattr(o, '__module__', None), q) if isinstance(q, str) else None
+
+def same_entry(a, b) -> bool:
+    "True when registering `b` where `a` is registered is a harmless repeat."
+    if a is b: return True
+    if isinstance(a, Lazy) or isinstance(b, Lazy):
+        ref, o = (a.ref, b) if isinstance(a, Lazy) else (b.ref, a)
+        return isinstance(o, Lazy) and o.ref == ref or (q := _qualname(o)) is not None and f'{q[0]}:{q[1]}' == ref
+    qa, qb = _qualname(a), _qualname(b)
+    if qa and qb: return qa[1] == qb[1] and (qa[0] == qb[0] or '__main__' in (qa[0], qb[0]))
+    with contextlib.suppress(Exception): return bool(a == b)
+    return False
+
+# %% ../nbs/00_core.ipynb #b234b13f
 class Registry:
-    "A name -> object mapping that refuses duplicates and lists valid names on a miss."
+    "name -> object (or `Lazy` reference); a taken name only accepts the same object again; misses list valid names."
     def __init__(self, what:str): self.what, self._items = what, {}
     def register(self, name:str, obj:Any=None):
-        "Register `obj` under `name`; usable as a decorator when `obj` is omitted."
+        "Register `obj` (or a lazy `'module:object'` via `Lazy`) under `name`; a decorator when `obj` is omitted."
         if obj is None: return lambda o: self.register(name, o)
-        if name in self._items: raise SSBError(f"Duplicate {self.what} '{name}': a {self.what} of that name is already registered.")
-        self._items[name] = obj
+        if name in self._items and not same_entry(self._items[name], obj):
+            raise SSBError(f"Duplicate {self.what} '{name}': a different {self.what} already has that name "
+                           f"({_describe(self._items[name])}). Pick another name.")
+        if not (isinstance(obj, Lazy) and name in self._items): self._items[name] = obj
         return obj
     def __getitem__(self, name:str):
         if name not in self._items: raise SSBError(unknown_name_msg(self.what, name, self._items))
-        return self._items[name]
+        if isinstance(o := self._items[name], Lazy): o = self._items[name] = resolve(o.ref)
+        return o
     def __contains__(self, name): return name in self._items
     def names(self) -> list[str]: return sorted(self._items)
     def __repr__(self): return f"Registry({self.what}: {', '.join(self.names())})"
 
+def _describe(o) -> str:
+    return o.ref if isinstance(o, Lazy) else ':'.join(q) if (q := _qualname(o)) else repr(o)[:80]
+
 # %% ../nbs/00_core.ipynb #557baa41
 FEATURES = Registry('feature extractor')
+
+# %% ../nbs/00_core.ipynb #cf5cc794
+@dataclasses.dataclass(frozen=True)
+class Stage:
+    "A pipeline stage: name, report notebook, one-line help, what it reads and writes, and its function."
+    name: str # the mode name, e.g. 'preprocess'
+    notebook: str # its report in `nbs/reports/`, e.g. 'preprocess.ipynb'
+    help: str # one line for `ssb --help`
+    reads: tuple = () # what it needs, e.g. ('manifests',)
+    writes: tuple = () # what it leaves, e.g. ('feature cache', 'preprocess_summary.json')
+    func: str = '' # the function the report calls, in the declaring module
+    module: str = dataclasses.field(default='', compare=False) # the declaring module
+
+STAGES = Registry('stage')
+
+def declare_stage(name:str, notebook:str, help:str, reads:tuple=(), writes:tuple=(), func:str='') -> Stage:
+    "Declare a pipeline stage where its code lives (literal arguments only)."
+    mod = sys._getframe(1).f_globals.get('__name__', '')
+    return STAGES.register(name, Stage(name, notebook, help, tuple(reads), tuple(writes), func, mod))
 
 # %% ../nbs/00_core.ipynb #6d3d9616
 def sha256_bytes(data:bytes) -> str:

@@ -7,13 +7,14 @@ from __future__ import annotations
 import datetime as dt, json, platform, subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 import socialsignalbench
 from .core import SSBError, atomic_write_json, sha256_file
 from .config import Config, config_hash, save_config
 
 # %% auto #0
-__all__ = ['make_run_id', 'check_run_id', 'git_state', 'torch_version', 'RunManifest', 'build_run_manifest', 'open_run']
+__all__ = ['make_run_id', 'check_run_id', 'git_state', 'torch_version', 'RunManifest', 'build_run_manifest', 'open_run',
+           'save_result']
 
 # %% ../nbs/02_runs.ipynb #3ada70fe
 _RUN_ID_OK = set('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.')
@@ -92,3 +93,11 @@ def open_run(cfg:Config, # resolved config
     save_config(cfg, run_dir/'config.yaml')
     atomic_write_json(old, build_run_manifest(cfg, run_id, inputs))
     return run_dir
+
+# %% ../nbs/02_runs.ipynb #2394184b
+def save_result(run_dir:str|Path, # the run directory
+                name:str, # file stem, e.g. 'download_summary'
+                obj:Any, # a frozen result dataclass or JSON-ready value
+               ) -> Path:
+    "Write a stage result as `<run_dir>/<name>.json`, atomically."
+    return atomic_write_json(Path(run_dir)/f'{name}.json', obj)

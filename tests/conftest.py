@@ -20,9 +20,9 @@ preprocess: {workers: 2}
 
 
 def ssb(*args, cwd=None, timeout=900):
-    """Run `python -m socialsignalbench.run ARGS` in a subprocess; return the CompletedProcess."""
+    """Run `python -m socialsignalbench.pipeline.cli ARGS` in a subprocess; return the CompletedProcess."""
     env = {**os.environ, 'SSB_PROGRESS': '0'}
-    return subprocess.run([sys.executable, '-m', 'socialsignalbench.run', *map(str, args)], cwd=cwd, env=env,
+    return subprocess.run([sys.executable, '-m', 'socialsignalbench.pipeline.cli', *map(str, args)], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout)
 
 

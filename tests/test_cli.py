@@ -1,4 +1,4 @@
-"""The command line end to end: `python -m socialsignalbench.run` / `ssb` on a scratch project with a small demo."""
+"""The command line end to end: `python -m socialsignalbench.pipeline.cli` / `ssb` on a scratch project with a small demo."""
 import json
 import subprocess
 import sys
@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from conftest import ROOT, ssb
-from socialsignalbench.pipeline import MODES
+from socialsignalbench.pipeline.runner import discover_stages
 
 
 def test_help_lists_every_mode():
@@ -15,8 +15,8 @@ def test_help_lists_every_mode():
     assert exe.exists(), exe
     r = subprocess.run([str(exe), '--help'], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    for m in MODES.names():
-        assert m in r.stdout, m
+    for st in discover_stages():
+        assert st.name in r.stdout, st.name
     r2 = ssb('--help')
     assert r2.returncode == 0 and r2.stdout == r.stdout
 

@@ -5,14 +5,14 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from socialsignalbench.ckplus import build_ckplus_manifest
+from socialsignalbench.data.ckplus import build_ckplus_manifest
 from socialsignalbench.config import AudioConfig, CkplusConfig, Config, FaceConfig, RavdessConfig
-from socialsignalbench.demo import (CKPLUS_DEMO_EMOTIONS, actor_voice, corpus_digest, make_demo, make_demo_ckplus,
+from socialsignalbench.data.demo import (CKPLUS_DEMO_EMOTIONS, actor_voice, corpus_digest, make_demo, make_demo_ckplus,
                                     make_demo_ravdess, ravdess_demo, stereo_names, subject_plan)
-from socialsignalbench.features_audio import extract_mfcc, load_audio
-from socialsignalbench.features_face import extract_face
-from socialsignalbench.labels import EMOTIONS
-from socialsignalbench.ravdess import RAVDESS_EMOTIONS, build_ravdess_manifest, check_manifest, ravdess_names
+from socialsignalbench.features.audio import extract_mfcc, load_audio
+from socialsignalbench.features.face import extract_face
+from socialsignalbench.data.labels import EMOTIONS
+from socialsignalbench.data.ravdess import RAVDESS_EMOTIONS, build_ravdess_manifest, check_manifest, ravdess_names
 
 N_ACTORS, N_SUBJECTS, SEED = 12, 12, 0  # the defaults of `DemoConfig`
 ACTORS = tuple(range(1, N_ACTORS + 1))

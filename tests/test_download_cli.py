@@ -13,7 +13,7 @@ import pytest
 import soundfile as sf
 
 from conftest import ssb
-from socialsignalbench.ravdess import ravdess_names
+from socialsignalbench.data.ravdess import ravdess_names
 
 
 @pytest.fixture

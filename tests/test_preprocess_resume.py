@@ -18,7 +18,7 @@ audio: {duration: 20.0}   # long padded clips: slow enough per file to kill the 
 STAGE = """
 import json, sys
 from socialsignalbench.config import load_config
-from socialsignalbench.pipeline import {fn}
+from socialsignalbench.data.stages import {fn}
 r = {fn}(load_config(sys.argv[1]){args})
 print(json.dumps({out}))
 """
@@ -42,7 +42,7 @@ def test_killed_preprocess_resumes(project):
     out, err = demo.communicate(timeout=600)
     assert demo.returncode == 0, err[-2000:]
 
-    code = STAGE.replace('from socialsignalbench.pipeline import {fn}', 'from socialsignalbench.preprocess import {fn}')
+    code = STAGE.replace('from socialsignalbench.data.stages import {fn}', 'from socialsignalbench.features.preprocess import {fn}')
     code = code.format(fn='stage_preprocess', args=', workers=2', out='[c.__dict__ for c in r.corpora]')
     cache = project / 'data' / 'kill' / 'cache'
     proc = run_py(code, cfg, cwd=project)
@@ -65,7 +65,7 @@ def test_killed_preprocess_resumes(project):
     assert not list(cache.glob('*/.*.tmp-*')), 'stray temp files left behind'
 
     import pandas as pd
-    from socialsignalbench.cache import FeatureCache
+    from socialsignalbench.features.cache import FeatureCache
     ix = pd.read_parquet(cache / 'index' / 'ravdess.parquet')
     c = FeatureCache(cache)
     assert ix['ok'].all() and all(c.load(k)[0]['mfcc'].shape == (40, 2001) for k in ix['key'][:50])

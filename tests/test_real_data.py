@@ -9,14 +9,14 @@ import pytest
 import soundfile as sf
 
 from conftest import need_shared
-from socialsignalbench.cache import FeatureCache, extract_many, load_features
+from socialsignalbench.features.cache import FeatureCache, extract_many, load_features
 from socialsignalbench.config import AudioConfig, Config, FaceConfig, SplitConfig
 from socialsignalbench.core import FeatureError, SSBError
-from socialsignalbench.features_audio import extract_mfcc, load_audio
-from socialsignalbench.features_face import detection_report, extract_face
-from socialsignalbench.labels import apply_scheme, load_scheme
-from socialsignalbench.ravdess import RAVDESS_EMOTIONS, build_ravdess_manifest, check_manifest, ravdess_names
-from socialsignalbench.splits import SPLIT_NAMES, assign_splits, check_no_leakage, groups_of, holdout_split
+from socialsignalbench.features.audio import extract_mfcc, load_audio
+from socialsignalbench.features.face import detection_report, extract_face
+from socialsignalbench.data.labels import apply_scheme, load_scheme
+from socialsignalbench.data.ravdess import RAVDESS_EMOTIONS, build_ravdess_manifest, check_manifest, ravdess_names
+from socialsignalbench.data.splits import SPLIT_NAMES, assign_splits, check_no_leakage, groups_of, holdout_split
 
 ACTORS16 = tuple(range(1, 17))
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from socialsignalbench.pipeline import MODES, reports_dir
+from socialsignalbench.pipeline.runner import discover_stages, reports_dir
 
 REPORTS = sorted(Path(reports_dir()).glob('*.ipynb'))
 
@@ -18,8 +18,8 @@ def cells(nb_path):
 
 def test_every_mode_has_its_report():
     names = {p.name for p in REPORTS}
-    for m in MODES.names():
-        assert MODES[m].notebook in names, m
+    for st in discover_stages():
+        assert st.notebook in names, st.name
 
 
 @pytest.mark.parametrize('nb', REPORTS, ids=lambda p: p.stem)
