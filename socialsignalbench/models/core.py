@@ -28,6 +28,7 @@ class ModelSpec:
         if self.kind not in ('torch', 'sklearn'): raise SSBError(f"Model '{self.name}': kind must be 'torch' or 'sklearn', got {self.kind!r}.")
     def __eq__(self, o): # the same declaration re-run (e.g. in its notebook) is the same spec
         return isinstance(o, ModelSpec) and (self.name, self.modality, self.kind) == (o.name, o.modality, o.kind) and same_entry(self.build, o.build)
+    def __hash__(self): return hash((self.name, self.modality, self.kind))
 
 MODELS = Registry('model')
 
