@@ -4,18 +4,42 @@
 
 # %% ../nbs/01_config.ipynb #28040a4b
 from __future__ import annotations
-import dataclasses, hashlib, json, types
+import dataclasses, functools, hashlib, importlib.util, json, math, os, types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Optional, Union, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, Literal, Optional, Sequence, Union, get_args, get_origin, get_type_hints
+import numpy as np
 import yaml
-from .core import SSBError, closest, find_project_dir, to_jsonable, atomic_write_text
+from .core import SSBError, closest, find_project_dir, to_jsonable, atomic_write_text, unknown_name_msg
 
 # %% auto #0
-__all__ = ['PathsConfig', 'RavdessConfig', 'CkplusConfig', 'LabelsConfig', 'SplitConfig', 'DemoConfig', 'AudioConfig',
-           'AugmentConfig', 'FaceConfig', 'PreprocessConfig', 'ModelConfig', 'TrainConfig', 'EvalConfig',
-           'CsvCorpusConfig', 'Config', 'build', 'read_yaml_chain', 'load_config', 'config_dict', 'config_hash',
-           'save_config']
+__all__ = ['POS', 'NONNEG', 'UNIT', 'CHECKS', 'Range', 'PathsConfig', 'RavdessConfig', 'CkplusConfig', 'LabelsConfig',
+           'SplitConfig', 'DemoConfig', 'AudioConfig', 'AugmentConfig', 'FaceConfig', 'PreprocessConfig', 'ModelConfig',
+           'TrainConfig', 'EvalConfig', 'CsvCorpusConfig', 'Config', 'build', 'hz_to_mel', 'mel_to_hz', 'mel_edges',
+           'empty_mel_bands', 'cascade_dir', 'available_cascades', 'cascade_path', 'audio_problems', 'face_problems',
+           'split_problems', 'check_config', 'validated', 'parse_overrides', 'read_yaml_chain', 'load_config',
+           'config_dict', 'config_hash', 'save_config']
+
+# %% ../nbs/01_config.ipynb #2eb48493
+@dataclass(frozen=True)
+class Range:
+    "The allowed values of a number, declared next to its field: `n: Annotated[int, Range(1)]`."
+    lo: float|None = None # smallest allowed value (None: unbounded)
+    hi: float|None = None # largest allowed value (None: unbounded)
+    lo_open: bool = False # exclude `lo` itself
+    hi_open: bool = False # exclude `hi` itself
+
+    def __contains__(self, v) -> bool:
+        lo = self.lo is None or (v > self.lo if self.lo_open else v >= self.lo)
+        hi = self.hi is None or (v < self.hi if self.hi_open else v <= self.hi)
+        return bool(math.isfinite(v) and lo and hi)
+
+    def __str__(self) -> str:
+        if self.hi is None: return f"{'>' if self.lo_open else '>='} {self.lo:g}" if self.lo is not None else 'finite'
+        if self.lo is None: return f"{'<' if self.hi_open else '<='} {self.hi:g}"
+        return f"in {'(' if self.lo_open else '['}{self.lo:g}, {self.hi:g}{')' if self.hi_open else ']'}"
+
+POS, NONNEG, UNIT = Range(0, lo_open=True), Range(0), Range(0, 1)
 
 # %% ../nbs/01_config.ipynb #f3d8bd7e
 @dataclass(frozen=True)
@@ -29,20 +53,20 @@ class PathsConfig:
 class RavdessConfig:
     "RAVDESS speech: where to fetch it, where it lives, what a complete copy holds."
     url: str = 'https://zenodo.org/records/1188976/files/Audio_Speech_Actors_01-24.zip?download=1' # archive URL (a mirror works)
-    md5: Optional[str] = 'bc696df654c87fed845eb13823edef8a' # published MD5 of the archive
+    md5: Optional[str] = 'bc696df654c87fed845eb13823edef8a' # published MD5 of the archive (in quotes when all digits)
     archive: str = 'data/raw/Audio_Speech_Actors_01-24.zip' # where the archive is stored
     root: str = 'data/raw/ravdess' # extracted corpus: `<root>/Actor_01/03-01-...wav`
-    actors: tuple[int, ...] = tuple(range(1, 25)) # actors a complete copy holds
-    files_per_actor: int = 60 # speech files per actor in a complete copy
-    retries: int = 5 # failed download attempts in a row (without progress) before giving up
-    backoff: float = 1.0 # seconds before the first retry (doubles each time)
-    timeout: float = 60.0 # seconds without data before a retry
+    actors: tuple[Annotated[int, Range(1)], ...] = tuple(range(1, 25)) # actors a complete copy holds
+    files_per_actor: Annotated[int, Range(1)] = 60 # speech files per actor in a complete copy
+    retries: Annotated[int, Range(1)] = 5 # failed download attempts in a row (without progress) before giving up
+    backoff: Annotated[float, NONNEG] = 1.0 # seconds before the first retry (doubles each time)
+    timeout: Annotated[float, POS] = 60.0 # seconds without data before a retry
 
 @dataclass(frozen=True)
 class CkplusConfig:
     "CK+ faces (manual download): where they live and which frames to take."
     root: str = 'data/raw/ckplus' # holds `cohn-kanade-images/` and `Emotion/`
-    n_peak: int = 3 # last N frames of a labeled sequence are its peak frames
+    n_peak: Annotated[int, Range(1)] = 3 # last N frames of a labeled sequence are its peak frames
     include_neutral: bool = True # use each labeled sequence's first frame as `neutral`
 
 # %% ../nbs/01_config.ipynb #ae27646f
@@ -55,37 +79,38 @@ class LabelsConfig:
 class SplitConfig:
     "How speakers/subjects are split; no group ever crosses a split."
     ravdess: str = 'ravdess_speaker_v1' # committed split name/file, or 'auto' to compute a holdout
-    n_train: int = 16 # groups in train when `ravdess: auto`
-    n_val: int = 4 # groups in val when `ravdess: auto`
-    n_test: int = 4 # groups in test when `ravdess: auto`
+    n_train: Annotated[int, Range(1)] = 16 # groups in train when `ravdess: auto`
+    n_val: Annotated[int, NONNEG] = 4 # groups in val when `ravdess: auto`
+    n_test: Annotated[int, NONNEG] = 4 # groups in test when `ravdess: auto`
     mode: Literal['holdout', 'kfold'] = 'holdout' # evaluate on the holdout test split, or by grouped k-fold
-    k_folds: int = 5 # folds for grouped k-fold
-    ckplus_val: float = 0.15 # share of CK+ subjects in val (seeded holdout over sorted subjects; >=1 when >=3 subjects)
-    ckplus_test: float = 0.15 # share of CK+ subjects in test (seeded holdout over sorted subjects; >=1 when >=3 subjects)
-    seed: int = 0 # seed for computed splits
+    k_folds: Annotated[int, Range(2)] = 5 # folds for grouped k-fold
+    ckplus_val: Annotated[float, Range(0, 1, hi_open=True)] = 0.15 # share of CK+ subjects in val (seeded holdout over sorted subjects; >=1 when >=3 subjects)
+    ckplus_test: Annotated[float, Range(0, 1, hi_open=True)] = 0.15 # share of CK+ subjects in test (seeded holdout over sorted subjects; >=1 when >=3 subjects)
+    seed: Annotated[int, NONNEG] = 0 # seed for computed splits
 
 @dataclass(frozen=True)
 class DemoConfig:
     "The embedded demo corpora, generated from a seed in the real layouts."
-    seed: int = 0 # generation seed (same seed, same bytes)
-    n_actors: int = 12 # RAVDESS-style actors (60 files each)
-    n_subjects: int = 12 # CK+-style subjects
-    sample_rate: int = 16000 # demo audio sample rate
+    seed: Annotated[int, NONNEG] = 0 # generation seed (same seed, same bytes)
+    n_actors: Annotated[int, Range(1, 99)] = 12 # RAVDESS-style actors (60 files each)
+    n_subjects: Annotated[int, Range(1, 199)] = 12 # CK+-style subjects
+    sample_rate: Annotated[int, Range(8000)] = 16000 # demo audio sample rate
 
 # %% ../nbs/01_config.ipynb #7b327add
 @dataclass(frozen=True)
 class AudioConfig:
-    "Audio loading and MFCC parameters (any change re-keys the feature cache)."
-    sample_rate: int = 16000 # resample every file to this rate
+    "Audio loading and MFCC / log-mel parameters (any change re-keys the feature cache)."
+    sample_rate: Annotated[int, Range(1)] = 16000 # resample every file to this rate
     trim: bool = True # trim leading/trailing silence
-    top_db: float = 30.0 # silence threshold for trimming (dB below peak)
-    duration: float = 3.5 # seconds; pad or crop to this length
-    n_mfcc: int = 40 # MFCC coefficients
-    n_fft: int = 512 # FFT size
-    hop_length: int = 160 # hop in samples (10 ms at 16 kHz)
-    n_mels: int = 64 # mel bands
-    fmin: float = 0.0 # lowest mel frequency
-    fmax: Optional[float] = None # highest mel frequency (None: sr/2)
+    top_db: Annotated[float, POS] = 30.0 # silence threshold for trimming (dB below peak)
+    duration: Annotated[float, POS] = 3.5 # seconds; pad or crop to this length
+    representation: Literal['mfcc', 'logmel'] = 'mfcc' # the array the extractor stores: MFCCs, or the log-mel spectrogram
+    n_mfcc: Annotated[int, Range(1)] = 40 # MFCC coefficients (representation 'mfcc')
+    n_fft: Annotated[int, Range(16)] = 512 # FFT size
+    hop_length: Annotated[int, Range(1)] = 160 # hop in samples (10 ms at 16 kHz)
+    n_mels: Annotated[int, Range(1)] = 64 # mel bands (the rows of a log-mel array)
+    fmin: Annotated[float, NONNEG] = 0.0 # lowest mel frequency
+    fmax: Optional[Annotated[float, POS]] = None # highest mel frequency (None: sr/2)
     deltas: bool = False # append delta and delta-delta coefficients
 
 @dataclass(frozen=True)
@@ -93,33 +118,34 @@ class AugmentConfig:
     "Training-time augmentation (off by default; seeded). Waveform keys act on audio files, the rest on cached features."
     enabled: bool = False # switch augmentation on
     noise_snr_db: Optional[float] = None # add white noise at this SNR
-    gain_db: float = 0.0 # random gain in [-gain_db, +gain_db]
-    shift_s: float = 0.0 # random circular time shift up to this many seconds
-    time_mask: int = 0 # audio features: mask up to this many frames (0: off)
-    freq_mask: int = 0 # audio features: mask up to this many coefficients/bands (0: off)
-    feature_noise: float = 0.0 # audio features: add Gaussian noise of this std (standardised units)
+    gain_db: Annotated[float, NONNEG] = 0.0 # random gain in [-gain_db, +gain_db]
+    shift_s: Annotated[float, NONNEG] = 0.0 # random circular time shift up to this many seconds
+    time_mask: Annotated[int, NONNEG] = 0 # audio features: mask up to this many frames (0: off)
+    freq_mask: Annotated[int, NONNEG] = 0 # audio features: mask up to this many coefficients/bands (0: off)
+    feature_noise: Annotated[float, NONNEG] = 0.0 # audio features: add Gaussian noise of this std (standardised units)
     flip: bool = False # faces: random horizontal flip
-    affine_deg: float = 0.0 # faces: random rotation up to this many degrees
-    affine_shift: float = 0.0 # faces: random shift up to this fraction of the side
-    brightness: float = 0.0 # faces: random brightness change up to this fraction
+    affine_deg: Annotated[float, Range(0, 180)] = 0.0 # faces: random rotation up to this many degrees
+    affine_shift: Annotated[float, UNIT] = 0.0 # faces: random shift up to this fraction of the side
+    brightness: Annotated[float, UNIT] = 0.0 # faces: random brightness change up to this fraction
 
 @dataclass(frozen=True)
 class FaceConfig:
     "Haar face detection and crop parameters (any change re-keys the feature cache)."
-    cascade: str = 'haarcascade_frontalface_default.xml' # file in `cv2.data.haarcascades`
-    scale_factor: float = 1.1 # detectMultiScale scaleFactor
-    min_neighbors: int = 5 # detectMultiScale minNeighbors
-    min_size: int = 24 # smallest face side in pixels
-    margin: float = 0.15 # extra border around the box, as a fraction of its side
-    size: int = 48 # output crop side in pixels
+    cascade: str = 'haarcascade_frontalface_default.xml' # file in `cv2.data.haarcascades`, or a path to one
+    scale_factor: Annotated[float, Range(1, lo_open=True)] = 1.1 # detectMultiScale scaleFactor
+    min_neighbors: Annotated[int, NONNEG] = 5 # detectMultiScale minNeighbors
+    min_size: Annotated[int, Range(1)] = 24 # smallest face side in pixels
+    margin: Annotated[float, NONNEG] = 0.15 # extra border around the box, as a fraction of its side
+    size: Annotated[int, Range(1)] = 48 # output crop side in pixels
     equalize: bool = True # histogram-equalise the crop
     on_missing: Literal['skip', 'center_crop'] = 'center_crop' # policy when no face is found
+    detect_max_side: Annotated[int, NONNEG] = 640 # detect on a copy whose longest side is at most this (0: full size)
 
 @dataclass(frozen=True)
 class PreprocessConfig:
     "How the preprocess stage runs."
-    workers: int = 0 # worker processes (0: all cores)
-    max_bad_fraction: float = 0.05 # fail the run when more inputs than this are unreadable
+    workers: Annotated[int, NONNEG] = 0 # worker processes (0: all cores)
+    max_bad_fraction: Annotated[float, UNIT] = 0.05 # fail the run when more inputs than this are unreadable
 
 # %% ../nbs/01_config.ipynb #5599ecd5
 @dataclass(frozen=True)
@@ -127,22 +153,22 @@ class ModelConfig:
     "Which registered model to train and its size."
     name: str = 'audio_cnn' # a registered model: audio_cnn, face_cnn, audio_logreg, ...
     reference: Optional[str] = 'audio_logreg' # classical reference trained beside it on the same split (None: none)
-    width: int = 32 # channels of the first conv block (doubles per block)
-    depth: int = 3 # conv blocks
-    dropout: float = 0.3 # dropout before the classifier
-    embed_dim: int = 64 # embedding size (what fusion reads)
-    logreg_c: float = 1.0 # inverse regularisation strength of the logistic reference
+    width: Annotated[int, Range(1)] = 32 # channels of the first conv block (doubles per block)
+    depth: Annotated[int, Range(1)] = 3 # conv blocks
+    dropout: Annotated[float, Range(0, 1, hi_open=True)] = 0.3 # dropout before the classifier
+    embed_dim: Annotated[int, Range(1)] = 64 # embedding size (what fusion reads)
+    logreg_c: Annotated[float, POS] = 1.0 # inverse regularisation strength of the logistic reference
 
 @dataclass(frozen=True)
 class TrainConfig:
     "How models are trained (the test split never reaches training, early stopping or thresholds)."
     corpus: str = 'ravdess' # the corpus the model learns from
-    epochs: int = 40 # maximum epochs
-    batch_size: int = 32 # examples per step
-    lr: float = 1e-3 # AdamW learning rate
-    weight_decay: float = 1e-2 # AdamW weight decay
-    patience: int = 8 # epochs without a better validation UAR before stopping
-    grad_clip: float = 1.0 # gradient norm clip (0: off)
+    epochs: Annotated[int, Range(1)] = 40 # maximum epochs
+    batch_size: Annotated[int, Range(1)] = 32 # examples per step
+    lr: Annotated[float, POS] = 1e-3 # AdamW learning rate
+    weight_decay: Annotated[float, NONNEG] = 1e-2 # AdamW weight decay
+    patience: Annotated[int, Range(1)] = 8 # epochs without a better validation UAR before stopping
+    grad_clip: Annotated[float, NONNEG] = 1.0 # gradient norm clip (0: off)
     scheduler: Literal['cosine', 'plateau', 'none'] = 'cosine' # learning-rate schedule
     class_weights: bool = True # weight the loss by inverse class frequency
     speaker_norm: bool = False # standardise each speaker's/subject's features with its own statistics
@@ -151,10 +177,10 @@ class TrainConfig:
 @dataclass(frozen=True)
 class EvalConfig:
     "How runs are evaluated."
-    n_boot: int = 1000 # bootstrap resamples of speakers/subjects
-    ci: float = 0.95 # confidence level of the intervals
-    min_groups: int = 5 # flag a CI that rests on fewer groups than this
-    ece_bins: int = 15 # bins of the expected calibration error
+    n_boot: Annotated[int, Range(1)] = 1000 # bootstrap resamples of speakers/subjects
+    ci: Annotated[float, Range(0, 1, lo_open=True, hi_open=True)] = 0.95 # confidence level of the intervals
+    min_groups: Annotated[int, Range(1)] = 5 # flag a CI that rests on fewer groups than this
+    ece_bins: Annotated[int, Range(1)] = 15 # bins of the expected calibration error
 
 # %% ../nbs/01_config.ipynb #3b412a24
 @dataclass(frozen=True)
@@ -212,8 +238,13 @@ def _type_name(tp) -> str:
     return getattr(tp, '__name__', None) or str(tp).replace('typing.', '')
 
 def _check_value(v:Any, tp:Any, key:str, src:str) -> Any:
-    "Check/convert one YAML value `v` against type hint `tp`."
+    "Check/convert one YAML value `v` against type hint `tp`, including its `Range`."
     origin, args = get_origin(tp), get_args(tp)
+    if origin is Annotated:
+        v = _check_value(v, args[0], key, src)
+        for r in args[1:]:
+            if isinstance(r, Range) and v not in r: raise SSBError(f"{src}: '{key}' is {v!r}, out of range: it must be {r}.")
+        return v
     if origin in (Union, types.UnionType):
         if v is None and type(None) in args: return None
         return _check_value(v, next(a for a in args if a is not type(None)), key, src)
@@ -226,7 +257,9 @@ def _check_value(v:Any, tp:Any, key:str, src:str) -> Any:
     if dataclasses.is_dataclass(tp): return build(tp, v, src, key)
     if tp is float and isinstance(v, int) and not isinstance(v, bool): return float(v)
     if isinstance(v, tp) and not (tp is int and isinstance(v, bool)): return v
-    raise SSBError(f"{src}: '{key}' must be {_type_name(tp)}, got {type(v).__name__} {v!r}.")
+    quote = tp is str and isinstance(v, (int, float)) and not isinstance(v, bool)
+    raise SSBError(f"{src}: '{key}' must be {_type_name(tp)}, got {type(v).__name__} {v!r}."
+                   + (" YAML reads unquoted digits as a number: put the value in quotes, e.g. md5: \"0123...\"." if quote else ''))
 
 # %% ../nbs/01_config.ipynb #0279f2f6
 def build(cls:type, # the dataclass to build
@@ -234,11 +267,11 @@ def build(cls:type, # the dataclass to build
           src:str='<config>', # file name for messages
           prefix:str='', # dotted key path of this section
          ):
-    "Validate `data` against dataclass `cls` and build it (unknown keys and wrong types are errors)."
+    "Validate `data` against dataclass `cls` and build it (unknown keys, wrong types and out-of-range numbers are errors)."
     if data is None: data = {}
     where = prefix or 'top level'
     if not isinstance(data, dict): raise SSBError(f"{src}: '{where}' must be a mapping of keys, got {data!r}.")
-    hints, names = get_type_hints(cls), [f.name for f in dataclasses.fields(cls)]
+    hints, names = get_type_hints(cls, include_extras=True), [f.name for f in dataclasses.fields(cls)]
     for k in data:
         if k not in names:
             near = closest(k, names)
@@ -246,6 +279,124 @@ def build(cls:type, # the dataclass to build
                            + (f" (did you mean '{near}'?)" if near else '') + f". Valid keys in {where}: {', '.join(names)}.")
     kw = {k: _check_value(v, hints[k], f'{prefix + "." if prefix else ""}{k}', src) for k, v in data.items()}
     return cls(**kw)
+
+# %% ../nbs/01_config.ipynb #d6e060a2
+_LOGSTEP = np.log(6.4)/27  # Slaney mel scale: 200/3 Hz per mel below 1 kHz (15 mel), log-spaced above
+
+def hz_to_mel(f): # frequencies in Hz
+    "Slaney mel value of `f` (librosa's `hz_to_mel`, htk=False)."
+    f = np.asarray(f, dtype=np.float64)
+    return np.where(f >= 1000, 15 + np.log(np.maximum(f, 1000)/1000)/_LOGSTEP, f*3/200)
+
+def mel_to_hz(m): # Slaney mel values
+    "Frequency in Hz of the Slaney mel value `m` (librosa's `mel_to_hz`, htk=False)."
+    m = np.asarray(m, dtype=np.float64)
+    return np.where(m >= 15, 1000*np.exp(_LOGSTEP*(np.maximum(m, 15) - 15)), m*200/3)
+
+def mel_edges(sr:int, n_mels:int, fmin:float=0.0, fmax:float|None=None) -> np.ndarray:
+    "The `n_mels + 2` band edges in Hz of a Slaney mel filter bank (librosa's `mel_frequencies`)."
+    return mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(sr/2 if fmax is None else fmax), n_mels + 2))
+
+# %% ../nbs/01_config.ipynb #1734b3a6
+def empty_mel_bands(sr:int, # sample rate
+                    n_fft:int, # FFT size
+                    n_mels:int, # mel bands
+                    fmin:float=0.0, # lowest band edge in Hz
+                    fmax:float|None=None, # highest band edge in Hz (None: sr/2)
+                   ) -> int:
+    "Mel bands (after the first) with no FFT bin strictly inside them: librosa's 'Empty filters detected'."
+    e, f = mel_edges(sr, n_mels, fmin, fmax), np.fft.rfftfreq(n_fft, 1/sr)
+    inside = (f[None, :] > e[:-2, None]) & (f[None, :] < e[2:, None])
+    return int((~inside[1:].any(axis=1)).sum())
+
+# %% ../nbs/01_config.ipynb #6b322cb9
+def cascade_dir() -> Path:
+    "OpenCV's folder of Haar cascades (`cv2.data.haarcascades`), found without importing OpenCV."
+    spec = importlib.util.find_spec('cv2')
+    if spec is None or not spec.origin: raise SSBError("OpenCV is not installed: pip install 'opencv-python-headless>=4.8,<5'.")
+    return Path(spec.origin).parent/'data'
+
+def available_cascades() -> list[str]:
+    "Names of the Haar cascade files shipped with OpenCV."
+    return sorted(p.name for p in cascade_dir().glob('haarcascade_*.xml'))
+
+def cascade_path(name:str) -> Path:
+    "The file `face.cascade` names: a path when it holds a folder separator, else a file in `cascade_dir()`."
+    return Path(name) if os.sep in str(name) else cascade_dir()/name
+
+# %% ../nbs/01_config.ipynb #6df01dad
+def audio_problems(a:AudioConfig) -> list[tuple[str, str]]:
+    "`(key, what is wrong)` for `audio:` values that do not fit together."
+    nyq, n = a.sample_rate/2, int(round(a.duration*a.sample_rate))
+    top = nyq if a.fmax is None else a.fmax
+    rules = [('n_mfcc', a.representation != 'mfcc' or a.n_mfcc <= a.n_mels, f'must be <= audio.n_mels ({a.n_mels})'),
+             ('fmax', top <= nyq, f'must be <= sample_rate/2 ({nyq:g} Hz)'),
+             ('fmin', a.fmin < top, f'must be below fmax ({top:g} Hz)'),
+             ('hop_length', a.hop_length <= a.n_fft, f'must be <= audio.n_fft ({a.n_fft}): longer hops skip samples'),
+             ('duration', n >= a.n_fft, f'gives {n} samples at {a.sample_rate} Hz, fewer than one FFT window (audio.n_fft={a.n_fft})'),
+             ('deltas', not a.deltas or 1 + n//a.hop_length >= 9, 'need >= 9 frames: raise audio.duration or lower audio.hop_length')]
+    bad = [(k, msg) for k, ok, msg in rules if not ok]
+    if not bad and (k := empty_mel_bands(a.sample_rate, a.n_fft, a.n_mels, a.fmin, a.fmax)):
+        bad.append(('n_mels', f'leaves {k} mel bands without an FFT bin: lower audio.n_mels or raise audio.n_fft'))
+    return bad
+
+# %% ../nbs/01_config.ipynb #37383b0c
+def face_problems(f:FaceConfig) -> list[tuple[str, str]]:
+    "`(key, what is wrong)` for `face:` values: a cascade that names no file, a detection size below `min_size`."
+    bad = []
+    if not cascade_path(f.cascade).is_file():
+        bad.append(('cascade', unknown_name_msg('Haar cascade', f.cascade, available_cascades()) + f' (files in {cascade_dir()})'))
+    if 0 < f.detect_max_side < f.min_size: bad.append(('detect_max_side', f'must be 0 (off) or >= face.min_size ({f.min_size})'))
+    return bad
+
+def split_problems(s:SplitConfig) -> list[tuple[str, str]]:
+    "`(key, what is wrong)` for `split:` values that do not fit together."
+    if s.ckplus_val + s.ckplus_test < 1: return []
+    return [('ckplus_test', f'plus split.ckplus_val ({s.ckplus_val:g}) must be below 1: no CK+ subject would be left to train on')]
+
+CHECKS = {AudioConfig: audio_problems, FaceConfig: face_problems, SplitConfig: split_problems}
+
+# %% ../nbs/01_config.ipynb #f647ecea
+def _raise_problems(bad:list, src:str) -> None:
+    "One SSBError listing every `(key, value, what is wrong)` in `bad`; nothing when it is empty."
+    if bad: raise SSBError(f"{src}: " + '; '.join(f"'{k}' = {v!r}: {m}" for k, v, m in bad) + '. Fix these keys in the config.')
+
+def check_config(cfg:Config, # a built config
+                 src:str='<config>', # where it came from, for the message
+                ) -> Config:
+    "`cfg` itself when every section passes its cross-key check (`CHECKS`); one SSBError listing every problem otherwise."
+    secs = [(f.name, getattr(cfg, f.name)) for f in dataclasses.fields(cfg)]
+    _raise_problems([(f'{n}.{k}', getattr(s, k), m) for n, s in secs if type(s) in CHECKS for k, m in CHECKS[type(s)](s)], src)
+    return cfg
+
+@functools.lru_cache(maxsize=64)
+def validated(section:Any, # a section dataclass, e.g. an `AudioConfig` built in code
+              name:str, # its key in the config, e.g. 'audio'
+             ) -> Any:
+    "`section` itself when it passes what a config file gets (types, ranges, cross-key checks); SSBError otherwise."
+    src = f'`{name}:` config section'
+    build(type(section), {f.name: getattr(section, f.name) for f in dataclasses.fields(section)}, src, name)
+    _raise_problems([(f'{name}.{k}', getattr(section, k), m) for k, m in CHECKS.get(type(section), lambda s: [])(section)], src)
+    return section
+
+# %% ../nbs/01_config.ipynb #11bee3dc
+def parse_overrides(items:Sequence[str], # `key=value` strings, e.g. from `ssb --set audio.n_mfcc=30`
+                   ) -> dict:
+    "A nested mapping from dotted `key=value` overrides, each value read as YAML."
+    out = {}
+    for item in items:
+        key, sep, text = str(item).partition('=')
+        parts = [p.strip() for p in key.split('.')]
+        if not sep or not all(parts): raise SSBError(f"--set {item!r}: expected key=value with a dotted key, e.g. --set audio.n_mfcc=30.")
+        try: value = yaml.safe_load(text)
+        except yaml.YAMLError as e: raise SSBError(f"--set {item!r}: the value is not valid YAML ({getattr(e, 'problem', e)}).") from None
+        d = out
+        for p in parts[:-1]:
+            d = d.setdefault(p, {})
+            if not isinstance(d, dict): raise SSBError(f"--set {item!r}: '{p}' was already set to a single value by another --set.")
+        old = d.get(parts[-1])
+        d[parts[-1]] = _merge(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
+    return out
 
 # %% ../nbs/01_config.ipynb #5ef66a85
 def _merge(base:dict, over:dict) -> dict:
@@ -255,27 +406,46 @@ def _merge(base:dict, over:dict) -> dict:
         out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
     return out
 
+def _read_yaml(path:Path) -> dict:
+    "One config file as a mapping; SSBError for a folder, a missing, binary, empty or non-mapping file."
+    if path.is_dir(): raise SSBError(f"{path} is a folder, not a config file: give a YAML file, e.g. configs/base_config.yaml.")
+    if not path.is_file(): raise SSBError(f"Config file not found: {path}. Check the path (configs live in configs/).")
+    raw = path.read_bytes()
+    try: text = raw.decode('utf-8-sig')
+    except UnicodeDecodeError: text = '\0'
+    if '\0' in text:
+        kind = ' (a zip archive)' if raw.startswith(b'PK\x03\x04') else ''
+        raise SSBError(f"{path} is not a YAML text file{kind}: it starts with {raw[:8]!r}. Give a YAML config, e.g. configs/base_config.yaml.")
+    try: data = yaml.safe_load(text)
+    except yaml.YAMLError as e: raise SSBError(f"{path}: not valid YAML: {e}") from None
+    if data is None: raise SSBError(f"{path} is empty (no keys, at most comments), so nothing says what to run. Put at least one key in it, "
+                                    "e.g. `extends: base_config.yaml` (a path relative to this file) and below it the keys you change.")
+    if not isinstance(data, dict): raise SSBError(f"{path}: a config must be a mapping of `key: value` lines, got a {type(data).__name__}: {str(data)[:60]}.")
+    return data
+
 def read_yaml_chain(path:str|Path, _seen:tuple=()) -> dict:
     "Read a YAML config, following and merging `extends:` chains."
     path = Path(path).resolve()
     if path in _seen: raise SSBError(f"Config cycle: {' -> '.join(map(str, (*_seen, path)))}.")
-    if not path.is_file(): raise SSBError(f"Config file not found: {path}. Check the path (configs live in configs/).")
-    try: data = yaml.safe_load(path.read_text(encoding='utf-8')) or {}
-    except yaml.YAMLError as e: raise SSBError(f"{path}: not valid YAML: {e}") from None
-    if not isinstance(data, dict): raise SSBError(f"{path}: a config must be a mapping of keys, got {type(data).__name__}.")
+    data = _read_yaml(path)
     parent = data.pop('extends', None)
     if parent is None: return data
+    if not isinstance(parent, str) or not parent.strip():
+        raise SSBError(f"{path}: 'extends' must name another config file (e.g. extends: base_config.yaml), got {type(parent).__name__} {parent!r}.")
     return _merge(read_yaml_chain(path.parent/parent, (*_seen, path)), data)
 
 # %% ../nbs/01_config.ipynb #f5ac33f9
 def load_config(path:str|Path, # YAML config file
-                overrides:dict|None=None, # extra mapping merged last (e.g. from the CLI)
+                overrides:dict|Sequence[str]|None=None, # merged last: a mapping, or `key=value` strings (`ssb --set`)
                ) -> Config:
-    "Load, merge and validate a config file into a frozen `Config`."
+    "Load, merge and validate a config file (and overrides) into a frozen `Config`."
     path = Path(path).resolve()
-    data = _merge(read_yaml_chain(path), overrides or {})
+    data = read_yaml_chain(path)
+    over = parse_overrides(overrides) if isinstance(overrides, (list, tuple)) else dict(overrides or {})
+    if over: build(Config, over, '--set')   # a bad override is blamed on --set, not on the file
+    data = _merge(data, over)
     for k in ('project_dir', 'source'): data.pop(k, None)
-    cfg = build(Config, data, str(path))
+    cfg = check_config(build(Config, data, str(path)), f"{path} (with --set overrides)" if over else str(path))
     return dataclasses.replace(cfg, project_dir=str(find_project_dir(path)), source=str(path))
 
 # %% ../nbs/01_config.ipynb #6a00be9f

@@ -13,6 +13,7 @@ import pytest
 import soundfile as sf
 
 from conftest import ssb
+from socialsignalbench.data.download import problems_text
 from socialsignalbench.data.ravdess import ravdess_names
 
 
@@ -80,3 +81,28 @@ def test_download_mode_with_wrong_checksum_extracts_nothing(project, server):
     assert r.returncode == 1 and 'MD5' in r.stderr.upper(), r.stderr[-2000:]
     assert not (project / 'data/badmd5/ravdess').exists() and not (project / 'data/badmd5/a.zip').exists()
     assert not (project / 'data/badmd5/manifests').exists()
+
+
+def test_download_mode_reports_manifest_problems(project, server):
+    """A stray file, an emotion code 09 and a file in the wrong actor folder: the run succeeds, the summary lists all
+    three, and `problems_text` (what the terminal shows after the stage) names each of them."""
+    url, www = server
+    with zipfile.ZipFile(www / 'p.zip', 'w') as z:
+        for i, name in enumerate(ravdess_names(1)):
+            z.writestr(f'Actor_01/{name}', wav_bytes(i))
+        z.writestr('Actor_01/notes.wav', b'not audio')
+        z.writestr('Actor_01/03-01-09-01-01-01-01.wav', wav_bytes(98))
+        z.writestr(f'Actor_02/{ravdess_names(1)[0]}', wav_bytes(99))
+    md5 = hashlib.md5((www / 'p.zip').read_bytes()).hexdigest()
+    cfg = project / 'configs' / 'problems.yaml'
+    cfg.write_text(f'extends: base_config.yaml\npaths: {{data_dir: data/problems}}\n'
+                   f'ravdess: {{url: "{url}/p.zip", md5: "{md5}", actors: [1],\n'
+                   f'          archive: data/problems/p.zip, root: data/problems/ravdess, backoff: 0.01}}\n')
+    r = ssb('--config', cfg, '--mode', 'download', '--run-id', 'problems')
+    assert r.returncode == 0, r.stderr[-3000:]
+    summary = json.loads((project / 'outputs' / 'runs' / 'problems' / 'download_summary.json').read_text())
+    assert summary['summaries']['ravdess']['n_problems'] == 3 and summary['summaries']['ravdess']['n_rows'] == 60
+    text = problems_text(summary['summaries'])
+    assert text.startswith('ravdess: 3 of 63 files left out of the manifest:'), text
+    for what in ('Actor_01/notes.wav', 'emotion_code=09', "folder 'Actor_02'"):
+        assert what in text, text

@@ -13,7 +13,7 @@ from ..config import Config
 
 # %% auto #0
 __all__ = ['MARKER', 'DownloadResult', 'download_file', 'read_marker', 'ExtractResult', 'safe_extract', 'FetchResult',
-           'fetch_ravdess']
+           'fetch_ravdess', 'problems_text']
 
 # %% ../../nbs/10_download.ipynb #e1e15a5b
 @dataclass(frozen=True)
@@ -157,7 +157,7 @@ def _check_url(url:str) -> str:
 
 def _check_md5(md5:str|None) -> str|None:
     "`md5` lower-cased; SSBError when it is not 32 hex digits."
-    if md5 is not None and not re.fullmatch(r'[0-9a-fA-F]{32}', md5):
+    if md5 is not None and not (isinstance(md5, str) and re.fullmatch(r'[0-9a-fA-F]{32}', md5)):
         raise SSBError(f"Expected MD5 {md5!r} is not 32 hex digits: fix `ravdess.md5` in the config (or set it to null).")
     return None if md5 is None else md5.lower()
 
@@ -412,3 +412,16 @@ def fetch_ravdess(cfg:Config, # the config; uses its `ravdess:` section
     found = _actors(root)
     return FetchResult(str(root), dl, ex, found, tuple(a for a in rc.actors if a not in found),
                        skipped=dl is None or (dl.skipped and ex.skipped))
+
+# %% ../../nbs/10_download.ipynb #3d582c4e
+def problems_text(summaries:dict, # corpus -> `ManifestResult.summary()`, as in a data stage's `<stage>_summary.json`
+                  n:int=10, # problems listed per corpus (the rest are counted)
+                 ) -> str:
+    "Terminal lines for the files a data stage left out and its warnings; '' when there are none."
+    lines = []
+    for corpus, s in summaries.items():
+        probs = [tuple(p) for p in s.get('problems', ())]
+        if probs: lines.append(f"{corpus}: {len(probs)} of {s.get('n_files', '?')} files left out of the manifest:")
+        lines += [f"  {f}: {why}" for f, why in probs[:n]] + ([f"  ... and {len(probs) - n} more"] if len(probs) > n else [])
+        lines += [f"{corpus}: warning: {w}" for w in s.get('warnings', ())]
+    return '\n'.join(lines)

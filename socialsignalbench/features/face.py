@@ -5,36 +5,29 @@
 # %% ../../nbs/21_features_face.ipynb #5482e3d7
 from __future__ import annotations
 import functools
-import os
 from pathlib import Path
 from typing import Sequence
 import cv2
 import numpy as np
 import pandas as pd
 from ..core import SSBError, FeatureError, FEATURES, unknown_name_msg
-from ..config import FaceConfig
+from ..config import FaceConfig, available_cascades, cascade_dir, cascade_path, validated
 
 # %% auto #0
-__all__ = ['available_cascades', 'load_cascade', 'read_gray', 'detect_faces', 'largest_face', 'crop_box', 'center_crop',
-           'finish_crop', 'extract_face', 'detection_report']
-
-# %% ../../nbs/21_features_face.ipynb #79a1b942
-def available_cascades() -> list[str]:
-    "Names of the Haar cascade files shipped with OpenCV."
-    return sorted(p.name for p in Path(cv2.data.haarcascades).glob('haarcascade_*.xml'))
+__all__ = ['load_cascade', 'read_gray', 'detect_scale', 'detect_faces', 'largest_face', 'crop_box', 'center_crop', 'finish_crop',
+           'extract_face', 'detection_report']
 
 # %% ../../nbs/21_features_face.ipynb #4ca582eb
 @functools.lru_cache(maxsize=None)
 def load_cascade(name:str='haarcascade_frontalface_default.xml', # file in `cv2.data.haarcascades`, or a path to one
                 ) -> cv2.CascadeClassifier:
     "The Haar cascade `name`, loaded once per process."
-    path = Path(name) if os.sep in str(name) else Path(cv2.data.haarcascades)/name
+    path = cascade_path(name)
     try: clf = cv2.CascadeClassifier(str(path)) if path.is_file() else None
     except Exception: clf = None  # OpenCV raises on a malformed XML file
     if clf is None or clf.empty():
         msg = unknown_name_msg('Haar cascade', name, available_cascades())
-        raise SSBError(f"{msg} Could not load '{path}': set `face.cascade` to one of the files in "
-                       f"{cv2.data.haarcascades}.")
+        raise SSBError(f"{msg} Could not load '{path}': set `face.cascade` to one of the files in {cascade_dir()}.")
     return clf
 
 # %% ../../nbs/21_features_face.ipynb #c64cc221
@@ -50,16 +43,26 @@ def read_gray(path:str|Path, # image file (any format OpenCV decodes)
     return img
 
 # %% ../../nbs/21_features_face.ipynb #8b800de7
+def detect_scale(shape:Sequence[int], # (H, W) of the image
+                 max_side:int, # `face.detect_max_side` (0: off)
+                ) -> float:
+    "The factor (<= 1) that brings the longest side of `shape` down to `max_side`; 1 when it fits or `max_side` is 0."
+    return min(1.0, max_side/max(shape)) if max_side else 1.0
+
 def detect_faces(gray:np.ndarray, # 2-D uint8 image
-                 cfg:FaceConfig=FaceConfig(), # cascade and detectMultiScale parameters
+                 cfg:FaceConfig=FaceConfig(), # cascade, detectMultiScale parameters and `detect_max_side`
                 ) -> np.ndarray:
-    "Face boxes found in `gray` as an (n, 4) int array of x, y, w, h."
+    "Face boxes found in `gray` as an (n, 4) int array of x, y, w, h in `gray`'s pixels."
     if gray.ndim != 2 or gray.dtype != np.uint8:
         raise SSBError(f"detect_faces needs a 2-D uint8 image, got {gray.dtype} {gray.shape}.")
     if min(gray.shape) < cfg.min_size: return np.empty((0, 4), np.int64)
-    boxes = load_cascade(cfg.cascade).detectMultiScale(gray, scaleFactor=cfg.scale_factor,
-                                                       minNeighbors=cfg.min_neighbors, minSize=(cfg.min_size,)*2)
-    return np.asarray(boxes, dtype=np.int64).reshape(-1, 4)
+    (H, W), s = gray.shape, detect_scale(gray.shape, cfg.detect_max_side)
+    small = gray if s == 1 else cv2.resize(gray, (max(1, round(W*s)), max(1, round(H*s))), interpolation=cv2.INTER_AREA)
+    boxes = load_cascade(cfg.cascade).detectMultiScale(small, scaleFactor=cfg.scale_factor, minNeighbors=cfg.min_neighbors,
+                                                       minSize=(max(1, round(cfg.min_size*s)),)*2)
+    boxes = np.asarray(boxes, dtype=np.int64).reshape(-1, 4)
+    fx, fy = W/small.shape[1], H/small.shape[0]
+    return boxes if small is gray else np.rint(boxes*np.array([fx, fy, fx, fy])).astype(np.int64)
 
 # %% ../../nbs/21_features_face.ipynb #93344a46
 def largest_face(boxes:np.ndarray, # (n, 4) x, y, w, h boxes
@@ -118,18 +121,15 @@ def extract_face(path:str|Path, # image file
                  cfg:FaceConfig=FaceConfig(), # the `face:` config section
                 ) -> tuple[dict[str, np.ndarray], dict]:
     "Detect, crop, resize and equalise the largest face in `path`; apply `cfg.on_missing` when there is none."
-    gray = read_gray(path)
+    cfg, gray = validated(cfg, 'face'), read_gray(path)
     boxes = detect_faces(gray, cfg)
     box = largest_face(boxes)
     if box is None and cfg.on_missing == 'skip':
         raise FeatureError('no_face', f"no face in '{path}' ({gray.shape[1]}x{gray.shape[0]}); face.on_missing='skip'")
-    if box is None and cfg.on_missing != 'center_crop':
-        raise SSBError(f"Unknown face.on_missing '{cfg.on_missing}'. Valid: center_crop, skip.")
     crop = center_crop(gray) if box is None else crop_box(gray, box, cfg.margin)
     return {'face': finish_crop(crop, cfg.size, cfg.equalize)}, _face_info(gray, boxes, box)
 
 # %% ../../nbs/21_features_face.ipynb #4bc92e9b
-# | eval: false
 FEATURES.register('face_crop', extract_face)
 
 # %% ../../nbs/21_features_face.ipynb #4ace2b51

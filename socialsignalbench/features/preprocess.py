@@ -11,7 +11,7 @@ from typing import Sequence
 import pandas as pd
 from ..core import SSBError, atomic_path, declare_stage
 from ..config import Config
-from ..data.dataset import CORPORA, abs_paths, load_corpus, require_manifests
+from ..data.dataset import abs_paths, corpora as config_corpora, load_corpus, require_manifests
 from .cache import ExtractReport, FeatureCache, changed_inputs, extract_many, read_index, write_index, write_if_changed
 from .loader import feature_spec, train_norm, with_keys
 from .face import detection_report
@@ -158,7 +158,7 @@ def stage_preprocess(cfg:Config, # resolved config
                     ) -> PreprocessResult:
     "Extract, cache and index the features of every corpus; list bad inputs; fit train-split normalisation."
     t0 = time.perf_counter()
-    corpora = [c for c in CORPORA if c in require_manifests(cfg)] if corpora is None else list(corpora)
+    corpora = [c for c in config_corpora(cfg) if c in require_manifests(cfg)] if corpora is None else list(corpora)
     with FeatureCache(cfg.path(cfg.paths.cache_dir)).lock('preprocess'):
         done = {c: extract_corpus(cfg, c, workers) for c in corpora}
         errors_csv = _write_errors(run_dir, {c: ix for c, (ix, _) in done.items()})

@@ -1,0 +1,86 @@
+"""Bad configs end to end: the command line refuses them with the config's own words, before any stage runs or any
+folder is written; `--set` overrides are validated like a file and recorded in the run's `config.yaml`.
+
+The messages themselves are checked once, in nbs/01_config.ipynb; here we check what the user sees from `ssb` (exit
+code 2, one `error:` line naming the file or key) and that nothing was created or changed."""
+import zipfile
+
+import pytest
+import yaml
+
+from socialsignalbench.config import config_dict, load_config
+from socialsignalbench.core import SSBError
+from socialsignalbench.pipeline.cli import main
+from socialsignalbench.runs import open_run
+
+
+@pytest.fixture
+def proj(tmp_path):
+    """An empty project folder (`settings.ini` marker) with `configs/base.yaml` and a file in its data folder."""
+    (tmp_path / 'settings.ini').write_text('')
+    (tmp_path / 'configs').mkdir()
+    (tmp_path / 'configs' / 'base.yaml').write_text('name: base\npaths: {data_dir: data, runs_dir: outputs/runs}\n')
+    (tmp_path / 'data').mkdir()
+    (tmp_path / 'data' / 'keep.txt').write_text('mine')
+    return tmp_path
+
+
+def snapshot(d):
+    """Every path below `d` with its bytes (None for folders)."""
+    return {str(p.relative_to(d)): (None if p.is_dir() else p.read_bytes()) for p in sorted(d.rglob('*'))}
+
+
+def write_zip(path):
+    with zipfile.ZipFile(path, 'w') as z:
+        z.writestr('base.yaml', 'seed: 1\n')
+
+
+BAD = {  # file name -> (how to write it, what the error must say)
+    'cfg.zip': (write_zip, 'is not a YAML text file (a zip archive)'),
+    'binary.yaml': (lambda p: p.write_bytes(bytes(range(256))), 'is not a YAML text file'),
+    'empty.yaml': (lambda p: p.write_text(''), 'is empty (no keys, at most comments)'),
+    'list.yaml': (lambda p: p.write_text('- 1\n- 2\n'), 'a config must be a mapping'),
+    'ext5.yaml': (lambda p: p.write_text('extends: 5\n'), "'extends' must name another config file"),
+    'neg.yaml': (lambda p: p.write_text('extends: base.yaml\naudio: {duration: -1}\n'),
+                 "'audio.duration' is -1.0, out of range: it must be > 0"),
+    'timeout.yaml': (lambda p: p.write_text('extends: base.yaml\nravdess: {timeout: -5, backoff: -1}\n'),
+                     "'ravdess.timeout' is -5.0, out of range"),
+    'bad_frac.yaml': (lambda p: p.write_text('extends: base.yaml\npreprocess: {max_bad_fraction: -1}\n'),
+                      "'preprocess.max_bad_fraction' is -1.0, out of range: it must be in [0, 1]"),
+    'mels.yaml': (lambda p: p.write_text('extends: base.yaml\naudio: {n_mfcc: 80}\n'),
+                  "'audio.n_mfcc' = 80: must be <= audio.n_mels (64)"),
+    'cascade.yaml': (lambda p: p.write_text('extends: base.yaml\nface: {cascade: haarcascade_frontalface_defualt.xml}\n'),
+                     "Did you mean 'haarcascade_frontalface_default.xml'?"),
+    'md5.yaml': (lambda p: p.write_text('extends: base.yaml\nravdess: {md5: 12345678901234567890123456789012}\n'),
+                 'put the value in quotes'),
+}
+
+
+@pytest.mark.parametrize('name', sorted(BAD))
+def test_bad_config_fails_before_anything_runs(proj, capsys, name):
+    write, msg = BAD[name]
+    cfg = proj / 'configs' / name
+    write(cfg)
+    before = snapshot(proj)
+    assert main(['--config', str(cfg), '--mode', 'demo_data', 'preprocess']) == 2
+    err = capsys.readouterr().err
+    assert err.startswith('error: ') and msg in err and 'Traceback' not in err, err
+    assert snapshot(proj) == before          # no run folder, no manifest, the config and data untouched
+
+
+def test_set_overrides_are_validated_and_recorded(proj):
+    base = proj / 'configs' / 'base.yaml'
+    cfg = load_config(base, ['audio.n_mfcc=30', 'labels.scheme=seed_strict', 'ravdess.actors=[1,2]', 'ravdess.md5="0123"'])
+    run = open_run(cfg, 'with-set')
+    saved = yaml.safe_load((run / 'config.yaml').read_text())
+    assert (saved['audio']['n_mfcc'], saved['labels']['scheme'], saved['ravdess']['actors'], saved['ravdess']['md5']) == \
+        (30, 'seed_strict', [1, 2], '0123')
+    assert config_dict(load_config(run / 'config.yaml')) == config_dict(cfg)    # the run's config.yaml reproduces the run
+    before = snapshot(proj)
+    for sets, msg in [(['audio.n_mfc=30'], "--set: unknown key 'audio.n_mfc' (did you mean 'n_mfcc'?)"),
+                      (['audio.n_mfcc=thirty'], "--set: 'audio.n_mfcc' must be int, got str 'thirty'"),
+                      (['audio.n_mfcc=99'], "(with --set overrides): 'audio.n_mfcc' = 99: must be <= audio.n_mels")]:
+        with pytest.raises(SSBError) as e:
+            load_config(base, sets)
+        assert msg in str(e.value), str(e.value)
+    assert snapshot(proj) == before
