@@ -11,10 +11,11 @@ import numpy as np
 from tqdm import tqdm
 
 # %% auto #0
-__all__ = ['FEATURES', 'STAGES', 'FILE_MODE', 'PROJECT_MARKERS', 'SSBError', 'FeatureError', 'closest', 'unknown_name_msg',
-           'resolve', 'Lazy', 'same_entry', 'Registry', 'Stage', 'declare_stage', 'sha256_bytes', 'file_digest',
-           'sha256_file', 'write_error', 'atomic_path', 'atomic_write', 'atomic_write_text', 'atomic_write_bytes',
-           'to_jsonable', 'atomic_write_json', 'progress', 'shutdown_workers', 'find_project_dir']
+__all__ = ['FEATURES', 'STAGES', 'FILE_MODE', 'DIR_MODE', 'PROJECT_MARKERS', 'SSBError', 'FeatureError', 'closest',
+           'unknown_name_msg', 'resolve', 'Lazy', 'same_entry', 'Registry', 'Stage', 'declare_stage', 'sha256_bytes',
+           'file_digest', 'sha256_file', 'write_error', 'atomic_path', 'atomic_write', 'atomic_write_text',
+           'atomic_write_bytes', 'staging_dir', 'to_jsonable', 'atomic_write_json', 'progress', 'shutdown_workers',
+           'find_project_dir']
 
 # %% ../nbs/00_core.ipynb #b1114303
 class SSBError(Exception):
@@ -209,6 +210,18 @@ def atomic_write_bytes(path:str|Path, data:bytes) -> Path:
     "Write `data` to `path` atomically."
     with atomic_write(path, 'wb') as f: f.write(data)
     return Path(path)
+
+# %% ../nbs/00_core.ipynb #0a6fefd4
+DIR_MODE = 0o777 & ~_read_umask()  # the mode `mkdir` gives a new folder under this process's umask
+
+def staging_dir(parent:str|Path, # where to make it (same file system as the final folder)
+                prefix:str, # name prefix, e.g. '.ravdess.extract-'
+               ) -> Path:
+    "A new uniquely named folder in `parent` with the mode `mkdir` would give it (not `mkdtemp`'s 0700)."
+    Path(parent).mkdir(parents=True, exist_ok=True)
+    d = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    os.chmod(d, DIR_MODE)
+    return d
 
 # %% ../nbs/00_core.ipynb #4c8ed63d
 def to_jsonable(obj:Any) -> Any:
