@@ -31,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -68,7 +69,9 @@ def cell_seconds(nb_path):
 def run_stages(jobs, run_dir, params, shared):
     """Execute [(name, notebook)] in order, old path (shared=False) or new; return [(name, wall s, cell s)]."""
     out = []
+    runner.html_exporter.cache_clear()
     if shared:
+        threading.Thread(target=runner.html_exporter, daemon=True).start()   # as run_modes does
         with runner.report_kernel() as km:
             for name, nb in jobs:
                 t0 = time.perf_counter()

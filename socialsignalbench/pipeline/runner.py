@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 import pandas as pd
 import socialsignalbench
-from ..core import SSBError, STAGES, Stage, atomic_write_text, unknown_name_msg
+from ..core import SSBError, STAGES, Stage, atomic_write_text, unknown_name_msg, write_error
 from ..config import Config, load_config
 from ..runs import load_run_config, open_run
 from ..data.dataset import input_manifests
@@ -197,6 +197,7 @@ def execute_report(notebook:str|Path, # report notebook to run
     except DeadKernelError:
         os.replace(running, failed); export_html(failed)
         raise _dead_kernel(stage, failed) from None
+    except OSError as e: raise (write_error(e, running) or e) from e    # disk full, unwritable run folder
     os.replace(running, out)
     failed.unlink(missing_ok=True); failed.with_suffix('.html').unlink(missing_ok=True)
     export_html(out)
