@@ -6,6 +6,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -122,6 +123,7 @@ def test_killed_ssb_leaves_no_hidden_files(project):
                    'time.sleep(0 if pathlib.Path("fast").exists() else 300)', 'outputs': [], 'execution_count': None}],
         'metadata': {'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}},
         'nbformat': 4, 'nbformat_minor': 5}))
+    kernel_dirs = set(Path(tempfile.gettempdir()).glob('ssb-kernel-*'))
     try:
         env = {**os.environ, 'SSB_PROGRESS': '0'}
         cmd = [sys.executable, '-m', 'socialsignalbench.pipeline.cli', '--config', 'configs/small.yaml', '--mode',
@@ -144,6 +146,8 @@ def test_killed_ssb_leaves_no_hidden_files(project):
         assert sorted(p.name for p in run.glob('demo_data*')) == ['demo_data.html', 'demo_data.ipynb']
     finally:
         shutil.rmtree(nb_dir.parent)
+        for d in set(Path(tempfile.gettempdir()).glob('ssb-kernel-*')) - kernel_dirs:   # the killed ssb's IPC folder
+            shutil.rmtree(d, ignore_errors=True)
 
 
 def test_set_overrides_reach_the_run_config(project):
