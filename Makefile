@@ -8,34 +8,39 @@ PY := $(BIN)/python
 TORCH_PIN ?= torch==2.13.0
 DEMO_CONFIG ?= configs/demo.yaml
 export SSB_PROGRESS ?= 1
+# Quiet installs: `-qq` hides setuptools' informational build messages; pip still prints errors.
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: help install dev demo test lint sync-check nbtest nbtest-slow pytest docs-check readme bench clean
 
 help:
 	@echo "make demo   - create .venv, install, generate the demo corpora, run the pipeline stages, print the run dir"
 	@echo "make test   - .venv with dev extras, flake8, nbdev_clean/nbdev_export no-diff, nbdev_test, docs check, pytest"
-	@echo "make bench  - benchmarks/bench_preprocess.py"
+	@echo "make bench  - benchmarks/bench_preprocess.py and benchmarks/bench_pipeline.py"
 
 $(PY):
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
+	@echo "[make] creating $(VENV)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -qq --upgrade pip
 
 $(VENV)/.installed: $(PY) setup.py settings.ini
-	$(PY) -m pip install -q "$(TORCH_PIN)"
-	$(PY) -m pip install -q -e .
-	touch $@
+	@echo "[make] installing $(TORCH_PIN) and socialsignalbench (editable) into $(VENV)"
+	@$(PY) -m pip install -qq "$(TORCH_PIN)"
+	@$(PY) -m pip install -qq -e .
+	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PY) -m pip install -q -e ".[dev]"
-	touch $@
+	@echo "[make] installing the dev extras into $(VENV)"
+	@$(PY) -m pip install -qq -e ".[dev]"
+	@touch $@
 
 install: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
-# Generate the demo corpora, describe them, extract features; the last line printed is the run directory.
+# Generate the demo corpora, describe them, extract features: one line per stage, the last line is the run directory.
 DEMO_MODES ?= demo_data data_card preprocess
 demo: install
-	$(BIN)/ssb --config $(DEMO_CONFIG) --mode $(DEMO_MODES)
+	@$(BIN)/ssb --config $(DEMO_CONFIG) --mode $(DEMO_MODES)
 
 test: dev lint sync-check nbtest docs-check pytest
 
@@ -63,6 +68,7 @@ pytest: dev
 
 bench: install
 	$(PY) benchmarks/bench_preprocess.py
+	$(PY) benchmarks/bench_pipeline.py
 
 clean:
 	rm -rf _proc _docs build *.egg-info .pytest_cache

@@ -1,6 +1,8 @@
 # nbdev 2 template setup.py, without the `pkg_resources` import that current setuptools no longer ships.
 from configparser import ConfigParser
+from pathlib import Path
 import setuptools
+from setuptools.command.build_py import build_py
 import shlex
 
 config = ConfigParser(delimiters=['='])
@@ -24,7 +26,26 @@ lic = licenses.get(cfg['license'].lower(), cfg['license'])
 min_python = cfg['min_python']
 console_scripts = cfg.get('console_scripts', '').split()
 
+# Package data generated at build time from the originals (never copied into the repository): the report notebooks
+# and the default configs, so that an installed `ssb` runs from any folder (pipeline.runner.shipped_dir finds them).
+# An editable install reads them from the checkout instead.
+SHIPPED = {'_reports': ('nbs/reports', '*.ipynb'), '_configs': ('configs', '*.yaml')}
+
+
+class BuildPyWithShipped(build_py):
+    def run(self):
+        super().run()
+        if getattr(self, 'editable_mode', False):
+            return
+        for dest, (src, pattern) in SHIPPED.items():
+            out = Path(self.build_lib) / cfg['lib_path'] / dest
+            self.mkpath(str(out))
+            for f in sorted(Path(src).glob(pattern)):
+                self.copy_file(str(f), str(out / f.name))
+
+
 setuptools.setup(
+    cmdclass={'build_py': BuildPyWithShipped},
     name=cfg['lib_name'],
     license=lic,
     classifiers=[
@@ -34,7 +55,7 @@ setuptools.setup(
     ] + ['Programming Language :: Python :: ' + o for o in py_versions[py_versions.index(min_python):]],
     url=cfg['git_url'],
     packages=setuptools.find_packages(include=['socialsignalbench', 'socialsignalbench.*']),
-    include_package_data=True,
+    include_package_data=False,  # package_data below is the complete list (True warns about data folders)
     package_data={'socialsignalbench': ['schemes/*.yaml', 'splits/*.json']},
     install_requires=requirements,
     extras_require={'dev': dev_requirements},

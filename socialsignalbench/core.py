@@ -4,17 +4,18 @@
 
 # %% ../nbs/00_core.ipynb #b6bc5ae0
 from __future__ import annotations
-import contextlib, dataclasses, difflib, hashlib, importlib, json, multiprocessing.util, os, sys, tempfile
+import contextlib, dataclasses, difflib, errno, hashlib, importlib, json, multiprocessing.util, os, sys, tempfile
 from pathlib import Path
 from typing import Any, Iterable
 import numpy as np
 from tqdm import tqdm
 
 # %% auto #0
-__all__ = ['FEATURES', 'STAGES', 'PROJECT_MARKERS', 'SSBError', 'FeatureError', 'closest', 'unknown_name_msg', 'resolve', 'Lazy',
-           'same_entry', 'Registry', 'Stage', 'declare_stage', 'sha256_bytes', 'file_digest', 'sha256_file',
-           'atomic_path', 'atomic_write', 'atomic_write_text', 'atomic_write_bytes', 'to_jsonable', 'atomic_write_json',
-           'progress', 'shutdown_workers', 'find_project_dir']
+__all__ = ['FEATURES', 'STAGES', 'FILE_MODE', 'DIR_MODE', 'PROJECT_MARKERS', 'SSBError', 'FeatureError', 'closest',
+           'unknown_name_msg', 'resolve', 'Lazy', 'same_entry', 'Registry', 'Stage', 'declare_stage', 'sha256_bytes',
+           'file_digest', 'sha256_file', 'write_error', 'atomic_path', 'atomic_write', 'atomic_write_text',
+           'atomic_write_bytes', 'staging_dir', 'to_jsonable', 'atomic_write_json', 'progress', 'shutdown_workers',
+           'find_project_dir']
 
 # %% ../nbs/00_core.ipynb #b1114303
 class SSBError(Exception):
@@ -144,21 +145,48 @@ def sha256_file(path:str|Path) -> str:
     return file_digest(path, 'sha256')
 
 # %% ../nbs/00_core.ipynb #0c3b4e09
+def _read_umask() -> int:
+    "The process umask, read without changing it where the OS allows (Linux `/proc`)."
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        line = [l for l in Path('/proc/self/status').read_text().splitlines() if l.startswith('Umask:')][0]
+        return int(line.split()[1], 8)
+    old = os.umask(0o022); os.umask(old)
+    return old
+
+FILE_MODE = 0o666 & ~_read_umask()  # the mode `open()` gives a new file under this process's umask
+
+def write_error(e:OSError, # the error raised while writing
+                path:str|Path, # the file being written
+               ) -> SSBError|None:
+    "An `SSBError` naming `path` for a full disk or an unwritable folder; `None` for any other error."
+    path = Path(path)
+    if e.errno == errno.ENOSPC:
+        return SSBError(f"No space left on the device while writing {path}. Free some space (or point the config's "
+                        "paths at a bigger disk) and run again.")
+    if e.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return SSBError(f"Cannot write in the folder {path.parent} ({e.strerror}). Check its permissions, or point "
+                        "the config's paths at a folder you can write.")
+    return None
+
+# %% ../nbs/00_core.ipynb #9a02289a
 @contextlib.contextmanager
 def atomic_path(path:str|Path, # final destination
                 suffix:str|None=None, # temp-file suffix (some writers pick the format from it); default: that of `path`
                ):
     "Yield a temp path next to `path`; rename it onto `path` only if the block succeeds."
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.suffix if suffix is None else suffix  # np.save/cv2.imwrite look at the suffix
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.tmp-', suffix=suffix, dir=path.parent)
-    os.close(fd)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.tmp-', suffix=suffix, dir=path.parent)
+        os.fchmod(fd, FILE_MODE); os.close(fd)
+    except OSError as e: raise (write_error(e, path) or e) from e
     try:
         yield Path(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
+        if isinstance(e, OSError) and e.errno == errno.ENOSPC: raise write_error(e, path) from e
         raise
 
 # %% ../nbs/00_core.ipynb #0a171f46
@@ -182,6 +210,18 @@ def atomic_write_bytes(path:str|Path, data:bytes) -> Path:
     "Write `data` to `path` atomically."
     with atomic_write(path, 'wb') as f: f.write(data)
     return Path(path)
+
+# %% ../nbs/00_core.ipynb #0a6fefd4
+DIR_MODE = 0o777 & ~_read_umask()  # the mode `mkdir` gives a new folder under this process's umask
+
+def staging_dir(parent:str|Path, # where to make it (same file system as the final folder)
+                prefix:str, # name prefix, e.g. '.ravdess.extract-'
+               ) -> Path:
+    "A new uniquely named folder in `parent` with the mode `mkdir` would give it (not `mkdtemp`'s 0700)."
+    Path(parent).mkdir(parents=True, exist_ok=True)
+    d = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    os.chmod(d, DIR_MODE)
+    return d
 
 # %% ../nbs/00_core.ipynb #4c8ed63d
 def to_jsonable(obj:Any) -> Any:

@@ -4,17 +4,18 @@
 
 # %% ../nbs/02_runs.ipynb #7879ee5c
 from __future__ import annotations
-import datetime as dt, json, platform, subprocess
+import dataclasses, datetime as dt, errno, importlib.metadata, json, platform, subprocess
+import yaml
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 import socialsignalbench
-from .core import SSBError, atomic_write_json, sha256_file
-from .config import Config, config_hash, save_config
+from .core import SSBError, atomic_write_json, sha256_file, write_error
+from .config import Config, config_hash, load_config, save_config
 
 # %% auto #0
 __all__ = ['make_run_id', 'check_run_id', 'git_state', 'torch_version', 'RunManifest', 'build_run_manifest', 'open_run',
-           'save_result']
+           'load_run_config', 'save_result']
 
 # %% ../nbs/02_runs.ipynb #3ada70fe
 _RUN_ID_OK = set('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.')
@@ -44,11 +45,9 @@ def git_state(path:str|Path) -> tuple[Optional[str], Optional[bool]]:
     except (OSError, subprocess.SubprocessError): return None, None
 
 def torch_version() -> Optional[str]:
-    "The installed torch version, or None."
-    try:
-        import torch
-        return torch.__version__
-    except ImportError: return None
+    "The installed torch version, or None (read from the package metadata: importing torch costs over a second)."
+    try: return importlib.metadata.version('torch')
+    except importlib.metadata.PackageNotFoundError: return None
 
 # %% ../nbs/02_runs.ipynb #b646d1d8
 @dataclass(frozen=True)
@@ -89,10 +88,23 @@ def open_run(cfg:Config, # resolved config
         if prev != config_hash(cfg):
             raise SSBError(f"Run {run_id} was made with config hash {prev}, not {config_hash(cfg)}: "
                            "use a new run id (omit --run-id) or the run's own config.yaml.")
-    run_dir.mkdir(parents=True, exist_ok=True)
+    try: run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise (write_error(e, run_dir/'config.yaml') if e.errno == errno.ENOSPC else SSBError(
+            f"Cannot create the run folder {run_dir} ({e.strerror}): make sure the runs folder "
+            f"{run_dir.parent} can be written, or set paths.runs_dir in the config.")) from e
     save_config(cfg, run_dir/'config.yaml')
     atomic_write_json(old, build_run_manifest(cfg, run_id, inputs))
     return run_dir
+
+# %% ../nbs/02_runs.ipynb #9a5e6415
+def load_run_config(path:str|Path, # a run's `config.yaml` (or any config file)
+                   ) -> Config:
+    "Load a config; a run's `config.yaml` keeps the project folder and source it recorded."
+    cfg = load_config(path)
+    rec = yaml.safe_load(Path(path).read_text(encoding='utf-8'))
+    keep = {k: rec[k] for k in ('project_dir', 'source') if isinstance(rec, dict) and isinstance(rec.get(k), str)}
+    return dataclasses.replace(cfg, **keep)
 
 # %% ../nbs/02_runs.ipynb #2394184b
 def save_result(run_dir:str|Path, # the run directory

@@ -19,11 +19,12 @@ preprocess: {workers: 2}
 """
 
 
-def ssb(*args, cwd=None, timeout=900):
-    """Run `python -m socialsignalbench.pipeline.cli ARGS` in a subprocess; return the CompletedProcess."""
+def ssb(*args, cwd=None, timeout=900, umask=0o022):
+    """Run `python -m socialsignalbench.pipeline.cli ARGS` in a subprocess (under the usual umask 022); return the
+    CompletedProcess."""
     env = {**os.environ, 'SSB_PROGRESS': '0'}
     return subprocess.run([sys.executable, '-m', 'socialsignalbench.pipeline.cli', *map(str, args)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout, preexec_fn=lambda: os.umask(umask))
 
 
 @pytest.fixture(scope='session')

@@ -1,9 +1,16 @@
 """The command line end to end: `python -m socialsignalbench.pipeline.cli` / `ssb` on a scratch project with a small demo."""
 import json
+import os
+import shutil
+import signal
+import stat
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import ROOT, ssb
@@ -19,6 +26,16 @@ def test_help_lists_every_mode():
         assert st.name in r.stdout, st.name
     r2 = ssb('--help')
     assert r2.returncode == 0 and r2.stdout == r.stdout
+
+
+def test_help_never_imports_torch():
+    code = ('import sys, contextlib, io\nfrom socialsignalbench.pipeline.cli import main\n'
+            'with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.suppress(SystemExit): main(["--help"])\n'
+            'assert "preprocess" in out.getvalue(), out.getvalue()\n'
+            'print(sorted(m for m in sys.modules if m == "torch" or m.startswith("torch.")))')
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == '[]', r.stdout
 
 
 def test_misspelt_key_is_a_clear_error(project):
@@ -51,7 +68,11 @@ def test_demo_pipeline_end_to_end(project):
     r = ssb('--config', small, '--mode', 'demo_data', 'data_card', 'preprocess', '--run-id', 'e2e', cwd=project)
     assert r.returncode == 0, r.stderr[-3000:]
     run = project / 'outputs' / 'runs' / 'e2e'
-    assert r.stdout.strip().splitlines()[-1] == f'[ssb] outputs: {run}'
+    lines = r.stdout.strip().splitlines()
+    assert lines[-1] == f'[ssb] outputs: {run}'
+    assert [ln.split()[1:3] for ln in lines[:-1]] == [['1/3', 'demo_data'], ['2/3', 'data_card'], ['3/3', 'preprocess']]
+    assert all(' done in ' in ln for ln in lines[:-1]), lines      # one line per stage
+    assert 'warning' not in r.stderr.lower() and 'TCP' not in r.stderr, r.stderr   # no kernel/transport noise
     for stage in ('demo_data', 'data_card', 'preprocess'):
         assert (run / f'{stage}.ipynb').exists() and (run / f'{stage}.html').stat().st_size > 10_000, stage
     man = json.loads((run / 'manifest.json').read_text())
@@ -62,6 +83,13 @@ def test_demo_pipeline_end_to_end(project):
     cold = json.loads((run / 'preprocess_summary.json').read_text())
     assert {c['corpus'] for c in cold['corpora']} == {'ravdess', 'ckplus'}
     assert sum(c['n_computed'] for c in cold['corpora']) > 0
+
+    # under umask 022 every file the stages wrote is 0644 and every folder 0755 (run, manifests, feature cache)
+    data = project / 'data' / 'demo'
+    for root in (run, data / 'manifests', data / 'cache'):
+        modes = {str(p.relative_to(project)): stat.S_IMODE(p.stat().st_mode) for p in [root, *root.rglob('*')]}
+        bad = {k: oct(m) for k, m in modes.items() if m != (0o755 if (project / k).is_dir() else 0o644)}
+        assert len(modes) > 1 and not bad, sorted(bad.items())[:5]
 
     r = ssb('--config', small, '--mode', 'preprocess', '--run-id', 'e2e-warm', cwd=project)
     assert r.returncode == 0, r.stderr[-3000:]
@@ -81,3 +109,53 @@ def test_wrapper_scripts_run_their_mode(project):
     assert (project / 'outputs' / 'runs' / 'wrap' / 'ingest_ckplus.failed.ipynb').exists()
     r = subprocess.run([sys.executable, str(ROOT / 'scripts' / 'download_ravdess.py'), '--help'], capture_output=True, text=True)
     assert r.returncode == 0 and '--config' in r.stdout and 'download' in r.stdout
+
+
+def test_killed_ssb_leaves_no_hidden_files(project):
+    """SIGKILL `ssb` while a report runs: the run folder holds a visible `<stage>.running.ipynb`, nothing hidden;
+    the next run of the stage replaces it."""
+    nb_dir = project / 'nbs' / 'reports'          # the project's own reports take precedence over the shipped ones
+    nb_dir.mkdir(parents=True)
+    (nb_dir / 'demo_data.ipynb').write_text(json.dumps({
+        'cells': [{'cell_type': 'code', 'metadata': {'tags': ['parameters']}, 'source': "config_path = ''  # c\nrun_dir = ''  # r",
+                   'outputs': [], 'execution_count': None},
+                  {'cell_type': 'code', 'metadata': {}, 'source': 'import time, pathlib\npathlib.Path("started").touch()\n'
+                   'time.sleep(0 if pathlib.Path("fast").exists() else 300)', 'outputs': [], 'execution_count': None}],
+        'metadata': {'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}},
+        'nbformat': 4, 'nbformat_minor': 5}))
+    kernel_dirs = set(Path(tempfile.gettempdir()).glob('ssb-kernel-*'))
+    try:
+        env = {**os.environ, 'SSB_PROGRESS': '0'}
+        cmd = [sys.executable, '-m', 'socialsignalbench.pipeline.cli', '--config', 'configs/small.yaml', '--mode',
+               'demo_data', '--run-id', 'killed']
+        proc = subprocess.Popen(cmd, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        run = project / 'outputs' / 'runs' / 'killed'
+        for _ in range(600):
+            if (run / 'started').exists():
+                break
+            time.sleep(0.2)
+        assert (run / 'started').exists()
+        os.killpg(proc.pid, signal.SIGKILL)         # ssb and its kernel, as an OOM kill or a closed terminal would
+        proc.wait()
+        assert (run / 'demo_data.running.ipynb').exists()
+        assert not [p.name for p in run.iterdir() if p.name.startswith('.')]
+        (run / 'fast').touch()
+        r = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr[-2000:]
+        assert sorted(p.name for p in run.glob('demo_data*')) == ['demo_data.html', 'demo_data.ipynb']
+    finally:
+        shutil.rmtree(nb_dir.parent)
+        for d in set(Path(tempfile.gettempdir()).glob('ssb-kernel-*')) - kernel_dirs:   # the killed ssb's IPC folder
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def test_set_overrides_reach_the_run_config(project):
+    """`--set` goes through config.parse_overrides (written on the config branch) into the run's config.yaml."""
+    from socialsignalbench import config
+    if not hasattr(config, 'parse_overrides'):
+        pytest.skip('config.parse_overrides is not on this branch yet')
+    r = ssb('--config', project / 'configs' / 'small.yaml', '--mode', 'demo_data', '--set', 'demo.seed=3',
+            '--run-id', 'set', cwd=project)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert yaml.safe_load((project / 'outputs' / 'runs' / 'set' / 'config.yaml').read_text())['demo']['seed'] == 3

@@ -6,36 +6,58 @@
 from __future__ import annotations
 import argparse, sys
 from ..core import SSBError
-from .runner import ReportError, discover_stages, run_modes
+from .runner import ReportError, discover_stages, init_project, run_modes
 
 # %% auto #0
-__all__ = ['make_parser', 'main']
+__all__ = ['make_parser', 'overrides_from', 'main']
 
 # %% ../../nbs/90_cli.ipynb #ac9d6082
 def make_parser() -> argparse.ArgumentParser:
-    "The argument parser; `--help` lists every registered mode."
+    "The argument parser; `--help` lists every registered mode and command."
     modes = '\n'.join(f'  {s.name:<15} {s.help}' for s in discover_stages())
     p = argparse.ArgumentParser(prog='ssb', formatter_class=argparse.RawDescriptionHelpFormatter,
+                                usage='ssb --config CONFIG --mode MODE [MODE ...] [--set KEY=VALUE] [--run-id ID]\n'
+                                      '       ssb init DIR',
                                 description='SocialSignalBench pipeline: run report notebooks into outputs/runs/<run_id>/.',
                                 epilog=f'modes:\n{modes}')
-    p.add_argument('--config', required=True, help='YAML config, e.g. configs/base_config.yaml')
-    p.add_argument('--mode', required=True, nargs='+', metavar='MODE', help='one or more modes, run in order')
+    p.add_argument('--config', help="YAML config file, or a shipped config's name: demo, base, fusion")
+    p.add_argument('--mode', nargs='+', metavar='MODE', help='one or more modes, run in order')
+    p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
+                   help='override a config key, e.g. --set audio.n_mfcc=20 (repeatable)')
     p.add_argument('--run-id', default=None, help='name or reuse a run directory (default: UTC time + config hash)')
+    sub = p.add_subparsers(dest='command', title='commands', metavar='COMMAND')
+    sub.add_parser('init', help='write starter configs (base_config.yaml, demo.yaml) into DIR to edit') \
+       .add_argument('dir', metavar='DIR', help='folder for the configs (created if missing)')
     return p
 
 # %% ../../nbs/90_cli.ipynb #d315271e
+def overrides_from(items:list[str]) -> dict|None:
+    "The `--set KEY=VALUE` items as a config override mapping (`config.parse_overrides` parses and checks them)."
+    if not items: return None
+    from socialsignalbench import config
+    if not hasattr(config, 'parse_overrides'): raise SSBError("--set is not available in this version.")
+    return config.parse_overrides(items)
+
+def _run(args, p:argparse.ArgumentParser) -> str:
+    if args.command == 'init':
+        paths = init_project(args.dir)
+        return (f"[ssb] wrote {', '.join(map(str, paths))}\n"
+                f"[ssb] next: cd {args.dir} && ssb --config demo.yaml --mode demo_data data_card preprocess")
+    if not (args.config and args.mode): p.error('--config and --mode are required (or give a command, e.g. init)')
+    return f"[ssb] outputs: {run_modes(args.config, args.mode, args.run_id, overrides=overrides_from(args.set))}"
+
 def main(argv:list[str]|None=None) -> int:
     "Entry point of `ssb` / `python -m socialsignalbench.pipeline.cli`."
-    args = make_parser().parse_args(argv)
-    try:
-        run_dir = run_modes(args.config, args.mode, args.run_id)
+    p = make_parser()
+    args = p.parse_args(argv)
+    try: msg = _run(args, p)
     except ReportError as e:
         print(f"error: {e}\n--- failing cell ---\n{e.traceback}", file=sys.stderr)
         return 1
     except SSBError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    print(f"[ssb] outputs: {run_dir}")
+    print(msg)
     return 0
 
 # %% ../../nbs/90_cli.ipynb #f68531b0

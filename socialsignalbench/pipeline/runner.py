@@ -4,19 +4,20 @@
 
 # %% ../../nbs/70_pipeline.ipynb #0ef2a623
 from __future__ import annotations
-import ast, os, sys, time
+import ast, contextlib, dataclasses, functools, os, shutil, sys, tempfile, threading, time
 from pathlib import Path
 from typing import Callable
 import pandas as pd
 import socialsignalbench
-from ..core import SSBError, STAGES, Stage, atomic_path, atomic_write_text, unknown_name_msg
+from ..core import SSBError, STAGES, Stage, atomic_write_text, unknown_name_msg, write_error
 from ..config import Config, load_config
-from ..runs import open_run
+from ..runs import load_run_config, open_run
 from ..data.dataset import input_manifests
 
 # %% auto #0
-__all__ = ['discover_stages', 'reports_dir', 'ReportError', 'export_html', 'execute_report', 'get_stage', 'run_modes',
-           'report_setup']
+__all__ = ['INIT_CONFIGS', 'discover_stages', 'shipped_dir', 'reports_dir', 'shipped_configs', 'find_config', 'resolve_config',
+           'init_project', 'ReportError', 'html_exporter', 'export_html', 'report_kernel', 'reset_kernel',
+           'execute_report', 'get_stage', 'run_modes', 'report_setup']
 
 # %% ../../nbs/70_pipeline.ipynb #be66b228
 def _declarations(path:Path, module:str) -> list[Stage]:
@@ -44,14 +45,63 @@ def discover_stages(package_dir:str|Path|None=None, # the package's folder (defa
     return found
 
 # %% ../../nbs/70_pipeline.ipynb #83754d16
+def shipped_dir(kind:str, # 'reports' or 'configs'
+               ) -> Path|None:
+    "The shipped report notebooks or configs: `_<kind>/` inside an installed wheel, else the source checkout's folder."
+    pkg = Path(socialsignalbench.__file__).resolve().parent
+    src = pkg.parent/{'reports': 'nbs/reports', 'configs': 'configs'}[kind]
+    for c in (pkg/f'_{kind}', src if (pkg.parent/'settings.ini').is_file() else None):
+        if c is not None and c.is_dir(): return c
+    return None
+
 def reports_dir(cfg:Config|None=None) -> Path:
-    "The folder holding the report notebooks."
-    cands = ([Path(cfg.project_dir)/'nbs'/'reports'] if cfg and cfg.project_dir else []) \
-            + [Path(socialsignalbench.__file__).resolve().parent.parent/'nbs'/'reports']
+    "The folder holding the report notebooks: the project's `nbs/reports/` if it has one, else the shipped ones."
+    cands = ([Path(cfg.project_dir)/'nbs'/'reports'] if cfg and cfg.project_dir else []) + [shipped_dir('reports')]
     for c in cands:
-        if c.is_dir(): return c
-    raise SSBError(f"Report notebooks not found (looked in {', '.join(map(str, cands))}). "
-                   "Run from a SocialSignalBench checkout or set the config's project folder.")
+        if c is not None and c.is_dir(): return c
+    raise SSBError(f"Report notebooks not found (looked in {', '.join(str(c) for c in cands if c)}). "
+                   "Reinstall socialsignalbench (the wheel ships them) or run from a SocialSignalBench checkout.")
+
+# %% ../../nbs/70_pipeline.ipynb #fa8d4b46
+def shipped_configs() -> dict[str, Path]:
+    "Name -> shipped config file (`base_config.yaml` is also `base`)."
+    d = shipped_dir('configs')
+    files = sorted(d.glob('*.yaml')) if d else []
+    return {**{p.stem.removesuffix('_config'): p for p in files}, **{p.stem: p for p in files}}
+
+def find_config(config:str|Path, # a YAML file, or a shipped config's name ('demo', 'base')
+               ) -> tuple[Path, bool]:
+    "The config file `config` names, and whether it is a shipped one chosen by name."
+    p = Path(config)
+    if p.exists() or p.suffix or len(p.parts) > 1: return p, False
+    names = shipped_configs()
+    if str(config) in names: return names[str(config)], True
+    raise SSBError(unknown_name_msg('config', str(config), [n for n in names if not n.endswith('_config')])
+                   + " Give the path of a YAML file or the name of a shipped config.")
+
+def resolve_config(config:str|Path, # a YAML file, or a shipped config's name
+                   overrides:dict|None=None, # extra keys merged last (`--set`)
+                  ) -> Config:
+    "Load `config`; a shipped config chosen by name resolves its relative paths against the current folder."
+    path, shipped = find_config(config)
+    cfg = load_config(path, overrides)
+    return dataclasses.replace(cfg, project_dir=str(Path.cwd().resolve())) if shipped else cfg
+
+# %% ../../nbs/70_pipeline.ipynb #9203cfc1
+INIT_CONFIGS = ('base_config.yaml', 'demo.yaml')
+
+def init_project(folder:str|Path, # where to write the starter configs (created if missing)
+                ) -> list[Path]:
+    "Write editable copies of the shipped base and demo configs into `folder`; return their paths."
+    folder, src = Path(folder), shipped_dir('configs')
+    out = [folder/n for n in INIT_CONFIGS]
+    if taken := [str(p) for p in out if p.exists()]:
+        raise SSBError(f"Not overwriting {', '.join(taken)}: move them away or pick another folder.")
+    head = (f"# Written by `ssb init` from the configs shipped with socialsignalbench {socialsignalbench.__version__}:"
+            " edit freely.\n# Relative paths resolve against the project folder: the nearest folder above this file"
+            " holding\n# settings.ini, .git or pyproject.toml, else this file's own folder.\n")
+    for p in out: atomic_write_text(p, head + (src/p.name).read_text(encoding='utf-8'))
+    return out
 
 # %% ../../nbs/70_pipeline.ipynb #968d5f2a
 class ReportError(SSBError):
@@ -62,35 +112,93 @@ class ReportError(SSBError):
         self.stage, self.ename, self.evalue, self.traceback, self.notebook = stage, ename, evalue, traceback, notebook
 
 # %% ../../nbs/70_pipeline.ipynb #0f46414d
+@functools.lru_cache(maxsize=1)
+def html_exporter():
+    "The HTML exporter, built once (its templates take about a second to load)."
+    from nbconvert import HTMLExporter
+    return HTMLExporter()
+
 def export_html(nb_path:str|Path) -> Path:
     "Export an executed notebook to HTML next to it (atomically)."
-    from nbconvert import HTMLExporter
     nb_path = Path(nb_path)
-    body, _ = HTMLExporter().from_filename(str(nb_path))
+    body, _ = html_exporter().from_filename(str(nb_path))
     return atomic_write_text(nb_path.with_suffix('.html'), body)
+
+# %% ../../nbs/70_pipeline.ipynb #81ff4a39
+_RESET = ("get_ipython().run_line_magic('reset', '-f')\nimport sys as _s\n"
+          "_p = _s.modules.get('matplotlib.pyplot')\n_p and _p.close('all')\ndel _s, _p")
+
+@contextlib.contextmanager
+def report_kernel():
+    "A python3 kernel manager over IPC sockets in a private folder, shut down on exit; pass it to `execute_report`."
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+    d = tempfile.mkdtemp(prefix='ssb-kernel-')
+    km = AsyncKernelManager(kernel_name='python3', transport='ipc', ip=os.path.join(d, 'kernel'))
+    try: yield km
+    finally:
+        with contextlib.suppress(Exception):
+            if km.has_kernel: run_sync(km.shutdown_kernel)(now=True)
+        shutil.rmtree(d, ignore_errors=True)
+
+# %% ../../nbs/70_pipeline.ipynb #8eccd6bf
+def reset_kernel(km) -> None:
+    "Clear a running kernel's namespace and figures before the next report (imported modules stay loaded)."
+    from jupyter_core.utils import run_sync
+    async def _reset():
+        kc = km.client(); kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=60)
+            r = await kc.execute_interactive(_RESET, store_history=False, timeout=60, output_hook=lambda m: None)
+            if r['content']['status'] != 'ok': raise SSBError(f"Could not reset the report kernel: {r['content']}")
+        finally: kc.stop_channels()
+    run_sync(_reset)()
 
 # %% ../../nbs/70_pipeline.ipynb #fbd6125a
 def _strip_ansi(s:str) -> str:
     import re
     return re.sub(r'\x1b\[[0-9;]*m', '', s)
 
+def _last_started_cell(nb_path:Path) -> str:
+    "The source of the last cell papermill started in a partly executed notebook."
+    import nbformat
+    started = [c for c in nbformat.read(nb_path, as_version=4).cells
+               if c.cell_type == 'code' and c.metadata.get('papermill', {}).get('start_time')]
+    return started[-1].source if started else '(none)'
+
+def _dead_kernel(stage:str, failed:Path) -> ReportError:
+    cell = _last_started_cell(failed)
+    return ReportError(stage, 'DeadKernelError', "the Python kernel running this stage's report died. Likely cause: "
+                       "it ran out of memory and the system killed it (free memory, or lower preprocess.workers / "
+                       "batch sizes), or native code crashed. The cell that was running is shown below", cell, failed)
+
+# %% ../../nbs/70_pipeline.ipynb #76331d3f
 def execute_report(notebook:str|Path, # report notebook to run
                    run_dir:str|Path, # run directory (outputs and working directory)
                    parameters:dict, # papermill parameters
                    stage:str|None=None, # output name (default: the notebook's stem)
                    timeout:int|None=None, # per-cell timeout in seconds
+                   km=None, # a kernel manager from `report_kernel` to share (default: a kernel of its own)
                   ) -> Path:
     "Execute `notebook` with papermill into `run_dir/<stage>.ipynb` (+ `.html`); raise `ReportError` on failure."
     import papermill as pm
+    from nbclient.exceptions import DeadKernelError
+    if km is None:
+        with report_kernel() as own: return execute_report(notebook, run_dir, parameters, stage, timeout, own)
     run_dir, stage = Path(run_dir), stage or Path(notebook).stem
-    out, failed = run_dir/f'{stage}.ipynb', run_dir/f'{stage}.failed.ipynb'
-    with atomic_path(out) as tmp:
-        try: pm.execute_notebook(str(notebook), str(tmp), parameters=parameters, cwd=str(run_dir),
-                                 progress_bar=False, execution_timeout=timeout, kernel_name='python3', language='python')
-        except pm.PapermillExecutionError as e:
-            os.replace(tmp, failed); export_html(failed)
-            raise ReportError(stage, e.ename, _strip_ansi(e.evalue),
-                              _strip_ansi('\n'.join(e.traceback[-6:])), failed) from None
+    out, running, failed = (run_dir/f'{stage}{s}.ipynb' for s in ('', '.running', '.failed'))
+    for p in run_dir.glob(f'.{stage}.*.tmp-*'): p.unlink(missing_ok=True)   # left by a killed export
+    if km.has_kernel: reset_kernel(km)
+    try: pm.execute_notebook(str(notebook), str(running), parameters=parameters, cwd=str(run_dir), km=km,
+                             progress_bar=False, execution_timeout=timeout, kernel_name='python3', language='python')
+    except pm.PapermillExecutionError as e:
+        os.replace(running, failed); export_html(failed)
+        raise ReportError(stage, e.ename, _strip_ansi(e.evalue), _strip_ansi('\n'.join(e.traceback[-6:])), failed) from None
+    except DeadKernelError:
+        os.replace(running, failed); export_html(failed)
+        raise _dead_kernel(stage, failed) from None
+    except OSError as e: raise (write_error(e, running) or e) from e    # disk full, unwritable run folder
+    os.replace(running, out)
     failed.unlink(missing_ok=True); failed.with_suffix('.html').unlink(missing_ok=True)
     export_html(out)
     return out
@@ -102,27 +210,31 @@ def get_stage(name:str) -> Stage:
     if name not in STAGES: raise SSBError(unknown_name_msg('mode', name, STAGES.names()))
     return STAGES[name]
 
-def run_modes(config_path:str|Path, # YAML config
+def run_modes(config_path:str|Path, # YAML config, or a shipped config's name ('demo', 'base')
               modes:list[str]|tuple[str, ...], # modes to run, in order
               run_id:str|None=None, # reuse/force a run id
-              log:Callable=print, # where progress lines go
+              log:Callable=print, # print-like: where the one line per stage goes
+              overrides:dict|None=None, # config keys merged last (`--set`)
              ) -> Path:
-    "Execute the report notebook of each mode into one run directory; return the run directory."
-    cfg = load_config(config_path)
+    "Execute the report notebook of each mode into one run directory, in one kernel; return the run directory."
+    cfg = resolve_config(config_path, overrides)
     stages = [get_stage(m) for m in modes]          # unknown modes fail before anything runs
     run_dir = open_run(cfg, run_id, input_manifests(cfg))
-    for st in stages:
-        t0 = time.time()
-        log(f"[ssb] {st.name}: running {st.notebook} ...")
-        execute_report(reports_dir(cfg)/st.notebook, run_dir, {'config_path': str(Path(config_path).resolve()),
-                                                              'run_dir': str(run_dir)}, st.name)
-        open_run(cfg, run_dir.name, input_manifests(cfg))
-        log(f"[ssb] {st.name}: done in {time.time()-t0:.1f} s -> {run_dir/(st.name + '.html')}")
+    threading.Thread(target=html_exporter, daemon=True).start()   # warm up while the first report runs
+    params = {'config_path': str(run_dir/'config.yaml'), 'run_dir': str(run_dir)}
+    with report_kernel() as km:
+        for i, st in enumerate(stages, 1):
+            t0 = time.time()
+            log(f"[ssb] {i}/{len(stages)} {st.name:<14} ...", end='', flush=True)
+            try: execute_report(reports_dir(cfg)/st.notebook, run_dir, params, st.name, km=km)
+            except BaseException: log(f" FAILED after {time.time()-t0:.1f} s"); raise
+            log(f" done in {time.time()-t0:.1f} s")
+            open_run(cfg, run_dir.name, input_manifests(cfg))
     return run_dir
 
 # %% ../../nbs/70_pipeline.ipynb #ff9fea62
 def report_setup(config_path:str|Path) -> Config:
-    "Load the config for a report notebook and set plotting defaults for static HTML export."
+    "Load the run's config for a report notebook and set plotting defaults for static HTML export."
     import matplotlib
     if 'ipykernel' in sys.modules: matplotlib.use('module://matplotlib_inline.backend_inline')
     try:
@@ -130,4 +242,4 @@ def report_setup(config_path:str|Path) -> Config:
         pio.renderers.default = 'plotly_mimetype+notebook'
     except ImportError: pass
     pd.set_option('display.max_rows', 100)
-    return load_config(config_path)
+    return load_run_config(config_path)
