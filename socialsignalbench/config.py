@@ -13,8 +13,9 @@ from .core import SSBError, closest, find_project_dir, to_jsonable, atomic_write
 
 # %% auto #0
 __all__ = ['PathsConfig', 'RavdessConfig', 'CkplusConfig', 'LabelsConfig', 'SplitConfig', 'DemoConfig', 'AudioConfig',
-           'AugmentConfig', 'FaceConfig', 'PreprocessConfig', 'ModelConfig', 'TrainConfig', 'EvalConfig', 'Config',
-           'build', 'read_yaml_chain', 'load_config', 'config_dict', 'config_hash', 'save_config']
+           'AugmentConfig', 'FaceConfig', 'PreprocessConfig', 'ModelConfig', 'TrainConfig', 'EvalConfig',
+           'CsvCorpusConfig', 'Config', 'build', 'read_yaml_chain', 'load_config', 'config_dict', 'config_hash',
+           'save_config']
 
 # %% ../nbs/01_config.ipynb #f3d8bd7e
 @dataclass(frozen=True)
@@ -155,6 +156,29 @@ class EvalConfig:
     min_groups: int = 5 # flag a CI that rests on fewer groups than this
     ece_bins: int = 15 # bins of the expected calibration error
 
+# %% ../nbs/01_config.ipynb #3b412a24
+@dataclass(frozen=True)
+class CsvCorpusConfig:
+    "A corpus of your own, listed in a CSV file (one row per clip or photo); see `data.csvcorpus`."
+    name: str = '' # corpus name: manifest `<data_dir>/manifests/<name>.parquet`, example ids `<name>:<path>`
+    csv: str = '' # the CSV file; its paths are relative to the CSV's folder
+    path_column: str = 'path' # column of file paths
+    group_column: str = 'group' # column of speaker/subject ids (splits never separate a group)
+    emotion_column: str = 'emotion' # column of emotion names (normalised to the shared vocabulary)
+    modality_column: str = 'modality' # optional column: 'audio' or 'image' (else from the file suffix)
+    gender_column: str = 'gender' # optional column (else 'unknown')
+    val: float = 0.15 # share of groups in val (seeded holdout with `split.seed`)
+    test: float = 0.15 # share of groups in test
+
+    def __post_init__(self):
+        import re
+        if not re.fullmatch(r'[a-z][a-z0-9_]*', self.name) or self.name in ('ravdess', 'ckplus'):
+            raise SSBError(f"csv corpus: 'name' must be lower-case letters, digits and '_' (starting with a letter), "
+                           f"and not ravdess or ckplus; got {self.name!r}.")
+        if not self.csv: raise SSBError(f"csv corpus '{self.name}': set 'csv' to the path of its CSV file.")
+        if not (0 <= self.val and 0 <= self.test and self.val + self.test < 1): raise SSBError(
+            f"csv corpus '{self.name}': 'val' ({self.val}) and 'test' ({self.test}) must be >= 0 and add up to less than 1.")
+
 # %% ../nbs/01_config.ipynb #f69c7320
 @dataclass(frozen=True)
 class Config:
@@ -167,6 +191,7 @@ class Config:
     labels: LabelsConfig = field(default_factory=LabelsConfig)
     split: SplitConfig = field(default_factory=SplitConfig)
     demo: DemoConfig = field(default_factory=DemoConfig)
+    csv: tuple[CsvCorpusConfig, ...] = () # corpora of your own, read from CSV files (`data.csvcorpus`)
     audio: AudioConfig = field(default_factory=AudioConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     face: FaceConfig = field(default_factory=FaceConfig)
