@@ -66,6 +66,6 @@ def test_killed_preprocess_resumes(project):
 
     import pandas as pd
     from socialsignalbench.features.cache import FeatureCache
-    ix = pd.read_parquet(cache / 'index' / 'ravdess.parquet')
+    ix = pd.read_parquet(rav['index'])
     c = FeatureCache(cache)
     assert ix['ok'].all() and all(c.load(k)[0]['mfcc'].shape == (40, 2001) for k in ix['key'][:50])
