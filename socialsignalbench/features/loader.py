@@ -16,18 +16,16 @@ from ..data.dataset import load_corpus
 from ..data.labels import scheme_for_config
 from ..data.splits import check_no_leakage
 from ..data.datacard import pick_examples
+from ..data.ravdess import MODALITIES
 from .cache import FeatureCache, config_digest, feature_keys, info_store_name, load_features, stack_features
 from .audio import NormStats, fit_norm_stats
 
 # %% auto #0
-__all__ = ['MODALITIES', 'DEFAULT_MODALITY', 'FRAME_COLUMNS', 'SPLITS', 'NORMALISE', 'FeatureSpec', 'feature_spec',
-           'row_modalities', 'with_keys', 'cached_rows', 'keys_digest', 'norm_path', 'read_norm', 'train_norm',
-           'group_normalise', 'SplitData', 'check_split_frame', 'load_split', 'examples']
+__all__ = ['FRAME_COLUMNS', 'SPLITS', 'NORMALISE', 'FeatureSpec', 'feature_spec', 'row_modalities', 'with_keys', 'cached_rows',
+           'keys_digest', 'norm_path', 'read_norm', 'train_norm', 'group_normalise', 'SplitData', 'check_split_frame',
+           'load_split', 'examples']
 
 # %% ../../nbs/24_loader.ipynb #e91d1e34
-MODALITIES = ('audio', 'image')
-DEFAULT_MODALITY = {'ravdess': 'audio', 'ckplus': 'image'}
-
 @dataclass(frozen=True)
 class FeatureSpec:
     "How rows of one modality are turned into features."
@@ -47,11 +45,10 @@ def feature_spec(cfg:Config, modality:str) -> FeatureSpec:
 
 # %% ../../nbs/24_loader.ipynb #1002e987
 def row_modalities(df:pd.DataFrame, corpus:str) -> np.ndarray:
-    "The modality of each row: the manifest's `modality` column, else the corpus's default."
-    if 'modality' in df.columns: return df['modality'].astype(str).to_numpy()
-    if corpus not in DEFAULT_MODALITY:
-        raise SSBError(f"The {corpus} manifest has no `modality` column: add one ('audio' or 'image' per row).")
-    return np.full(len(df), DEFAULT_MODALITY[corpus], dtype=object)
+    "The modality of each row (the manifest's `modality` column)."
+    if 'modality' not in df.columns:
+        raise SSBError(f"The {corpus} manifest has no `modality` column: rebuild it with the stage that writes it.")
+    return df['modality'].astype(str).to_numpy()
 
 def with_keys(df:pd.DataFrame, # manifest rows of one corpus (with `sha256`)
               cfg:Config, # config with the feature parameters
