@@ -6,7 +6,7 @@
 from __future__ import annotations
 import contextlib, dataclasses, difflib, errno, hashlib, importlib, json, multiprocessing.util, os, sys, tempfile
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 import numpy as np
 from tqdm import tqdm
 
@@ -14,8 +14,8 @@ from tqdm import tqdm
 __all__ = ['FEATURES', 'STAGES', 'FILE_MODE', 'DIR_MODE', 'PROJECT_MARKERS', 'SSBError', 'FeatureError', 'closest',
            'unknown_name_msg', 'resolve', 'Lazy', 'same_entry', 'Registry', 'Stage', 'declare_stage', 'sha256_bytes',
            'file_digest', 'sha256_file', 'write_error', 'atomic_path', 'atomic_write', 'atomic_write_text',
-           'atomic_write_bytes', 'staging_dir', 'to_jsonable', 'atomic_write_json', 'progress', 'shutdown_workers',
-           'find_project_dir']
+           'atomic_write_bytes', 'staging_dir', 'to_jsonable', 'atomic_write_json', 'write_if_changed', 'progress',
+           'shutdown_workers', 'find_project_dir']
 
 # %% ../nbs/00_core.ipynb #b1114303
 class SSBError(Exception):
@@ -239,6 +239,21 @@ def to_jsonable(obj:Any) -> Any:
 def atomic_write_json(path:str|Path, obj:Any, indent:int=2) -> Path:
     "Write `obj` (dataclasses welcome) as pretty, key-sorted JSON, atomically."
     return atomic_write_text(path, json.dumps(to_jsonable(obj), indent=indent, sort_keys=True) + '\n')
+
+# %% ../nbs/00_core.ipynb #4c31b67a
+def write_if_changed(path:str|Path, # destination file
+                     value:Any, # what to write, e.g. a DataFrame
+                     read:Callable, # read(path) -> the stored value
+                     write:Callable, # write(value, path), atomically
+                     same:Callable=lambda old, new: old.equals(new), # whether the stored value equals `value`
+                    ) -> bool:
+    "Write `value` unless an equal one is stored at `path` (an unreadable file is replaced); True when written."
+    if Path(path).exists():
+        try:
+            if same(read(path), value): return False
+        except Exception: pass
+    write(value, path)
+    return True
 
 # %% ../nbs/00_core.ipynb #d0742b45
 def progress(iterable:Iterable|None=None, # what to iterate over (None for a manual bar, e.g. bytes)

@@ -13,7 +13,7 @@ from ..config import Config
 
 # %% auto #0
 __all__ = ['MARKER', 'DownloadResult', 'download_file', 'read_marker', 'ExtractResult', 'safe_extract', 'FetchResult',
-           'fetch_ravdess', 'problems_text']
+           'fetch_ravdess']
 
 # %% ../../nbs/10_download.ipynb #e1e15a5b
 @dataclass(frozen=True)
@@ -412,16 +412,3 @@ def fetch_ravdess(cfg:Config, # the config; uses its `ravdess:` section
     found = _actors(root)
     return FetchResult(str(root), dl, ex, found, tuple(a for a in rc.actors if a not in found),
                        skipped=dl is None or (dl.skipped and ex.skipped))
-
-# %% ../../nbs/10_download.ipynb #3d582c4e
-def problems_text(summaries:dict, # corpus -> `ManifestResult.summary()`, as in a data stage's `<stage>_summary.json`
-                  n:int=10, # problems listed per corpus (the rest are counted)
-                 ) -> str:
-    "Terminal lines for the files a data stage left out and its warnings; '' when there are none."
-    lines = []
-    for corpus, s in summaries.items():
-        probs = [tuple(p) for p in s.get('problems', ())]
-        if probs: lines.append(f"{corpus}: {len(probs)} of {s.get('n_files', '?')} files left out of the manifest:")
-        lines += [f"  {f}: {why}" for f, why in probs[:n]] + ([f"  ... and {len(probs) - n} more"] if len(probs) > n else [])
-        lines += [f"{corpus}: warning: {w}" for w in s.get('warnings', ())]
-    return '\n'.join(lines)

@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 import pandas as pd
-from ..core import SSBError, declare_stage
+from ..core import SSBError, declare_stage, write_if_changed
 from ..config import Config
 from .download import fetch_ravdess
 from .ravdess import ManifestResult, build_ravdess_manifest, load_manifest, save_manifest
@@ -36,13 +36,7 @@ def write_manifest(cfg:Config, # resolved config (where manifests live)
                    res:ManifestResult, # a freshly built manifest
                   ) -> bool:
     "Save `res.df` as its corpus manifest unless an identical one is there; True when the file changed."
-    path = manifest_path(cfg, res.corpus)
-    if path.exists():
-        try:
-            if load_manifest(path).equals(res.df): return False
-        except SSBError: pass
-    save_manifest(res.df, path)
-    return True
+    return write_if_changed(manifest_path(cfg, res.corpus), res.df, load_manifest, save_manifest)
 
 # %% ../../nbs/19_data_stages.ipynb #3dc2004b
 def _data_stage(cfg:Config, stage:str, results:list[ManifestResult], detail:Any=None) -> DataStageResult:

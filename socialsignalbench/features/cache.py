@@ -21,7 +21,7 @@ if TYPE_CHECKING: import pandas as pd
 # %% auto #0
 __all__ = ['FEATURE_VERSION', 'INFO_MEMBER', 'POOL_IDLE_TIMEOUT', 'config_digest', 'feature_keys', 'feature_key', 'CacheMiss',
            'write_npz', 'npz_complete', 'read_npz', 'FeatureCache', 'info_store_name', 'ExtractReport', 'extract_many',
-           'write_index', 'read_index', 'load_features', 'stack_features', 'changed_inputs', 'write_if_changed']
+           'write_index', 'read_index', 'load_features', 'stack_features', 'changed_inputs']
 
 # %% ../../nbs/22_cache.ipynb #cb219fca
 FEATURE_VERSION = 1
@@ -459,18 +459,3 @@ def changed_inputs(items:Iterable[tuple[Any, str]], # (path, sha256) per input, 
         if rec[4] != sha: out.append(i)
     cache.write_infos('stamps', new)
     return out
-
-# %% ../../nbs/22_cache.ipynb #4c31b67a
-def write_if_changed(path:str|Path, # destination file
-                     value:Any, # what to write, e.g. a DataFrame
-                     read:Callable, # read(path) -> the stored value
-                     write:Callable, # write(value, path), atomically
-                     same:Callable=lambda old, new: old.equals(new), # whether the stored value equals `value`
-                    ) -> bool:
-    "Write `value` unless an equal one is stored at `path` (an unreadable file is replaced); True when written."
-    if Path(path).exists():
-        try:
-            if same(read(path), value): return False
-        except Exception: pass
-    write(value, path)
-    return True

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 import pandas as pd
-from ..core import SSBError, atomic_path, declare_stage
+from ..core import SSBError, atomic_path, declare_stage, write_if_changed
 from ..config import Config
 from ..data.dataset import abs_paths, corpora as config_corpora, load_corpus, require_manifests
-from .cache import ExtractReport, FeatureCache, changed_inputs, extract_many, read_index, write_index, write_if_changed
+from .cache import ExtractReport, FeatureCache, changed_inputs, extract_many, read_index, write_index
 from .loader import feature_spec, train_norm, with_keys
 from .face import detection_report
 from ..data.datacard import panel_grid
