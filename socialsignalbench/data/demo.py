@@ -4,7 +4,7 @@
 
 # %% ../../nbs/15_demo.ipynb #8b53a85c
 from __future__ import annotations
-import fcntl, hashlib, io, json, os, secrets, shutil, time
+import fcntl, hashlib, io, json, os, shutil, time
 from contextlib import contextmanager
 from collections import Counter
 from dataclasses import dataclass
@@ -16,7 +16,7 @@ import numpy as np
 import soundfile as sf
 from joblib import Parallel, delayed
 from scipy import signal
-from ..core import SSBError, atomic_write_bytes, atomic_write_json, progress, sha256_bytes, to_jsonable
+from ..core import SSBError, atomic_write_bytes, atomic_write_json, progress, sha256_bytes, staging_dir, to_jsonable
 from ..config import Config
 from .ravdess import RAVDESS_EMOTIONS, ravdess_name, ravdess_recordings
 from .ckplus import CKPLUS_EMOTIONS, CKPLUS_IMAGES, CKPLUS_LABELS
@@ -659,9 +659,7 @@ def _staging_dir(root:Path) -> Path:
     "A fresh hidden staging folder next to `root`, normal permissions (earlier runs' leftovers removed)."
     root.parent.mkdir(parents=True, exist_ok=True)
     for old in root.parent.glob(f".{root.name}.demo-*"): shutil.rmtree(old, ignore_errors=True)
-    staging = root.parent/f".{root.name}.demo-staging-{secrets.token_hex(4)}"
-    staging.mkdir()
-    return staging
+    return staging_dir(root.parent, f".{root.name}.demo-staging-")
 
 @contextmanager
 def corpus_lock(root:str|Path, # the corpus folder to lock (need not exist yet)

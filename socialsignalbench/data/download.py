@@ -4,11 +4,11 @@
 
 # %% ../../nbs/10_download.ipynb #737b2a88
 from __future__ import annotations
-import hashlib, json, os, re, shutil, stat, tempfile, time, urllib.parse, zipfile, zlib
+import hashlib, json, os, re, shutil, stat, time, urllib.parse, zipfile, zlib
 from dataclasses import dataclass
 from pathlib import Path
 import requests
-from ..core import SSBError, atomic_write_json, file_digest, progress
+from ..core import SSBError, atomic_write_json, file_digest, progress, staging_dir
 from ..config import Config
 
 # %% auto #0
@@ -317,7 +317,7 @@ def _place(tmp:Path, # the temporary folder holding the extracted files
 def _extract_and_place(zf:zipfile.ZipFile, todo:list, dest:Path, archive:Path, marker:dict) -> None:
     "Extract `todo` into a temporary folder next to `dest`, then move it into place; the temporary folder never stays."
     dest.parent.mkdir(parents=True, exist_ok=True); _check_space(todo, dest, archive)
-    tmp = Path(tempfile.mkdtemp(prefix=f'.{dest.name}.extract-', dir=dest.parent))
+    tmp = staging_dir(dest.parent, f'.{dest.name}.extract-')
     try: _extract_into(zf, todo, tmp, archive); _place(tmp, dest, todo, marker)
     except OSError as e:
         raise SSBError(f"Could not move the files extracted from {archive} into {dest} ({e}). No file was overwritten. "
