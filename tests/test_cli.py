@@ -10,7 +10,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import pytest
 import yaml
 
 from conftest import ROOT, ssb
@@ -151,11 +150,10 @@ def test_killed_ssb_leaves_no_hidden_files(project):
 
 
 def test_set_overrides_reach_the_run_config(project):
-    """`--set` goes through config.parse_overrides (written on the config branch) into the run's config.yaml."""
-    from socialsignalbench import config
-    if not hasattr(config, 'parse_overrides'):
-        pytest.skip('config.parse_overrides is not on this branch yet')
+    """`--set` goes through config.parse_overrides into the run's config.yaml; a misspelt key is a config error."""
     r = ssb('--config', project / 'configs' / 'small.yaml', '--mode', 'demo_data', '--set', 'demo.seed=3',
             '--run-id', 'set', cwd=project)
     assert r.returncode == 0, r.stderr[-2000:]
     assert yaml.safe_load((project / 'outputs' / 'runs' / 'set' / 'config.yaml').read_text())['demo']['seed'] == 3
+    bad = ssb('--config', project / 'configs' / 'small.yaml', '--mode', 'demo_data', '--set', 'demo.sed=3', cwd=project)
+    assert bad.returncode == 2 and "did you mean 'seed'" in bad.stderr and '--set' in bad.stderr, bad.stderr

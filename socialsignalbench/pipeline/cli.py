@@ -6,6 +6,7 @@
 from __future__ import annotations
 import argparse, sys
 from ..core import SSBError
+from ..config import parse_overrides
 from .runner import ReportError, discover_stages, init_project, run_modes
 
 # %% auto #0
@@ -33,10 +34,7 @@ def make_parser() -> argparse.ArgumentParser:
 # %% ../../nbs/90_cli.ipynb #d315271e
 def overrides_from(items:list[str]) -> dict|None:
     "The `--set KEY=VALUE` items as a config override mapping (`config.parse_overrides` parses and checks them)."
-    if not items: return None
-    from socialsignalbench import config
-    if not hasattr(config, 'parse_overrides'): raise SSBError("--set is not available in this version.")
-    return config.parse_overrides(items)
+    return parse_overrides(items) if items else None
 
 def _run(args, p:argparse.ArgumentParser) -> str:
     if args.command == 'init':
