@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 import pandas as pd
 from ..core import SSBError
-from .ravdess import ManifestResult, scan_files, hash_rows, _rows_and_problems, _listing, _no_rows_msg
+from .ravdess import ManifestResult, scan_files, hash_rows, rows_and_problems, listing, no_rows_msg
 
 # %% auto #0
 __all__ = ['CKPLUS_EMOTIONS', 'CKPLUS_IMAGES', 'CKPLUS_LABELS', 'IMAGE_SUFFIXES', 'CKPLUS_COLUMNS', 'read_emotion_code',
@@ -19,7 +19,8 @@ CKPLUS_EMOTIONS = {0: 'neutral', 1: 'angry', 2: 'contempt', 3: 'disgust', 4: 'fe
                    7: 'surprised'}
 CKPLUS_IMAGES, CKPLUS_LABELS = 'cohn-kanade-images', 'Emotion'  # the two sub-folders of `ckplus.root` we read
 IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
-CKPLUS_COLUMNS = ('corpus', 'path', 'group', 'emotion', 'gender', 'sha256', 'subject', 'sequence', 'frame', 'kind')
+CKPLUS_COLUMNS = ('corpus', 'path', 'group', 'emotion', 'gender', 'sha256', 'modality', 'subject', 'sequence', 'frame',
+                  'kind')
 
 # %% ../../nbs/12_ckplus.ipynb #79ec0cfc
 def read_emotion_code(path:str|Path, # a CK+ `*_emotion.txt` file
@@ -55,12 +56,17 @@ def ckplus_help(root:str|Path) -> str:
             "To try the pipeline without CK+, run `ssb --mode demo_data`.")
 
 # %% ../../nbs/12_ckplus.ipynb #e58f997d
+def _holds_ckplus(folder:Path) -> bool:
+    "True when `folder` would pass as `ckplus.root`: both sub-folders, and at least one image."
+    return (folder/CKPLUS_LABELS).is_dir() and (folder/CKPLUS_IMAGES).is_dir() and any(
+        p.suffix.lower() in IMAGE_SUFFIXES for p in (folder/CKPLUS_IMAGES).rglob('*'))
+
 def _check_root(root:Path) -> Path:
     "`root` if it holds both CK+ sub-folders; else an `SSBError` saying what is missing and what to do."
     if not root.is_dir(): raise SSBError(f"CK+ folder not found: {root}. {ckplus_help(root)}")
     if lack := [s for s in (CKPLUS_IMAGES, CKPLUS_LABELS) if not (root/s).is_dir()]:
-        nested = sorted(p.parent for p in root.glob(f'*/{lack[0]}') if p.is_dir())
-        hint = f" Found {nested[0]/lack[0]}: set `ckplus.root` to {nested[0]}." if nested else ''
+        near = [p for p in (*sorted(q for q in root.iterdir() if q.is_dir()), root.parent) if _holds_ckplus(p)]
+        hint = f" Found a CK+ copy in {near[0]}: set `ckplus.root` to {near[0]}." if near else ''
         raise SSBError(f"CK+ folder {root} has no {' or '.join(repr(s + '/') for s in lack)} sub-folder.{hint} "
                        + ckplus_help(root))
     return root
@@ -81,7 +87,7 @@ def scan_images(root:Path, # CK+ root
                ) -> tuple[dict[tuple[str, str], list[dict]], list[tuple[str, str]], int, int]:
     "Images grouped by (subject, sequence); problems; number of images; number of other files ignored."
     files, n_ignored = scan_files(root/CKPLUS_IMAGES, IMAGE_SUFFIXES)
-    frames, problems = _rows_and_problems(root, files, _frame_of)
+    frames, problems = rows_and_problems(root, files, _frame_of)
     seqs = {}
     for f in frames: seqs.setdefault((f['subject'], f['sequence']), []).append(f)
     return seqs, problems, len(files), n_ignored
@@ -110,7 +116,7 @@ def _sequence_frames(key:tuple[str, str], seqs:dict, labels:dict) -> tuple[int, 
     if not images: raise SSBError(f"emotion file but no images in {CKPLUS_IMAGES}/{key[0]}/{key[1]}/.")
     nums = [f['frame'] for f in images]
     if dup := sorted({n for n in nums if nums.count(n) > 1}):
-        raise SSBError(f"frame number(s) {_listing(dup)} appear more than once in {CKPLUS_IMAGES}/{key[0]}/{key[1]}/.")
+        raise SSBError(f"frame number(s) {listing(dup)} appear more than once in {CKPLUS_IMAGES}/{key[0]}/{key[1]}/.")
     return read_emotion_code(files[0]), images
 
 # %% ../../nbs/12_ckplus.ipynb #c3bea8d0
@@ -122,7 +128,7 @@ def _sequence_rows(key:tuple[str, str], seqs:dict, labels:dict, n_peak:int, incl
     by_frame = {f['frame']: f for f in images}
     neutral, peak = select_frames(list(by_frame), n_peak, include_neutral)
     return [dict(corpus='ckplus', path=by_frame[n]['path'], group=f'ckplus_{key[0]}', emotion=emotion, gender='unknown',
-                 subject=key[0], sequence=key[1], frame=n, kind=kind)
+                 modality='image', subject=key[0], sequence=key[1], frame=n, kind=kind)
             for ns, emotion, kind in [(neutral, 'neutral', 'neutral'), (peak, CKPLUS_EMOTIONS[code], 'peak')] for n in ns]
 
 # %% ../../nbs/12_ckplus.ipynb #41fef481
@@ -138,7 +144,7 @@ def _walk_sequences(seqs:dict, labels:dict, n_peak:int, include_neutral:bool) ->
         if got is not None and len(seqs[key]) < n_peak + 1: short.append(f'{key[0]}/{key[1]} ({len(seqs[key])} frames)')
     counts['short'] = len(short)
     warnings = (f"{len(short)} labeled sequence(s) have fewer than n_peak + 1 = {n_peak + 1} frames; all their frames "
-                f"after the first are peak frames: {_listing(short)}.",) if short else ()
+                f"after the first are peak frames: {listing(short)}.",) if short else ()
     return rows, problems, counts, warnings
 
 # %% ../../nbs/12_ckplus.ipynb #aac9c5e5
@@ -156,7 +162,7 @@ def build_ckplus_manifest(root:str|Path, # CK+ folder holding `cohn-kanade-image
     rows, seq_problems, counts, warnings = _walk_sequences(seqs, labels, n_peak, include_neutral)
     rows, bad = hash_rows(root, rows, 'ckplus sha256')
     problems = tuple(sorted(problems + label_problems + seq_problems + bad))
-    if not rows: raise SSBError(_no_rows_msg('labeled CK+ sequences', root, problems)
+    if not rows: raise SSBError(no_rows_msg('labeled CK+ sequences', root, problems)
                                 + f" Sequences with images: {counts['sequences']}, with an emotion file: {len(labels)}.")
     df = pd.DataFrame(rows, columns=list(CKPLUS_COLUMNS))  # ordered by subject, sequence, frame by construction
     return ManifestResult(df, problems, warnings, n_files, n_ignored + n_ignored_labels, 'ckplus', str(root), counts)

@@ -6,46 +6,40 @@
 from __future__ import annotations
 from pathlib import Path
 import pandas as pd
-from ..core import SSBError, unknown_name_msg
+from ..core import SSBError
 from ..config import Config
 from .ravdess import load_manifest
 from .labels import LabelScheme, apply_scheme, scheme_for_config
-from .splits import assign_splits
+from .splits import (CORPORA, assign_folds, assign_splits, check_corpus, corpora, csv_corpus,
+                                           split_info)
 
 # %% auto #0
-__all__ = ['CORPORA', 'check_corpus', 'manifest_path', 'input_manifests', 'require_manifests', 'corpus_root', 'abs_paths',
-           'labelled', 'load_corpus']
+__all__ = ['manifest_path', 'input_manifests', 'require_manifests', 'corpus_root', 'abs_paths', 'labelled', 'load_corpus']
 
 # %% ../../nbs/17_dataset.ipynb #5127aaf6
-CORPORA = ('ravdess', 'ckplus')
-
-def check_corpus(corpus:str) -> str:
-    "Return `corpus` if it is a known corpus name, else raise."
-    if corpus not in CORPORA: raise SSBError(unknown_name_msg('corpus', corpus, CORPORA))
-    return corpus
-
 def manifest_path(cfg:Config, # resolved config
-                  corpus:str, # 'ravdess' or 'ckplus'
+                  corpus:str, # a corpus of `cfg` (see `corpora`)
                  ) -> Path:
     "Path of a corpus manifest (`<data_dir>/manifests/<corpus>.parquet`)."
-    return cfg.path(cfg.paths.data_dir)/'manifests'/f'{check_corpus(corpus)}.parquet'
+    return cfg.path(cfg.paths.data_dir)/'manifests'/f'{check_corpus(cfg, corpus)}.parquet'
 
 def input_manifests(cfg:Config) -> dict:
     "The corpus manifests that exist now, by corpus name."
-    return {c: p for c in CORPORA if (p := manifest_path(cfg, c)).exists()}
+    return {c: p for c in corpora(cfg) if (p := manifest_path(cfg, c)).exists()}
 
 def require_manifests(cfg:Config) -> dict:
     "`input_manifests`, or an SSBError saying which stage makes them when there is none."
     if have := input_manifests(cfg): return have
     raise SSBError(f"No corpus manifest in {cfg.path(cfg.paths.data_dir)/'manifests'}: run `ssb --mode demo_data` "
-                   "(demo) or `--mode download` / `--mode ingest_ckplus` first.")
+                   "(demo) or `--mode download` / `--mode ingest_ckplus` / `--mode ingest_csv` first.")
 
 # %% ../../nbs/17_dataset.ipynb #781c70d2
 def corpus_root(cfg:Config, corpus:str) -> Path:
-    "The folder holding a corpus's files (`ravdess.root` or `ckplus.root`)."
-    return cfg.path(getattr(cfg, check_corpus(corpus)).root)
+    "The folder holding a corpus's files: `ravdess.root`, `ckplus.root`, or a CSV corpus's CSV folder."
+    c = csv_corpus(cfg, corpus)
+    return cfg.path(c.csv).parent if c else cfg.path(getattr(cfg, corpus).root)
 
-def abs_paths(df:pd.DataFrame, # manifest rows of one corpus
+def abs_paths(df:pd.DataFrame, # manifest rows (of one or more corpora)
               cfg:Config, # resolved config
              ) -> list[Path]:
     "Absolute file paths of manifest rows."
@@ -56,16 +50,16 @@ def abs_paths(df:pd.DataFrame, # manifest rows of one corpus
 # %% ../../nbs/17_dataset.ipynb #538e4111
 def labelled(manifest:pd.DataFrame, # one corpus's manifest
              cfg:Config, # resolved config (label scheme and split settings)
-             corpus:str, # 'ravdess' or 'ckplus'
+             corpus:str, # a corpus of `cfg` (see `corpora`)
              scheme:LabelScheme|None=None, # label scheme (default: `cfg.labels.scheme`)
             ) -> pd.DataFrame:
-    "The manifest with `label`, `label_idx` and `split` columns, for the label scheme and split in force."
-    scheme = scheme or scheme_for_config(cfg)
-    out = assign_splits(apply_scheme(manifest, scheme), cfg, check_corpus(corpus))
+    "The manifest with `label`, `label_idx` and `split` columns (and `fold` under `split.mode: kfold`)."
+    out = assign_splits(apply_scheme(manifest, scheme or scheme_for_config(cfg)), cfg, corpus)
+    if cfg.split.mode == 'kfold': out = assign_folds(out, cfg, corpus)
     return out.reset_index(drop=True)
 
 def load_corpus(cfg:Config, # resolved config
-                corpus:str, # 'ravdess' or 'ckplus'
+                corpus:str, # a corpus of `cfg` (see `corpora`)
                ) -> pd.DataFrame:
     "Read a corpus manifest and return it labelled and split (see `labelled`)."
     return labelled(load_manifest(manifest_path(cfg, corpus)), cfg, corpus)

@@ -4,7 +4,8 @@
 
 # %% ../../nbs/15_demo.ipynb #8b53a85c
 from __future__ import annotations
-import hashlib, io, json, os, shutil, tempfile, time
+import fcntl, hashlib, io, json, os, secrets, shutil, time
+from contextlib import contextmanager
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,17 +18,18 @@ from joblib import Parallel, delayed
 from scipy import signal
 from ..core import SSBError, atomic_write_bytes, atomic_write_json, progress, sha256_bytes, to_jsonable
 from ..config import Config
+from .ravdess import RAVDESS_EMOTIONS, ravdess_name, ravdess_recordings
+from .ckplus import CKPLUS_EMOTIONS, CKPLUS_IMAGES, CKPLUS_LABELS
 
 # %% auto #0
-__all__ = ['RAVDESS_DEMO_EMOTIONS', 'PROSODY', 'INTENSITY_GAIN', 'VOWELS', 'STATEMENTS', 'CKPLUS_DEMO_EMOTIONS', 'FACE_PARAMS',
-           'EXPRESSIONS', 'CKPLUS_DEMO_SIZE', 'DEMO_VERSION', 'MARKER', 'GENERATOR', 'file_rng', 'ravdess_name',
-           'actor_files', 'Prosody', 'Voice', 'actor_voice', 'utterance_params', 'Syllable', 'syllable_plan',
-           'f0_contour', 'glottal_source', 'spectral_tilt', 'formant_sos', 'articulate', 'place_in_noise',
-           'synth_utterance', 'to_pcm16', 'wav_bytes', 'make_stereo', 'stereo_names', 'expression', 'FaceShape',
-           'subject_shape', 'render_face', 'SequencePlan', 'subject_plan', 'sequence_strength', 'render_sequence',
-           'ckplus_frame_path', 'ckplus_label_path', 'emotion_text', 'png_bytes', 'n_workers', 'run_tasks',
-           'read_marker', 'corpus_digest', 'DemoCorpus', 'build_demo_corpus', 'demo_files', 'ravdess_demo',
-           'ckplus_demo', 'make_demo_ravdess', 'make_demo_ckplus', 'DemoResult', 'make_demo']
+__all__ = ['PROSODY', 'INTENSITY_GAIN', 'VOWELS', 'STATEMENTS', 'FACE_PARAMS', 'EXPRESSIONS', 'CKPLUS_DEMO_SIZE', 'DEMO_VERSION',
+           'MARKER', 'GENERATOR', 'file_rng', 'Prosody', 'Voice', 'actor_voice', 'utterance_params', 'Syllable',
+           'syllable_plan', 'f0_contour', 'glottal_source', 'spectral_tilt', 'formant_sos', 'articulate',
+           'place_in_noise', 'synth_utterance', 'to_pcm16', 'wav_bytes', 'make_stereo', 'stereo_names', 'expression',
+           'FaceShape', 'subject_shape', 'render_face', 'SequencePlan', 'subject_plan', 'sequence_strength',
+           'render_sequence', 'ckplus_frame_path', 'ckplus_label_path', 'emotion_text', 'png_bytes', 'n_workers',
+           'run_tasks', 'read_marker', 'corpus_digest', 'corpus_lock', 'DemoCorpus', 'build_demo_corpus', 'demo_files',
+           'ravdess_demo', 'ckplus_demo', 'make_demo_ravdess', 'make_demo_ckplus', 'DemoResult', 'make_demo']
 
 # %% ../../nbs/15_demo.ipynb #b0e3e572
 def file_rng(seed:int, # the corpus seed
@@ -36,19 +38,6 @@ def file_rng(seed:int, # the corpus seed
     "A random generator seeded from `seed` and a file's identity, independent of generation order."
     text = json.dumps([int(seed), *to_jsonable(list(key))])
     return np.random.default_rng(int.from_bytes(hashlib.sha256(text.encode()).digest()[:16], 'little'))
-
-# %% ../../nbs/15_demo.ipynb #d43e6688
-RAVDESS_DEMO_EMOTIONS = ('neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised') # codes 01..08
-
-def ravdess_name(actor:int, emotion:int, intensity:int, statement:int, repetition:int) -> str:
-    "The RAVDESS speech file name `03-01-EE-II-SS-RR-AA.wav` for one recording."
-    return f"03-01-{emotion:02d}-{intensity:02d}-{statement:02d}-{repetition:02d}-{actor:02d}.wav"
-
-def actor_files(actor:int, # actor number (odd: male)
-               ) -> list[tuple[int, int, int, int, int]]:
-    "The 60 (actor, emotion, intensity, statement, repetition) identities of one RAVDESS actor."
-    return [(actor, e, i, s, r) for e in range(1, 9) for i in ((1,) if e == 1 else (1, 2))
-            for s in (1, 2) for r in (1, 2)]
 
 # %% ../../nbs/15_demo.ipynb #d801aad6
 @dataclass(frozen=True)
@@ -106,7 +95,7 @@ def actor_voice(actor:int, # actor number (odd: male)
                  level_db=float(r.normal(0, 2)), expressiveness=float(r.uniform(0.7, 1.3)))
 
 # %% ../../nbs/15_demo.ipynb #3a8756d9
-def utterance_params(emotion:str, # one of `RAVDESS_DEMO_EMOTIONS`
+def utterance_params(emotion:str, # a value of `RAVDESS_EMOTIONS`
                      intensity:int, # 1 (normal) or 2 (strong)
                      voice:Voice, # the actor's voice
                      rng:np.random.Generator, # this file's generator
@@ -264,7 +253,7 @@ def _check_utterance(emotion:str, intensity:int, statement:int, sr:int):
     if int(sr) < 8000: raise SSBError(f"Sample rate {sr} Hz is too low for the demo speech; use at least 8000 Hz.")
 
 # %% ../../nbs/15_demo.ipynb #23034163
-def synth_utterance(emotion:str, # one of `RAVDESS_DEMO_EMOTIONS`
+def synth_utterance(emotion:str, # a value of `RAVDESS_EMOTIONS`
                     intensity:int, # 1 (normal) or 2 (strong); neutral is always 1 in RAVDESS
                     statement:int, # 1 "Kids are talking by the door", 2 "Dogs are sitting by the door"
                     voice:Voice, # the actor's voice
@@ -304,13 +293,11 @@ def stereo_names(n_actors:int, # actors in the corpus
                  seed:int, # corpus seed
                 ) -> frozenset[str]:
     "File names (as `ravdess_name`) of the few stereo files of a demo corpus: 1-3 of them."
-    ids = [i for a in range(1, n_actors + 1) for i in actor_files(a)]
+    ids = [i for a in range(1, n_actors + 1) for i in ravdess_recordings(a)]
     k = min(3, max(1, n_actors//4))
     return frozenset(ravdess_name(*ids[j]) for j in file_rng(seed, 'ravdess-stereo').choice(len(ids), k, replace=False))
 
 # %% ../../nbs/15_demo.ipynb #24ad1185
-CKPLUS_DEMO_EMOTIONS = {0: 'neutral', 1: 'angry', 2: 'contempt', 3: 'disgust', 4: 'fearful', 5: 'happy', 6: 'sad',
-                        7: 'surprised'} # CK+ emotion codes
 FACE_PARAMS = ('brow_inner', 'brow_outer', 'eye_open', 'mouth_open', 'mouth_width', 'smile', 'lip_raise',
                'nose_wrinkle', 'asym', 'round')
 EXPRESSIONS = {
@@ -323,7 +310,7 @@ EXPRESSIONS = {
     'surprised': dict(brow_inner=1.0, brow_outer=1.0, eye_open=0.8, mouth_open=1.0, round=1.0, mouth_width=-0.3)}
 
 # %% ../../nbs/15_demo.ipynb #0a029ac2
-def expression(emotion:str, # a value of `CKPLUS_DEMO_EMOTIONS`
+def expression(emotion:str, # a value of `CKPLUS_EMOTIONS`
               ) -> np.ndarray:
     "The peak expression vector of `emotion` (one value per `FACE_PARAMS`)."
     if emotion not in EXPRESSIONS: raise SSBError(f"Unknown face emotion '{emotion}'. Valid: {', '.join(EXPRESSIONS)}.")
@@ -488,7 +475,7 @@ def _finish(img:np.ndarray, s:FaceShape, cx:float, cy:float, a:float, angle:floa
 # %% ../../nbs/15_demo.ipynb #ab5ee80e
 CKPLUS_DEMO_SIZE = (320, 245) # demo canvas (width, height): half of CK+'s 640x490
 
-def render_face(emotion:str, # a value of `CKPLUS_DEMO_EMOTIONS`
+def render_face(emotion:str, # a value of `CKPLUS_EMOTIONS`
                 strength:float, # 0 (neutral) .. 1 (peak)
                 shape:FaceShape, # the subject
                 rng:np.random.Generator, # this frame's generator (position jitter, sensor noise)
@@ -524,7 +511,7 @@ def _sequence(seed:int, shape:FaceShape, seq:int, code:int, labeled:bool) -> Seq
     "The random plan of one sequence of `shape`."
     r = file_rng(seed, 'ckplus-seq', shape.subject, seq)
     amp = shape.expressiveness*(r.uniform(0.6, 1.1) if labeled else r.uniform(0.4, 0.8))
-    peak = expression(CKPLUS_DEMO_EMOTIONS[code])*amp + r.normal(0, 0.2, len(FACE_PARAMS))
+    peak = expression(CKPLUS_EMOTIONS[code])*amp + r.normal(0, 0.2, len(FACE_PARAMS))
     pose = (r.uniform(-0.0375, 0.0375), r.uniform(-0.025, 0.025), r.uniform(-5, 5), r.uniform(0.9, 1.1))
     return SequencePlan(shape.subject, seq, code, labeled, int(r.integers(8, 17)), int(r.integers(1, 3)),
                         tuple(float(x) for x in peak), tuple(float(x) for x in pose))
@@ -559,17 +546,17 @@ def render_sequence(plan:SequencePlan, # the sequence
     for f, s in enumerate(sequence_strength(plan.n_frames, plan.onset), 1):
         r = file_rng(seed, 'ckplus-frame', plan.subject, plan.seq, f)
         pose = (dx + r.normal(0, 0.003), dy + r.normal(0, 0.003), angle + r.normal(0, 0.5), scale)
-        out.append(render_face(CKPLUS_DEMO_EMOTIONS[plan.code], s, shape, r, size, plan.peak, pose))
+        out.append(render_face(CKPLUS_EMOTIONS[plan.code], s, shape, r, size, plan.peak, pose))
     return out
 
 # %% ../../nbs/15_demo.ipynb #5a0bcab1
 def ckplus_frame_path(subject:str, seq:int, frame:int) -> str:
     "Relative path of one CK+ frame."
-    return f"cohn-kanade-images/{subject}/{seq:03d}/{subject}_{seq:03d}_{frame:08d}.png"
+    return f"{CKPLUS_IMAGES}/{subject}/{seq:03d}/{subject}_{seq:03d}_{frame:08d}.png"
 
 def ckplus_label_path(subject:str, seq:int, last_frame:int) -> str:
     "Relative path of a labeled CK+ sequence's emotion file."
-    return f"Emotion/{subject}/{seq:03d}/{subject}_{seq:03d}_{last_frame:08d}_emotion.txt"
+    return f"{CKPLUS_LABELS}/{subject}/{seq:03d}/{subject}_{seq:03d}_{last_frame:08d}_emotion.txt"
 
 def emotion_text(code:int) -> str:
     "The content of a CK+ emotion file for `code`."
@@ -585,9 +572,9 @@ def _ravdess_task(task:tuple, dest:Path) -> list[tuple[str, str, str]]:
     "Write the 60 WAV files of one actor: task = (actor, seed, sr, stereo names)."
     actor, seed, sr, stereo = task
     voice, out = actor_voice(actor, seed), []
-    for ident in actor_files(actor):
+    for ident in ravdess_recordings(actor):
         rng, name = file_rng(seed, 'ravdess', *ident), ravdess_name(*ident)
-        y = synth_utterance(RAVDESS_DEMO_EMOTIONS[ident[1] - 1], ident[2], ident[3], voice, rng, sr)
+        y = synth_utterance(RAVDESS_EMOTIONS[ident[1]], ident[2], ident[3], voice, rng, sr)
         y, kind = (make_stereo(y, rng), 'wav_stereo') if name in stereo else (y, 'wav')
         out.append(_put(dest, f"Actor_{actor:02d}/{name}", wav_bytes(y, sr), kind))
     return out
@@ -669,10 +656,26 @@ def _swap_in(staging:Path, root:Path):
     shutil.rmtree(aside, ignore_errors=True)
 
 def _staging_dir(root:Path) -> Path:
-    "A fresh hidden staging folder next to `root` (earlier runs' leftovers removed)."
+    "A fresh hidden staging folder next to `root`, normal permissions (earlier runs' leftovers removed)."
     root.parent.mkdir(parents=True, exist_ok=True)
     for old in root.parent.glob(f".{root.name}.demo-*"): shutil.rmtree(old, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=f".{root.name}.demo-staging-", dir=root.parent))
+    staging = root.parent/f".{root.name}.demo-staging-{secrets.token_hex(4)}"
+    staging.mkdir()
+    return staging
+
+@contextmanager
+def corpus_lock(root:str|Path, # the corpus folder to lock (need not exist yet)
+               ):
+    "Hold an exclusive lock on corpus folder `root` for the `with` block; `SSBError` when another run holds it."
+    root = Path(root); root.parent.mkdir(parents=True, exist_ok=True)
+    path = root.parent/f'.{root.name}.lock'
+    with open(path, 'a') as f:
+        try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError: raise SSBError(
+            f"Another ssb run is writing the corpus in {root} (it holds the lock {path}); wait for it to finish, "
+            "then run again.") from None
+        try: yield root
+        finally: fcntl.flock(f, fcntl.LOCK_UN)
 
 # %% ../../nbs/15_demo.ipynb #57ecee16
 @dataclass(frozen=True)
@@ -711,10 +714,11 @@ def build_demo_corpus(corpus:str, # 'ravdess' or 'ckplus'
                       tasks:Sequence, # one task per actor/subject
                       workers:int=0, # worker processes; 0 = one per core
                      ) -> DemoCorpus:
-    "Generate a demo corpus into `root` unless an up-to-date one is there."
+    "Generate a demo corpus into `root` unless an up-to-date one is there; refused while another run holds its lock."
     t0, root = time.time(), Path(root)
-    m, generated = _up_to_date(root, params), False
-    if m is None: m, generated = _generate(corpus, root, params, fn, tasks, workers), True
+    with corpus_lock(root):
+        m, generated = _up_to_date(root, params), False
+        if m is None: m, generated = _generate(corpus, root, params, fn, tasks, workers), True
     return DemoCorpus(corpus, str(root), params, m['n_files'], m['counts'], m['digest'], generated,
                       round(time.time() - t0, 3))
 

@@ -16,8 +16,8 @@ from ..config import Config
 
 # %% auto #0
 __all__ = ['EMOTIONS', 'EMOTION_SYNONYMS', 'SCHEME_KEYS', 'SCHEMES_DIR', 'SCHEMES', 'normalise_emotion', 'LabelScheme',
-           'scheme_from_dict', 'read_scheme', 'register_shipped', 'load_scheme', 'list_schemes', 'scheme_for_config',
-           'scheme_table', 'apply_scheme', 'proxy_matrix', 'proxy_scores']
+           'scheme_from_dict', 'read_scheme', 'register_shipped', 'is_path_like', 'load_scheme', 'list_schemes',
+           'scheme_for_config', 'scheme_table', 'apply_scheme', 'proxy_matrix', 'proxy_scores']
 
 # %% ../../nbs/13_labels.ipynb #07ed9889
 EMOTIONS = ('neutral', 'calm', 'happy', 'sad', 'angry', 'fearful', 'disgust', 'surprised', 'contempt')
@@ -180,7 +180,12 @@ def register_shipped(registry:Registry=SCHEMES, # where to register
     return names
 
 # %% ../../nbs/13_labels.ipynb #44811bfb
-def _is_pathlike(s:str) -> bool: return s.endswith(('.yaml', '.yml')) or '/' in s or os.sep in s
+def is_path_like(s:str|Path, # a registered name or a file path, as written in a config
+                 suffixes:tuple=('.yaml', '.yml'), # file suffixes that mark a path
+                ) -> bool:
+    "True when `s` names a file rather than a registered entry: a `Path`, one of `suffixes`, or a folder separator."
+    t = str(s)
+    return isinstance(s, Path) or t.endswith(tuple(suffixes)) or '/' in t or os.sep in t
 
 def load_scheme(name_or_path:str|Path|LabelScheme, # a registered name ('seed'), a scheme YAML path, or a scheme
                 registry:Registry=SCHEMES, # where names are looked up
@@ -189,7 +194,7 @@ def load_scheme(name_or_path:str|Path|LabelScheme, # a registered name ('seed'),
     if isinstance(name_or_path, LabelScheme): return name_or_path
     s = str(name_or_path)
     if not isinstance(name_or_path, Path) and s in registry: return registry[s]
-    if isinstance(name_or_path, Path) or _is_pathlike(s): return read_scheme(s)
+    if is_path_like(name_or_path): return read_scheme(s)
     raise SSBError(unknown_name_msg('label scheme', s, registry.names()) + ' Or give the path of a scheme YAML file.')
 
 # %% ../../nbs/13_labels.ipynb #5cd2dbc6
@@ -202,7 +207,7 @@ def scheme_for_config(cfg:Config, # the config (section `labels`)
                      ) -> LabelScheme:
     "The scheme named by `cfg.labels.scheme` (a relative path resolves against the project directory)."
     s = cfg.labels.scheme
-    return load_scheme(cfg.path(s) if _is_pathlike(s) and s not in registry else s, registry)
+    return load_scheme(cfg.path(s) if is_path_like(s) and s not in registry else s, registry)
 
 # %% ../../nbs/13_labels.ipynb #8dab2eed
 def scheme_table(scheme:LabelScheme) -> pd.DataFrame:
@@ -254,5 +259,4 @@ def proxy_scores(probs:np.ndarray, # (n, n_classes) class probabilities, columns
     return p @ proxy_matrix(scheme)
 
 # %% ../../nbs/13_labels.ipynb #00525ac6
-# | eval: false
 register_shipped(SCHEMES)

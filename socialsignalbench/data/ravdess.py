@@ -12,9 +12,10 @@ import pandas as pd
 from ..core import SSBError, atomic_path, progress, sha256_file, to_jsonable
 
 # %% auto #0
-__all__ = ['RAVDESS_EMOTIONS', 'RAVDESS_INTENSITIES', 'JUNK_DIRS', 'RAVDESS_COLUMNS', 'MANIFEST_COLUMNS', 'RavdessName',
-           'parse_ravdess_name', 'ravdess_names', 'ManifestResult', 'scan_files', 'hash_rows', 'ravdess_completeness',
-           'content_twins', 'build_ravdess_manifest', 'check_manifest', 'save_manifest', 'load_manifest']
+__all__ = ['RAVDESS_EMOTIONS', 'RAVDESS_INTENSITIES', 'JUNK_DIRS', 'RAVDESS_COLUMNS', 'MANIFEST_COLUMNS', 'MODALITIES',
+           'RavdessName', 'parse_ravdess_name', 'ravdess_name', 'ravdess_recordings', 'ravdess_names', 'ManifestResult',
+           'scan_files', 'hash_rows', 'listing', 'ravdess_completeness', 'content_twins', 'rows_and_problems',
+           'no_rows_msg', 'build_ravdess_manifest', 'check_manifest', 'save_manifest', 'load_manifest']
 
 # %% ../../nbs/11_ravdess.ipynb #75cc778d
 RAVDESS_EMOTIONS = {1: 'neutral', 2: 'calm', 3: 'happy', 4: 'sad', 5: 'angry', 6: 'fearful', 7: 'disgust',
@@ -56,11 +57,20 @@ def parse_ravdess_name(name:str|Path, # a file name or path, e.g. '03-01-05-02-0
                        'male' if v['actor'] % 2 else 'female')
 
 # %% ../../nbs/11_ravdess.ipynb #99f93316
+def ravdess_name(actor:int, emotion:int, intensity:int, statement:int, repetition:int) -> str:
+    "The speech file name `03-01-EE-II-SS-RR-AA.wav` of one recording (codes as in the name)."
+    return f"03-01-{emotion:02d}-{intensity:02d}-{statement:02d}-{repetition:02d}-{actor:02d}.wav"
+
+def ravdess_recordings(actor:int, # actor number, 1..24
+                      ) -> list[tuple[int, int, int, int, int]]:
+    "The 60 (actor, emotion, intensity, statement, repetition) codes of a complete copy's speech files of `actor`."
+    return [(actor, e, i, s, r) for e in RAVDESS_EMOTIONS for i in RAVDESS_INTENSITIES if not (e == 1 and i == 2)
+            for s in (1, 2) for r in (1, 2)]
+
 def ravdess_names(actor:int, # actor number, 1..24
                  ) -> list[str]:
     "The 60 audio-only speech file names a complete RAVDESS copy holds for `actor`."
-    return [f"03-01-{e:02d}-{i:02d}-{s:02d}-{r:02d}-{actor:02d}.wav" for e in RAVDESS_EMOTIONS
-            for i in RAVDESS_INTENSITIES if not (e == 1 and i == 2) for s in (1, 2) for r in (1, 2)]
+    return [ravdess_name(*r) for r in ravdess_recordings(actor)]
 
 # %% ../../nbs/11_ravdess.ipynb #d84bd582
 @dataclass(frozen=True, eq=False)
@@ -116,8 +126,8 @@ def hash_rows(root:str|Path, # corpus folder the row paths are relative to
     return ok, problems
 
 # %% ../../nbs/11_ravdess.ipynb #316da307
-RAVDESS_COLUMNS = ('corpus', 'path', 'group', 'emotion', 'gender', 'sha256', 'actor', 'emotion_code', 'intensity',
-                   'statement', 'repetition')
+RAVDESS_COLUMNS = ('corpus', 'path', 'group', 'emotion', 'gender', 'sha256', 'modality', 'actor', 'emotion_code',
+                   'intensity', 'statement', 'repetition')
 
 def _ravdess_row(root:Path, p:Path) -> dict:
     "The manifest row (without sha256) of RAVDESS file `p`; `SSBError` when its name or folder is wrong."
@@ -129,7 +139,7 @@ def _ravdess_row(root:Path, p:Path) -> dict:
     if folder and int(folder.group(1)) != n.actor:
         raise SSBError(f"actor {n.actor:02d} in the name but the file is in folder '{p.parent.name}'; move it.")
     return dict(corpus='ravdess', path=p.relative_to(root).as_posix(), group=f'ravdess_{n.actor:02d}',
-                emotion=n.emotion, gender=n.gender, actor=n.actor, emotion_code=n.emotion_code,
+                emotion=n.emotion, gender=n.gender, modality='audio', actor=n.actor, emotion_code=n.emotion_code,
                 intensity=n.intensity, statement=n.statement, repetition=n.repetition)
 
 # %% ../../nbs/11_ravdess.ipynb #0dde15cf
@@ -149,7 +159,7 @@ def _describe(name:str) -> str:
     n = parse_ravdess_name(name)
     return f"{name} ({n.emotion}, {n.intensity}, statement {n.statement}, repetition {n.repetition})"
 
-def _listing(items:Iterable, n:int=6) -> str:
+def listing(items:Iterable, n:int=6) -> str:
     "The first `n` items, comma-separated, and how many more there are."
     items = [str(i) for i in items]
     return ', '.join(items[:n]) + (f' and {len(items) - n} more' if len(items) > n else '')
@@ -162,7 +172,7 @@ def _actor_gaps(have:dict[int, set], actors:Iterable[int], files_per_actor:int) 
         lack = [x for x in ravdess_names(a) if x not in have[a]]
         if len(have[a]) != files_per_actor or lack:
             out.append(f"Actor {a:02d} has {len(have[a])} of {files_per_actor} files"
-                       + (f"; missing {len(lack)}: {_listing(map(_describe, lack))}." if lack else "."))
+                       + (f"; missing {len(lack)}: {listing(map(_describe, lack))}." if lack else "."))
     return out
 
 # %% ../../nbs/11_ravdess.ipynb #9fbd46bb
@@ -190,10 +200,10 @@ def content_twins(df:pd.DataFrame, # a manifest with `path` and `sha256`
     "A warning naming the files whose bytes are identical although their paths differ."
     twins = df[df['sha256'].duplicated(keep=False)].groupby('sha256', sort=False)['path'].agg(' = '.join)
     if not len(twins): return []
-    return [f"{len(twins)} set(s) of files with identical content (kept; each set is one recording): {_listing(twins)}."]
+    return [f"{len(twins)} set(s) of files with identical content (kept; each set is one recording): {listing(twins)}."]
 
 # %% ../../nbs/11_ravdess.ipynb #a70ba95f
-def _rows_and_problems(root:Path, files:list[Path], row_fn) -> tuple[list[dict], list[tuple[str, str]]]:
+def rows_and_problems(root:Path, files:list[Path], row_fn) -> tuple[list[dict], list[tuple[str, str]]]:
     "Apply `row_fn(root, file)` to each file; an `SSBError` becomes a `(path, reason)` problem."
     rows, problems = [], []
     for p in files:
@@ -201,7 +211,7 @@ def _rows_and_problems(root:Path, files:list[Path], row_fn) -> tuple[list[dict],
         except SSBError as e: problems.append((p.relative_to(root).as_posix(), str(e)))
     return rows, problems
 
-def _no_rows_msg(what:str, root:Path, problems:list) -> str:
+def no_rows_msg(what:str, root:Path, problems:list) -> str:
     "Message for a corpus folder where no input was usable."
     msg = f"No usable {what} under {root}."
     if problems:
@@ -227,26 +237,30 @@ def build_ravdess_manifest(root:str|Path, # corpus folder: `<root>/Actor_01/03-0
     "Scan `root` for RAVDESS speech WAVs, hash them, and report bad files and what is missing."
     root = Path(root)
     files, n_ignored = _ravdess_files(root)
-    rows, problems = _rows_and_problems(root, files, _ravdess_row)
+    rows, problems = rows_and_problems(root, files, _ravdess_row)
     rows, bad = hash_rows(root, rows, 'ravdess sha256')
     rows, dups = _drop_duplicates(rows)
     problems = tuple(sorted(problems + bad + dups))
-    if not rows: raise SSBError(_no_rows_msg('RAVDESS files', root, problems))
+    if not rows: raise SSBError(no_rows_msg('RAVDESS files', root, problems))
     df = pd.DataFrame(rows, columns=list(RAVDESS_COLUMNS))
     warnings = tuple(ravdess_completeness(df, actors, files_per_actor) + content_twins(df))
     return ManifestResult(df, problems, warnings, len(files), n_ignored, 'ravdess', str(root))
 
 # %% ../../nbs/11_ravdess.ipynb #4e3c7a34
-MANIFEST_COLUMNS = ('corpus', 'path', 'group', 'emotion', 'gender', 'sha256')
+MANIFEST_COLUMNS = ('corpus', 'path', 'group', 'emotion', 'gender', 'sha256', 'modality')
+MODALITIES = ('audio', 'image')
 
 def check_manifest(df:pd.DataFrame, # the manifest
                    where:str='manifest', # file name or description for the message
                   ) -> pd.DataFrame:
     "`df` unchanged if it has the shared columns, unique paths and no missing values there; else `SSBError`."
     if missing := [c for c in MANIFEST_COLUMNS if c not in df.columns]:
-        raise SSBError(f"{where}: column(s) {missing} missing; a manifest needs {', '.join(MANIFEST_COLUMNS)}.")
+        raise SSBError(f"{where}: column(s) {missing} missing; a manifest needs {', '.join(MANIFEST_COLUMNS)}; "
+                       "re-run the stage that writes it.")
     if empty := [c for c in MANIFEST_COLUMNS if df[c].isna().any() or (df[c].astype(str) == '').any()]:
         raise SSBError(f"{where}: empty values in column(s) {empty}.")
+    if len(bad := sorted(set(df['modality']) - set(MODALITIES))):
+        raise SSBError(f"{where}: modality {bad} is not one of {', '.join(MODALITIES)}.")
     if (dup := df['path'][df['path'].duplicated()]).size:
         raise SSBError(f"{where}: {dup.size} duplicate path(s), e.g. '{dup.iloc[0]}'; one row per file.")
     return df
@@ -270,6 +284,8 @@ def save_manifest(df:pd.DataFrame, # the manifest (see `check_manifest`)
 # %% ../../nbs/11_ravdess.ipynb #a8466486
 _MADE_BY = {'ravdess': '`ssb --mode download` (or `ssb --mode demo_data` for the demo corpus)',
             'ckplus': '`ssb --mode ingest_ckplus` (or `ssb --mode demo_data` for the demo corpus)'}
+_MADE_BY_ANY = ('`ssb --mode download` (RAVDESS), `ssb --mode ingest_ckplus` (CK+), `ssb --mode ingest_csv` '
+                '(CSV corpora) or `ssb --mode demo_data` (demo corpora)')
 
 # %% ../../nbs/11_ravdess.ipynb #e3504f05
 def load_manifest(path:str|Path, # e.g. `<data_dir>/manifests/ravdess.parquet`; the suffix is replaced
@@ -277,8 +293,7 @@ def load_manifest(path:str|Path, # e.g. `<data_dir>/manifests/ravdess.parquet`; 
     "Read a manifest written by `save_manifest`; `SSBError` saying which mode makes it when it is missing."
     pq = Path(path).with_suffix('.parquet')
     if not pq.is_file():
-        how = _MADE_BY.get(pq.stem, '`ssb --mode download` (RAVDESS), `ssb --mode ingest_ckplus` (CK+) or '
-                                    '`ssb --mode demo_data` (demo corpora)')
+        how = _MADE_BY.get(pq.stem, _MADE_BY_ANY)
         raise SSBError(f"Manifest not found: {pq}. It is written by {how}; run that first, and check "
                        "`paths.data_dir` in the config.")
     try: df = pd.read_parquet(pq)

@@ -12,13 +12,15 @@ import numpy as np
 import pandas as pd
 import socialsignalbench
 from ..core import SSBError, atomic_write_text, closest, to_jsonable, unknown_name_msg
-from ..config import Config
+from ..config import Config, CsvCorpusConfig
+from .labels import is_path_like
 
 # %% auto #0
-__all__ = ['SPLIT_NAMES', 'CORPORA', 'SPLITS_DIR', 'SPLIT_KEYS', 'groups_of', 'ravdess_actor_groups', 'balanced_order',
-           'holdout_split', 'scale_counts', 'group_kfold', 'hash_split', 'SplitSpec', 'holdout_spec', 'kfold_spec',
-           'split_json', 'save_split', 'committed_split_specs', 'committed_splits', 'split_from_dict', 'load_split',
-           'check_no_leakage', 'apply_split', 'assign_splits']
+__all__ = ['SPLIT_NAMES', 'CORPORA', 'SPLITS_DIR', 'SPLIT_KEYS', 'COMPUTED_SPLIT_VERSION', 'RAVDESS_FOLDS', 'groups_of',
+           'ravdess_actor_groups', 'balanced_order', 'holdout_split', 'corpora', 'check_corpus', 'csv_corpus',
+           'scale_counts', 'group_kfold', 'hash_split', 'SplitSpec', 'holdout_spec', 'kfold_spec', 'split_json',
+           'save_split', 'committed_split_specs', 'committed_splits', 'split_from_dict', 'load_split',
+           'check_no_leakage', 'apply_split', 'assign_splits', 'assign_folds', 'split_info']
 
 # %% ../../nbs/14_splits.ipynb #7ea1517e
 def groups_of(df:pd.DataFrame, # one row per example, with the group column and optionally `gender`
@@ -72,6 +74,24 @@ def holdout_split(groups:pd.DataFrame, # one row per group: `group`, `gender`
         raise SSBError(f"holdout_split: n_train + n_val + n_test = {'+'.join(map(str, counts))} must equal the number "
                        f"of groups ({len(order)}), each >= 0.")
     return dict(sorted(zip(order, np.repeat(SPLIT_NAMES, counts).tolist())))
+
+# %% ../../nbs/14_splits.ipynb #396eda7a
+def corpora(cfg:Config) -> list[str]:
+    "Every corpus `cfg` defines: 'ravdess', 'ckplus', then its CSV corpora by name."
+    names = [*CORPORA, *(c.name for c in cfg.csv)]
+    if dup := sorted({n for n in names if names.count(n) > 1}):
+        raise SSBError(f"csv: corpus name(s) {', '.join(dup)} used more than once; give each CSV corpus its own name.")
+    return names
+
+def check_corpus(cfg:Config, corpus:str) -> str:
+    "`corpus` if `cfg` defines it; else an `SSBError` listing the corpora it defines."
+    if corpus not in (names := corpora(cfg)): raise SSBError(unknown_name_msg('corpus', corpus, names))
+    return corpus
+
+def csv_corpus(cfg:Config, corpus:str) -> CsvCorpusConfig|None:
+    "The `csv:` entry of `corpus` in `cfg`; None for a built-in corpus."
+    check_corpus(cfg, corpus)
+    return next((c for c in cfg.csv if c.name == corpus), None)
 
 # %% ../../nbs/14_splits.ipynb #7d2a242a
 def scale_counts(n_groups:int, # number of groups to split
@@ -244,7 +264,7 @@ def load_split(name_or_path:str|Path, # a committed split name ('ravdess_speaker
               ) -> SplitSpec:
     "The validated split in the committed file `name_or_path` or at that path."
     s = str(name_or_path)
-    if isinstance(name_or_path, Path) or s.endswith('.json') or '/' in s or os.sep in s: path = Path(s)
+    if is_path_like(name_or_path, ('.json',)): path = Path(s)
     elif s in committed_splits(): path = SPLITS_DIR/f'{s}.json'
     else: raise SSBError(unknown_name_msg('split', s, committed_splits()) + " Or give the path of a split JSON file.")
     if not path.is_file(): raise SSBError(f"Split file not found: {path}.")
@@ -297,38 +317,89 @@ def _auto_holdout(df:pd.DataFrame, asked:tuple, seed:int, what:str|None) -> pd.D
     return df.assign(split=df['group'].astype(str).map(a))
 
 # %% ../../nbs/14_splits.ipynb #efa7a0fc
+def _ravdess_spec(cfg:Config) -> SplitSpec:
+    "The split file `cfg.split.ravdess` names (a committed name or a path)."
+    s = cfg.split.ravdess
+    return load_split(cfg.path(s) if is_path_like(s, ('.json',)) else s)
+
 def _ravdess_splits(df:pd.DataFrame, cfg:Config) -> pd.DataFrame:
     "RAVDESS splits per `cfg.split.ravdess`: a committed name, a split file path, or 'auto'."
     s = cfg.split
     if s.ravdess == 'auto':
         return _auto_holdout(df, (s.n_train, s.n_val, s.n_test), s.seed, 'split.ravdess: auto')
-    is_path = s.ravdess.endswith('.json') or '/' in s.ravdess or os.sep in s.ravdess
-    spec = load_split(cfg.path(s.ravdess) if is_path else s.ravdess)
+    spec = _ravdess_spec(cfg)
     if spec.corpus != 'ravdess' or spec.splits is None: raise SSBError(
         f"split.ravdess: '{spec.name}' is a {spec.corpus} {'k-fold' if spec.folds else 'holdout'} split; it must "
         "be a RAVDESS train/val/test split file (e.g. ravdess_speaker_v1) or 'auto'.")
     return apply_split(df, spec)
 
 # %% ../../nbs/14_splits.ipynb #370bbf62
+def _share_holdout(df:pd.DataFrame, val:float, test:float, seed:int, keys:tuple[str, str]) -> pd.DataFrame:
+    "`df` with a `split` from a seeded holdout of its groups, `val`/`test` as shares of the groups (`keys` name them)."
+    if not (0 <= val and 0 <= test and val + test < 1):
+        raise SSBError(f"{keys[0]} ({val}) and {keys[1]} ({test}) must be >= 0 and add up to less than 1.")
+    return _auto_holdout(df, (round(1 - val - test, 12), val, test), seed, None)
+
 def _ckplus_splits(df:pd.DataFrame, cfg:Config) -> pd.DataFrame:
     "CK+ splits: a seeded fractional holdout of the subjects per `cfg.split.ckplus_val/ckplus_test/seed`."
-    fv, ft = cfg.split.ckplus_val, cfg.split.ckplus_test
-    if not (0 <= fv and 0 <= ft and fv + ft < 1): raise SSBError(
-        f"split.ckplus_val ({fv}) and split.ckplus_test ({ft}) must be >= 0 and add up to less than 1.")
-    return _auto_holdout(df, (round(1 - fv - ft, 12), fv, ft), cfg.split.seed, None)
+    return _share_holdout(df, cfg.split.ckplus_val, cfg.split.ckplus_test, cfg.split.seed,
+                          ('split.ckplus_val', 'split.ckplus_test'))
+
+def _csv_splits(df:pd.DataFrame, c:CsvCorpusConfig, seed:int) -> pd.DataFrame:
+    "A CSV corpus's splits: a seeded fractional holdout of its groups per the corpus's `val`/`test`."
+    return _share_holdout(df, c.val, c.test, seed, (f"csv corpus '{c.name}': val", 'test'))
 
 # %% ../../nbs/14_splits.ipynb #29d30de3
 def assign_splits(df:pd.DataFrame, # one corpus's manifest (columns group, gender, ...)
-                  cfg:Config, # the config (section `split`)
-                  corpus:str, # 'ravdess' or 'ckplus'
+                  cfg:Config, # the config (section `split`, and `csv` for CSV corpora)
+                  corpus:str, # 'ravdess', 'ckplus' or a CSV corpus of `cfg`
                  ) -> pd.DataFrame:
     "A copy of `df` with a `split` column ('train'|'val'|'test') per `cfg.split`; leakage-checked."
-    if corpus not in CORPORA: raise SSBError(unknown_name_msg('corpus', corpus, CORPORA))
+    c = csv_corpus(cfg, corpus)
     if 'corpus' in df.columns and (other := sorted(set(df['corpus'].astype(str)) - {corpus})):
         raise SSBError(f"assign_splits(..., '{corpus}'): the table also holds corpus {', '.join(other)}; split each corpus separately.")
     if len(df) == 0: raise SSBError(f"assign_splits: the {corpus} table is empty; there is nothing to split.")
-    out = _ravdess_splits(df, cfg) if corpus == 'ravdess' else _ckplus_splits(df, cfg)
+    out = (_csv_splits(df, c, cfg.split.seed) if c else _ravdess_splits(df, cfg) if corpus == 'ravdess'
+           else _ckplus_splits(df, cfg))
     check_no_leakage(out)
     if empty := [s for s in SPLIT_NAMES if not (out['split'] == s).any()]:
         warnings.warn(f"{corpus} split: no rows in {', '.join(empty)} ({out['group'].nunique()} group(s) in the data).")
     return out
+
+# %% ../../nbs/14_splits.ipynb #0ba69912
+COMPUTED_SPLIT_VERSION = 1 # version of the computed holdouts and folds; bump when their algorithm changes
+RAVDESS_FOLDS = 'ravdess_speaker_5fold_v1' # the committed folds used with a committed RAVDESS holdout
+
+def _committed(cfg:Config, corpus:str) -> bool:
+    "True when `corpus` takes its split from a committed/split file (RAVDESS unless `split.ravdess: auto`)."
+    return check_corpus(cfg, corpus) == 'ravdess' and cfg.split.ravdess != 'auto'
+
+def assign_folds(df:pd.DataFrame, # one corpus's manifest (columns group, gender, ...)
+                 cfg:Config, # the config (`split.k_folds`, `split.seed`, `split.ravdess`)
+                 corpus:str, # a corpus of `cfg`
+                ) -> pd.DataFrame:
+    "A copy of `df` with an int `fold` (0..k-1): the committed RAVDESS folds, else seeded grouped folds; leakage-checked."
+    k = cfg.split.k_folds
+    if not _committed(cfg, corpus):
+        out = df.assign(fold=df['group'].astype(str).map(group_kfold(groups_of(df), k, cfg.split.seed)))
+    elif len((spec := load_split(RAVDESS_FOLDS)).folds) != k: raise SSBError(
+        f"split.k_folds is {k}, but the committed RAVDESS folds {RAVDESS_FOLDS} are {len(spec.folds)}: set split.k_folds: "
+        f"{len(spec.folds)}, or split.ravdess: auto to compute {k} folds.")
+    else: out = apply_split(df, spec)
+    check_no_leakage(out, split_col='fold')
+    return out.assign(fold=out['fold'].astype('int64'))
+
+# %% ../../nbs/14_splits.ipynb #4ffa9e6c
+def split_info(cfg:Config, # the config
+               corpus:str, # a corpus of `cfg`
+              ) -> dict:
+    "Name, version, seed and mode of the split `cfg` gives `corpus`: what a result was computed on."
+    s, c = cfg.split, csv_corpus(cfg, corpus)
+    if _committed(cfg, corpus):
+        spec = load_split(RAVDESS_FOLDS) if s.mode == 'kfold' else _ravdess_spec(cfg)
+        return dict(name=spec.name, version=spec.version, seed=spec.generated_by.get('seed'), mode=s.mode)
+    if s.mode == 'kfold': name = f'{corpus}_group_{s.k_folds}fold'
+    elif c: name = f'{corpus}_group_holdout_{c.val:g}_{c.test:g}'
+    elif corpus == 'ravdess': name = f'ravdess_auto_holdout_{s.n_train}_{s.n_val}_{s.n_test}'
+    else: name = f'ckplus_subject_holdout_{s.ckplus_val:g}_{s.ckplus_test:g}'
+    return dict(name=name, version=COMPUTED_SPLIT_VERSION, seed=s.seed, mode=s.mode)
