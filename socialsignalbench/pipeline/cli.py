@@ -4,12 +4,13 @@
 
 # %% ../../nbs/90_cli.ipynb #51f9b03d
 from __future__ import annotations
-import argparse, sys
+import argparse, os, sys
+from pathlib import Path
 from ..core import SSBError
 from .runner import ReportError, discover_stages, run_modes
 
 # %% auto #0
-__all__ = ['make_parser', 'main']
+__all__ = ['make_parser', 'predict_command', 'checkpoint_option', 'main']
 
 # %% ../../nbs/90_cli.ipynb #ac9d6082
 def make_parser() -> argparse.ArgumentParser:
@@ -20,13 +21,30 @@ def make_parser() -> argparse.ArgumentParser:
                                 epilog=f'modes:\n{modes}')
     p.add_argument('--config', required=True, help='YAML config, e.g. configs/base_config.yaml')
     p.add_argument('--mode', required=True, nargs='+', metavar='MODE', help='one or more modes, run in order')
+    p.add_argument('--checkpoint', default=None, metavar='PATH', help="evaluate this checkpoint instead of the run's model_best.pt "
+                   "(to predict files: ssb predict --checkpoint PATH FILE... [--json])")
     p.add_argument('--run-id', default=None, help='name or reuse a run directory (default: UTC time + config hash)')
     return p
+
+# %% ../../nbs/90_cli.ipynb #c95ef987
+def predict_command(argv:list[str]) -> int:
+    "`ssb predict ...`: see `train.predict.predict_main`."
+    from socialsignalbench.train.predict import predict_main
+    return predict_main(argv)
+
+def checkpoint_option(path:str|None) -> None:
+    "Hand `--checkpoint PATH` (absolute) to the evaluate report through `evaluation.evaluate.CHECKPOINT_ENV`."
+    if not path: return
+    from socialsignalbench.evaluation.evaluate import CHECKPOINT_ENV
+    os.environ[CHECKPOINT_ENV] = str(Path(path).resolve())
 
 # %% ../../nbs/90_cli.ipynb #d315271e
 def main(argv:list[str]|None=None) -> int:
     "Entry point of `ssb` / `python -m socialsignalbench.pipeline.cli`."
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ['predict']: return predict_command(argv[1:])
     args = make_parser().parse_args(argv)
+    checkpoint_option(args.checkpoint)
     try:
         run_dir = run_modes(args.config, args.mode, args.run_id)
     except ReportError as e:
