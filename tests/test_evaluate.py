@@ -112,3 +112,19 @@ def test_checkpoint_on_another_data_folder_and_refusal(evaluated, project):
     assert r.returncode != 0
     assert "label scheme: checkpoint 'seed', config labels.scheme 'emotions8'" in r.stderr, r.stderr[-3000:]
     assert not (project / 'outputs' / 'runs' / 'bad' / 'metrics.json').exists()
+
+
+def test_kfold_evaluates_pooled_out_of_fold_predictions(evaluated, project):
+    (project / 'configs' / 'kfold.yaml').write_text("extends: eval.yaml\nsplit: {mode: kfold, k_folds: 4}\n")
+    run_ok('--config', 'configs/kfold.yaml', '--mode', 'train', 'evaluate', '--run-id', 'kf', cwd=project)
+    out = project / 'outputs' / 'runs' / 'kf'
+    rep = read_report(out / 'metrics.json')
+    assert (rep.meta['protocol'], rep.n_groups, rep.n_items) == ('kfold', 4, 240)   # every speaker tested once
+    folds = pd.read_csv(out / 'folds_metrics.csv')
+    assert sorted(set(folds['model'])) == ['audio_cnn', 'audio_logreg'] and len(folds) == 8
+    # per-fold UARs from the pooled predictions agree with what the train stage measured per fold
+    trained = pd.read_csv(out / 'folds.csv').set_index(['model', 'fold'])['test_uar']
+    np.testing.assert_allclose(folds.set_index(['model', 'fold'])['uar'].loc[trained.index], trained, atol=1e-12)
+    r = ssb('--config', 'configs/kfold.yaml', '--mode', 'evaluate', '--checkpoint', evaluated / 'model_best.pt',
+            '--run-id', 'kf', cwd=project)
+    assert r.returncode != 0 and "split.mode is 'kfold'" in r.stderr, r.stderr[-2000:]
