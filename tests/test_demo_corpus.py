@@ -1,16 +1,20 @@
-"""The embedded demo corpora round trip: generate, read back with the real loaders, determinism, faces and audio."""
+"""The embedded demo corpora round trip: generate, read back with the real loaders, determinism, audio; the demo split's size.
+
+Face detection on the demo is checked once, in nbs/15_demo.ipynb (full demo, slow) and nbs/23_preprocess.ipynb."""
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 import soundfile as sf
 
-from socialsignalbench.data.ckplus import build_ckplus_manifest
-from socialsignalbench.config import AudioConfig, CkplusConfig, Config, FaceConfig, RavdessConfig
-from socialsignalbench.data.demo import (CKPLUS_DEMO_EMOTIONS, actor_voice, corpus_digest, make_demo, make_demo_ckplus,
-                                    make_demo_ravdess, ravdess_demo, stereo_names, subject_plan)
+from conftest import ROOT
+from socialsignalbench.data.ckplus import CKPLUS_EMOTIONS, build_ckplus_manifest
+from socialsignalbench.config import AudioConfig, CkplusConfig, Config, RavdessConfig, load_config
+from socialsignalbench.data.demo import (actor_voice, corpus_digest, make_demo, make_demo_ckplus, make_demo_ravdess,
+                                         ravdess_demo, stereo_names, subject_plan)
+from socialsignalbench.data.splits import assign_splits
 from socialsignalbench.features.audio import extract_mfcc, load_audio
-from socialsignalbench.features.face import extract_face
 from socialsignalbench.data.labels import EMOTIONS
 from socialsignalbench.data.ravdess import RAVDESS_EMOTIONS, build_ravdess_manifest, check_manifest, ravdess_names
 
@@ -95,7 +99,7 @@ def test_ckplus_loader_reads_demo_cleanly(demo, ck):
     want = {}
     for i in range(N_SUBJECTS):
         _, plans = subject_plan(SEED, i)
-        want.update({(p.subject, f'{p.seq:03d}'): (CKPLUS_DEMO_EMOTIONS[p.code], list(range(p.n_frames - 2, p.n_frames + 1)))
+        want.update({(p.subject, f'{p.seq:03d}'): (CKPLUS_EMOTIONS[p.code], list(range(p.n_frames - 2, p.n_frames + 1)))
                      for p in plans if p.labeled})
     peak = df[df['kind'] == 'peak']
     got = {k: (g['emotion'].unique().tolist()[0], sorted(g['frame'])) for k, g in peak.groupby(['subject', 'sequence'])}
@@ -129,20 +133,6 @@ def test_same_seed_same_bytes_other_seed_other_audio(tmp_path, demo, rav, ck):
     assert not np.allclose(a[:n], b[:n], atol=1e-3)
 
 
-def test_haar_finds_demo_faces(ck):
-    root, m = ck
-    cfg = FaceConfig()
-    found = []
-    for p in m.df['path']:
-        arrays, info = extract_face(root / p, cfg)
-        assert arrays['face'].shape == (cfg.size, cfg.size) and arrays['face'].dtype == np.uint8
-        found.append(info['face_found'])
-    rate = float(np.mean(found))
-    misses = [p for p, f in zip(m.df['path'], found) if not f]
-    print(f'\n[demo] Haar face detection: {sum(found)}/{len(found)} = {rate:.3f}; misses: {misses[:10]}')
-    assert rate >= 0.95
-
-
 def test_demo_audio_decodes_and_gives_mfcc(rav):
     root, m = rav
     paths = [root / p for p in m.df['path']]
@@ -160,3 +150,15 @@ def test_demo_audio_decodes_and_gives_mfcc(rav):
         x = arrays['mfcc']
         assert x.shape == (cfg.n_mfcc, n_frames) and x.dtype == np.float32 and np.isfinite(x).all(), p
         assert x.std() > 0 and info['orig_sr'] == 16000 and info['orig_channels'] in (1, 2)
+
+
+def test_demo_config_supports_group_statistics():
+    """configs/demo.yaml splits its 20 actors and 20 subjects so that each test split holds >= 6 groups (speaker-level CIs)."""
+    cfg = load_config(ROOT / 'configs' / 'demo.yaml')
+    assert (cfg.demo.n_actors, cfg.demo.n_subjects) == (20, 20)
+    for corpus, n, prefix in (('ravdess', cfg.demo.n_actors, 'ravdess_'), ('ckplus', cfg.demo.n_subjects, 'ckplus_S')):
+        groups = [f'{prefix}{i:03d}' for i in range(1, n + 1)]
+        df = pd.DataFrame(dict(corpus=corpus, path=[f'{g}.x' for g in groups], group=groups, emotion='happy',
+                               gender=['male' if i % 2 else 'female' for i in range(n)] if corpus == 'ravdess' else 'unknown'))
+        per = assign_splits(df, cfg, corpus).groupby('split')['group'].nunique().to_dict()
+        assert per == {'train': 8, 'val': 6, 'test': 6}, (corpus, per)

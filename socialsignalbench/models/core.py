@@ -12,7 +12,7 @@ from ..core import SSBError, Registry, same_entry
 from ..config import ModelConfig
 
 # %% auto #0
-__all__ = ['MODELS', 'ModelSpec', 'model_spec', 'EmbedClassifier', 'embed_head', 'build_model']
+__all__ = ['MODELS', 'ModelSpec', 'model_spec', 'EmbedClassifier', 'embed_head', 'build_model', 'model_size']
 
 # %% ../../nbs/30_models.ipynb #38b44096
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -28,6 +28,7 @@ class ModelSpec:
         if self.kind not in ('torch', 'sklearn'): raise SSBError(f"Model '{self.name}': kind must be 'torch' or 'sklearn', got {self.kind!r}.")
     def __eq__(self, o): # the same declaration re-run (e.g. in its notebook) is the same spec
         return isinstance(o, ModelSpec) and (self.name, self.modality, self.kind) == (o.name, o.modality, o.kind) and same_entry(self.build, o.build)
+    def __hash__(self): return hash((self.name, self.modality, self.kind))
 
 MODELS = Registry('model')
 
@@ -77,3 +78,17 @@ def build_model(name:str, # a registered model name
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return spec.build(tuple(in_shape), n_classes, mcfg)
+
+# %% ../../nbs/30_models.ipynb #abbc2f8c
+def model_size(m:nn.Module, # a torch model
+               in_shape:tuple[int, ...], # one example's shape
+              ) -> dict:
+    "Parameters and multiply-accumulates (conv + linear) of one forward pass of one example."
+    macs = []
+    def hook(mod, inp, out): macs.append(out.numel() * (mod.weight.numel() // mod.weight.shape[0]))
+    hs = [mod.register_forward_hook(hook) for mod in m.modules() if isinstance(mod, (nn.Conv1d, nn.Conv2d, nn.Linear))]
+    try:
+        with torch.no_grad(): m.eval()(torch.zeros(1, *in_shape))
+    finally:
+        for h in hs: h.remove()
+    return {'params': sum(p.numel() for p in m.parameters()), 'macs': sum(macs)}

@@ -79,9 +79,9 @@ def safe_torch_load(path:str|Path, # a file written by `torch.save`
                        f"{no} Was it truncated? Write it again.") from None
 
 # %% ../../nbs/41_checkpoint.ipynb #8af82af0
-def _check_tensors(tensors:Any, where:str) -> None:
-    if not isinstance(tensors, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in tensors.items()):
-        raise SSBError(f"{where}: tensors must be a mapping of names to torch tensors.")
+def _tensors_ok(tensors:Any) -> bool:
+    "True when `tensors` maps names to torch tensors."
+    return isinstance(tensors, dict) and all(isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in tensors.items())
 
 def save_checkpoint(path:str|Path, # destination, e.g. `<run_dir>/model_best.pt`
                     tensors:dict[str, torch.Tensor], # e.g. a model's `state_dict()`
@@ -89,7 +89,7 @@ def save_checkpoint(path:str|Path, # destination, e.g. `<run_dir>/model_best.pt`
                    ) -> Path:
     "Write tensors + JSON metadata atomically, after validating both."
     meta = {**to_jsonable(meta), 'format_version': FORMAT_VERSION}
-    _check_tensors(tensors, f"Checkpoint {path}")
+    if not _tensors_ok(tensors): raise SSBError(f"Checkpoint {path} not written: tensors must be a mapping of names to torch tensors.")
     if bad := meta_problems(meta): raise SSBError(f"Checkpoint {path} not written: metadata {'; '.join(bad)}.")
     try: meta_json = json.dumps(meta, sort_keys=True, allow_nan=False)
     except (TypeError, ValueError) as e: raise SSBError(f"Checkpoint {path} not written: metadata is not plain JSON ({e}); put tensors in `tensors`.") from None
@@ -111,7 +111,7 @@ def load_checkpoint(path:str|Path, # a file written by `save_checkpoint`
         raise SSBError(f"Checkpoint {path} has format version {v!r}; this socialsignalbench {socialsignalbench.__version__} "
                        f"reads version {FORMAT_VERSION}. {no} Use a matching socialsignalbench version or retrain.")
     if bad := meta_problems(meta): raise SSBError(f"Checkpoint {path} has invalid metadata: {'; '.join(bad)}. {no}")
-    _check_tensors(obj.get('tensors'), f"Checkpoint {path} ({no})")
+    if not _tensors_ok(obj.get('tensors')): raise SSBError(f"Checkpoint {path}: its tensors must be a mapping of names to torch tensors. {no}")
     return obj['tensors'], meta
 
 # %% ../../nbs/41_checkpoint.ipynb #40a1eb52
