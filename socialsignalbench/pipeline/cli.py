@@ -4,13 +4,14 @@
 
 # %% ../../nbs/90_cli.ipynb #51f9b03d
 from __future__ import annotations
-import argparse, sys
+import argparse, os, sys
+from pathlib import Path
 from ..core import SSBError
 from ..config import parse_overrides
 from .runner import ReportError, discover_stages, init_project, run_modes
 
 # %% auto #0
-__all__ = ['make_parser', 'overrides_from', 'main']
+__all__ = ['make_parser', 'overrides_from', 'predict_command', 'checkpoint_option', 'main']
 
 # %% ../../nbs/90_cli.ipynb #ac9d6082
 def make_parser() -> argparse.ArgumentParser:
@@ -18,7 +19,8 @@ def make_parser() -> argparse.ArgumentParser:
     modes = '\n'.join(f'  {s.name:<15} {s.help}' for s in discover_stages())
     p = argparse.ArgumentParser(prog='ssb', formatter_class=argparse.RawDescriptionHelpFormatter,
                                 usage='ssb --config CONFIG --mode MODE [MODE ...] [--set KEY=VALUE] [--run-id ID]\n'
-                                      '       ssb init DIR',
+                                      '       ssb init DIR\n'
+                                      '       ssb predict --checkpoint PATH FILE... [--json]',
                                 description='SocialSignalBench pipeline: run report notebooks into outputs/runs/<run_id>/.',
                                 epilog=f'modes:\n{modes}')
     p.add_argument('--config', help="YAML config file, or a shipped config's name: demo, base, fusion")
@@ -26,15 +28,29 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
                    help='override a config key, e.g. --set audio.n_mfcc=20 (repeatable)')
     p.add_argument('--run-id', default=None, help='name or reuse a run directory (default: UTC time + config hash)')
+    p.add_argument('--checkpoint', default=None, metavar='PATH', help="with --mode evaluate: evaluate this checkpoint "
+                   "instead of the run's model_best.pt")
     sub = p.add_subparsers(dest='command', title='commands', metavar='COMMAND')
     sub.add_parser('init', help='write starter configs (base_config.yaml, demo.yaml) into DIR to edit') \
        .add_argument('dir', metavar='DIR', help='folder for the configs (created if missing)')
+    sub.add_parser('predict', add_help=False, help='class probabilities and proxy scores of files, from a checkpoint alone')
     return p
 
 # %% ../../nbs/90_cli.ipynb #d315271e
 def overrides_from(items:list[str]) -> dict|None:
     "The `--set KEY=VALUE` items as a config override mapping (`config.parse_overrides` parses and checks them)."
     return parse_overrides(items) if items else None
+
+def predict_command(argv:list[str]) -> int:
+    "`ssb predict ...`: see `train.predict.predict_main`."
+    from socialsignalbench.train.predict import predict_main
+    return predict_main(argv)
+
+def checkpoint_option(path:str|None) -> None:
+    "Hand `--checkpoint PATH` (absolute) to the evaluate report through `evaluation.evaluate.CHECKPOINT_ENV`."
+    if path is None: return
+    from socialsignalbench.evaluation.evaluate import CHECKPOINT_ENV
+    os.environ[CHECKPOINT_ENV] = str(Path(path).resolve())
 
 def _run(args, p:argparse.ArgumentParser) -> str:
     if args.command == 'init':
@@ -46,8 +62,11 @@ def _run(args, p:argparse.ArgumentParser) -> str:
 
 def main(argv:list[str]|None=None) -> int:
     "Entry point of `ssb` / `python -m socialsignalbench.pipeline.cli`."
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ['predict']: return predict_command(argv[1:])
     p = make_parser()
     args = p.parse_args(argv)
+    checkpoint_option(args.checkpoint)
     try: msg = _run(args, p)
     except ReportError as e:
         print(f"error: {e}\n--- failing cell ---\n{e.traceback}", file=sys.stderr)
