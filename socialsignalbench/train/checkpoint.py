@@ -4,19 +4,17 @@
 
 # %% ../../nbs/41_checkpoint.ipynb #54311cb3
 from __future__ import annotations
-import dataclasses, json, pickle, random, re, warnings
+import io, json, pickle, re, warnings
 from pathlib import Path
 from typing import Any
-import numpy as np
 import torch
 import socialsignalbench
-from ..core import SSBError, atomic_path, to_jsonable
+from ..core import SSBError, atomic_write_bytes, to_jsonable
 from ..config import Config, config_hash
 
 # %% auto #0
-__all__ = ['FORMAT', 'FORMAT_VERSION', 'META_KEYS', 'NORM_MODES', 'TRAIN_STATE_FORMAT', 'meta_problems', 'checkpoint_meta',
-           'safe_torch_load', 'save_checkpoint', 'load_checkpoint', 'rng_state', 'set_rng_state', 'TrainingState',
-           'save_training_state', 'load_training_state']
+__all__ = ['FORMAT', 'FORMAT_VERSION', 'META_KEYS', 'NORM_MODES', 'meta_problems', 'checkpoint_meta', 'safe_torch_load',
+           'save_torch', 'save_checkpoint', 'load_checkpoint']
 
 # %% ../../nbs/41_checkpoint.ipynb #bb63cb82
 FORMAT, FORMAT_VERSION = 'socialsignalbench-checkpoint', 1
@@ -78,6 +76,14 @@ def safe_torch_load(path:str|Path, # a file written by `torch.save`
         raise SSBError(f"{what.capitalize()} {path} is damaged or not a torch file ({type(e).__name__}: {str(e)[:120]}). "
                        f"{no} Was it truncated? Write it again.") from None
 
+# %% ../../nbs/41_checkpoint.ipynb #f38ddff8
+def save_torch(path:str|Path, # destination
+               payload:Any, # plain tensors, numbers, strings, lists and dicts
+              ) -> Path:
+    "`torch.save` `payload` atomically; the bytes depend only on `payload` (not on a temporary file name)."
+    buf = io.BytesIO(); torch.save(payload, buf)   # a file target would embed its own (temporary) name in the archive
+    return atomic_write_bytes(path, buf.getvalue())
+
 # %% ../../nbs/41_checkpoint.ipynb #8af82af0
 def _tensors_ok(tensors:Any) -> bool:
     "True when `tensors` maps names to torch tensors."
@@ -94,8 +100,7 @@ def save_checkpoint(path:str|Path, # destination, e.g. `<run_dir>/model_best.pt`
     try: meta_json = json.dumps(meta, sort_keys=True, allow_nan=False)
     except (TypeError, ValueError) as e: raise SSBError(f"Checkpoint {path} not written: metadata is not plain JSON ({e}); put tensors in `tensors`.") from None
     payload = {'format': FORMAT, 'meta_json': meta_json, 'tensors': {k: v.detach().cpu().clone() for k, v in tensors.items()}}
-    with atomic_path(path) as tmp: torch.save(payload, tmp)
-    return Path(path)
+    return save_torch(path, payload)
 
 # %% ../../nbs/41_checkpoint.ipynb #f4444341
 def load_checkpoint(path:str|Path, # a file written by `save_checkpoint`
@@ -113,56 +118,3 @@ def load_checkpoint(path:str|Path, # a file written by `save_checkpoint`
     if bad := meta_problems(meta): raise SSBError(f"Checkpoint {path} has invalid metadata: {'; '.join(bad)}. {no}")
     if not _tensors_ok(obj.get('tensors')): raise SSBError(f"Checkpoint {path}: its tensors must be a mapping of names to torch tensors. {no}")
     return obj['tensors'], meta
-
-# %% ../../nbs/41_checkpoint.ipynb #40a1eb52
-def rng_state(generators:dict[str, torch.Generator]|None=None) -> dict:
-    "The global torch/numpy/Python RNG states and those of named torch generators, as plain data."
-    np_state = np.random.get_state(legacy=True)
-    return {'torch': torch.get_rng_state(), 'numpy_json': json.dumps(to_jsonable(np_state)),
-            'python_json': json.dumps(to_jsonable(random.getstate())),
-            'generators': {k: g.get_state() for k, g in (generators or {}).items()}}
-
-def set_rng_state(state:dict, generators:dict[str, torch.Generator]|None=None) -> None:
-    "Restore what `rng_state` captured (into the same named generators)."
-    torch.set_rng_state(state['torch'])
-    name, key, pos, has_gauss, gauss = json.loads(state['numpy_json'])
-    np.random.set_state((name, np.array(key, dtype=np.uint32), pos, has_gauss, gauss))
-    v, internal, g = json.loads(state['python_json']); random.setstate((v, tuple(internal), g))
-    for k, gen in (generators or {}).items(): gen.set_state(state['generators'][k])
-
-# %% ../../nbs/41_checkpoint.ipynb #4ca296b8
-TRAIN_STATE_FORMAT = 'socialsignalbench-training-state'
-
-@dataclasses.dataclass(frozen=True)
-class TrainingState:
-    "Everything needed to resume training after `epoch`."
-    model_state: dict # model.state_dict()
-    optimizer_state: dict # optimizer.state_dict()
-    scheduler_state: dict|None # scheduler.state_dict() (None: no scheduler)
-    epoch: int # last completed epoch
-    rng_states: dict # from `rng_state`
-    history: list # one JSON-able dict per completed epoch
-
-# %% ../../nbs/41_checkpoint.ipynb #f3e13126
-def save_training_state(path:str|Path, model_state:dict, optimizer_state:dict, scheduler_state:dict|None,
-                        epoch:int, rng_states:dict, history:list) -> Path:
-    "Write a resumable training state atomically (plain tensors and data only)."
-    try: hist = json.dumps(to_jsonable(history), allow_nan=True)
-    except TypeError as e: raise SSBError(f"Training state {path} not written: history is not JSON-able ({e}).") from None
-    payload = {'format': TRAIN_STATE_FORMAT, 'format_version': FORMAT_VERSION, 'model': model_state, 'optimizer': optimizer_state,
-               'scheduler': scheduler_state, 'epoch': int(epoch), 'rng': rng_states, 'history_json': hist}
-    with atomic_path(path) as tmp: torch.save(payload, tmp)
-    return Path(path)
-
-# %% ../../nbs/41_checkpoint.ipynb #95096888
-def load_training_state(path:str|Path) -> TrainingState:
-    "Read a `save_training_state` file without running pickled code."
-    obj, no = safe_torch_load(path, 'training state'), 'The file was not loaded.'
-    if not isinstance(obj, dict) or obj.get('format') != TRAIN_STATE_FORMAT:
-        raise SSBError(f"{path} is not a SocialSignalBench training state. {no} Delete it to train from scratch.")
-    if obj.get('format_version') != FORMAT_VERSION:
-        raise SSBError(f"Training state {path} has format version {obj.get('format_version')!r}, expected {FORMAT_VERSION}. {no} Delete it to train from scratch.")
-    keys = {'model': dict, 'optimizer': dict, 'epoch': int, 'rng': dict, 'history_json': str}
-    if bad := [k for k, t in keys.items() if not isinstance(obj.get(k), t)]:
-        raise SSBError(f"Training state {path} lacks or mistypes {bad}. {no} Delete it to train from scratch.")
-    return TrainingState(obj['model'], obj['optimizer'], obj['scheduler'], obj['epoch'], obj['rng'], json.loads(obj['history_json']))

@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from ..core import SSBError, atomic_path, atomic_write_text, progress, to_jsonable
+from ..core import SSBError, atomic_write_text, progress, to_jsonable
 from ..config import AugmentConfig, TrainConfig
 from ..metrics.functional import uar
 from .augment import augment_audio, augment_faces
-from .checkpoint import safe_torch_load
+from .checkpoint import safe_torch_load, save_torch
 
 # %% auto #0
 __all__ = ['STATE_FILE', 'HISTORY_FILE', 'HISTORY_COLUMNS', 'resolve_device', 'epoch_seed', 'deterministic', 'class_weights',
@@ -158,8 +158,7 @@ def fingerprint(model:nn.Module, train, val, tcfg:TrainConfig, acfg:AugmentConfi
 # %% ../../nbs/40_train.ipynb #df961735
 def save_state(path:str|Path, state:dict) -> Path:
     "Write a training state atomically."
-    with atomic_path(path) as tmp: torch.save(state, tmp)
-    return Path(path)
+    return save_torch(path, state)
 
 def load_state(path:str|Path) -> dict:
     "Read a training state written by `save_state` (no pickled code is run; a damaged file is refused)."
