@@ -14,7 +14,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: help install dev demo test lint sync-check nbtest nbtest-slow pytest docs-check readme bench clean
 
 help:
-	@echo "make demo   - create .venv, install, generate the demo corpora, run the pipeline stages, print the run dir"
+	@echo "make demo   - create .venv, install, demo corpora, features, train + evaluate the audio CNN and its reference, print the run dir"
 	@echo "make test   - .venv with dev extras, flake8, nbdev_clean/nbdev_export no-diff, nbdev_test, docs check, pytest"
 	@echo "make bench  - benchmarks/bench_preprocess.py and benchmarks/bench_pipeline.py"
 
@@ -37,8 +37,9 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
-# Generate the demo corpora, describe them, extract features: one line per stage, the last line is the run directory.
-DEMO_MODES ?= demo_data data_card preprocess
+# Generate the demo corpora, describe them, extract features, train the audio CNN beside its logistic reference and
+# evaluate both: one line per stage, the last line is the run directory.
+DEMO_MODES ?= demo_data data_card preprocess train evaluate
 demo: install
 	@$(BIN)/ssb --config $(DEMO_CONFIG) --mode $(DEMO_MODES)
 
