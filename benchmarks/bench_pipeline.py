@@ -40,13 +40,7 @@ import nbformat
 from socialsignalbench.pipeline import runner
 from socialsignalbench.runs import open_run
 
-SMALL = """extends: demo.yaml
-name: bench-demo
-demo: {n_actors: 4, n_subjects: 4}
-ravdess: {actors: [1, 2, 3, 4]}
-split: {n_train: 2, n_val: 1, n_test: 1}
-preprocess: {workers: 2}
-"""
+SMALL = "extends: demo_tiny.yaml\nname: bench-demo\n"   # configs/demo_tiny.yaml: 4 actors, 4 subjects
 
 
 def empty_report(path):
@@ -130,7 +124,7 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix='ssb-bench-'))
     try:
         (tmp / 'settings.ini').write_text('')
-        for name in ('base_config.yaml', 'demo.yaml'):
+        for name in ('base_config.yaml', 'demo.yaml', 'demo_tiny.yaml'):
             shutil.copy(runner.shipped_configs()[name.removesuffix('.yaml')], tmp / name)
         (tmp / 'small.yaml').write_text(SMALL)
         cfg = runner.resolve_config(tmp / 'small.yaml')

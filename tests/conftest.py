@@ -10,13 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / 'shared' / 'data'
 
-SMALL = """extends: demo.yaml
-name: small-demo
-demo: {n_actors: 4, n_subjects: 4}
-ravdess: {actors: [1, 2, 3, 4]}
-split: {n_train: 2, n_val: 1, n_test: 1}
-preprocess: {workers: 2}
-"""
+SMALL = "extends: demo_tiny.yaml\nname: small-demo\n"   # configs/demo_tiny.yaml: 4 actors, 4 subjects
 
 
 def ssb(*args, cwd=None, timeout=900, umask=0o022):

@@ -37,6 +37,16 @@ def wav_bytes(seed):
     return buf.getvalue()
 
 
+def download(project, name, url, md5, actors=None, archive='a.zip'):
+    """Write a config that downloads `url` into data/<name> and run `ssb --mode download` with run id `name`."""
+    cfg = project / 'configs' / f'{name}.yaml'
+    extra = f', actors: {actors}' if actors else ''
+    cfg.write_text(f'extends: base_config.yaml\npaths: {{data_dir: data/{name}}}\n'
+                   f'ravdess: {{url: "{url}", md5: "{md5}"{extra},\n'
+                   f'          archive: data/{name}/{archive}, root: data/{name}/ravdess, backoff: 0.01}}\n')
+    return ssb('--config', cfg, '--mode', 'download', '--run-id', name)
+
+
 def test_download_mode_fetches_verifies_extracts_and_indexes(project, server):
     url, www = server
     with zipfile.ZipFile(www / 'Audio_Speech_Actors_01-24.zip', 'w') as z:
@@ -44,25 +54,21 @@ def test_download_mode_fetches_verifies_extracts_and_indexes(project, server):
             for i, name in enumerate(ravdess_names(actor)):
                 z.writestr(f'Actor_{actor:02d}/{name}', wav_bytes(actor * 100 + i))
     md5 = hashlib.md5((www / 'Audio_Speech_Actors_01-24.zip').read_bytes()).hexdigest()
-    cfg = project / 'configs' / 'mirror.yaml'
-    cfg.write_text(f'extends: base_config.yaml\npaths: {{data_dir: data/mirror}}\n'
-                   f'ravdess: {{url: "{url}/Audio_Speech_Actors_01-24.zip", md5: "{md5}", actors: [1, 2],\n'
-                   f'          archive: data/mirror/raw/ravdess.zip, root: data/mirror/raw/ravdess, backoff: 0.01}}\n')
-    r = ssb('--config', cfg, '--mode', 'download', '--run-id', 'dl')
+    r = download(project, 'dl', f'{url}/Audio_Speech_Actors_01-24.zip', md5, [1, 2])
     assert r.returncode == 0, r.stderr[-3000:]
     run = project / 'outputs' / 'runs' / 'dl'
     summary = json.loads((run / 'download_summary.json').read_text())
     assert summary['summaries']['ravdess']['n_rows'] == 120 and summary['summaries']['ravdess']['n_problems'] == 0
     assert summary['detail']['download']['md5'] == md5
-    df = pd.read_parquet(project / 'data' / 'mirror' / 'manifests' / 'ravdess.parquet')
+    df = pd.read_parquet(project / 'data' / 'dl' / 'manifests' / 'ravdess.parquet')
     assert len(df) == 120 and sorted(df.group.unique()) == ['ravdess_01', 'ravdess_02']
-    assert (project / 'data/mirror/raw/ravdess/Actor_02' / ravdess_names(2)[0]).exists()
+    assert (project / 'data/dl/ravdess/Actor_02' / ravdess_names(2)[0]).exists()
     assert json.loads((run / 'manifest.json').read_text())['inputs']['ravdess'] == \
-        hashlib.sha256((project / 'data/mirror/manifests/ravdess.parquet').read_bytes()).hexdigest()
+        hashlib.sha256((project / 'data/dl/manifests/ravdess.parquet').read_bytes()).hexdigest()
 
     # a second run fetches nothing (the marker matches) and leaves the manifest untouched
     (www / 'Audio_Speech_Actors_01-24.zip').unlink()
-    r = ssb('--config', cfg, '--mode', 'download', '--run-id', 'dl2')
+    r = ssb('--config', project / 'configs' / 'dl.yaml', '--mode', 'download', '--run-id', 'dl2')
     assert r.returncode == 0, r.stderr[-3000:]
     again = json.loads((project / 'outputs' / 'runs' / 'dl2' / 'download_summary.json').read_text())
     assert again['detail']['skipped'] is True and again['changed'] == []
@@ -72,11 +78,7 @@ def test_download_mode_with_wrong_checksum_extracts_nothing(project, server):
     url, www = server
     with zipfile.ZipFile(www / 'a.zip', 'w') as z:
         z.writestr('Actor_01/03-01-01-01-01-01-01.wav', wav_bytes(0))
-    cfg = project / 'configs' / 'badmd5.yaml'
-    cfg.write_text(f'extends: base_config.yaml\npaths: {{data_dir: data/badmd5}}\n'
-                   f'ravdess: {{url: "{url}/a.zip", md5: "{"f" * 32}", archive: data/badmd5/a.zip,\n'
-                   f'          root: data/badmd5/ravdess, backoff: 0.01}}\n')
-    r = ssb('--config', cfg, '--mode', 'download', '--run-id', 'badmd5')
+    r = download(project, 'badmd5', f'{url}/a.zip', 'f' * 32)
     assert r.returncode == 1 and 'MD5' in r.stderr.upper(), r.stderr[-2000:]
     assert not (project / 'data/badmd5/ravdess').exists() and not (project / 'data/badmd5/a.zip').exists()
     assert not (project / 'data/badmd5/manifests').exists()
@@ -93,11 +95,7 @@ def test_download_mode_reports_manifest_problems(project, server):
         z.writestr('Actor_01/03-01-09-01-01-01-01.wav', wav_bytes(98))
         z.writestr(f'Actor_02/{ravdess_names(1)[0]}', wav_bytes(99))
     md5 = hashlib.md5((www / 'p.zip').read_bytes()).hexdigest()
-    cfg = project / 'configs' / 'problems.yaml'
-    cfg.write_text(f'extends: base_config.yaml\npaths: {{data_dir: data/problems}}\n'
-                   f'ravdess: {{url: "{url}/p.zip", md5: "{md5}", actors: [1],\n'
-                   f'          archive: data/problems/p.zip, root: data/problems/ravdess, backoff: 0.01}}\n')
-    r = ssb('--config', cfg, '--mode', 'download', '--run-id', 'problems')
+    r = download(project, 'problems', f'{url}/p.zip', md5, [1], 'p.zip')
     assert r.returncode == 0, r.stderr[-3000:]
     summary = json.loads((project / 'outputs' / 'runs' / 'problems' / 'download_summary.json').read_text())
     assert summary['summaries']['ravdess']['n_problems'] == 3 and summary['summaries']['ravdess']['n_rows'] == 60
