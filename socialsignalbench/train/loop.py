@@ -71,7 +71,8 @@ def make_scheduler(opt:torch.optim.Optimizer, # the optimiser whose rate is sche
     "The learning-rate scheduler named by `train.scheduler` (None for 'none')."
     sch = torch.optim.lr_scheduler
     if tcfg.scheduler == 'onecycle':
-        return sch.OneCycleLR(opt, max_lr=tcfg.lr, total_steps=max(tcfg.epochs*steps_per_epoch, 2), pct_start=tcfg.warmup, anneal_strategy='cos')
+        n = max(tcfg.epochs*steps_per_epoch, 4)   # a warm-up and a cool-down of at least 2 steps each (tiny runs)
+        return sch.OneCycleLR(opt, max_lr=tcfg.lr, total_steps=n, pct_start=min(max(tcfg.warmup, 2/n), 0.5), anneal_strategy='cos')
     if tcfg.scheduler == 'cosine': return sch.CosineAnnealingLR(opt, T_max=max(tcfg.epochs, 1))
     if tcfg.scheduler == 'plateau': return sch.ReduceLROnPlateau(opt, mode='max', factor=0.5, patience=max(tcfg.patience//2, 1))
     return None
