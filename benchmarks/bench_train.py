@@ -1,7 +1,8 @@
 """Benchmark the audio CNN recipe of `configs/ravdess_real.yaml` on real RAVDESS speech, through the package's own stages.
 
 Data: the 16 kHz RAVDESS copy (actors 01-16, 960 WAVs; `--data`). In a scratch project (`--work`, default a temp
-folder, never the repo) it builds the RAVDESS manifest (`data.ravdess.build_ravdess_manifest` +
+folder, never the repo; a run of the same config in the same folder resumes/reuses its finished training states, so
+use a fresh folder for timings) it builds the RAVDESS manifest (`data.ravdess.build_ravdess_manifest` +
 `data.stages.write_manifest`), extracts features with `features.preprocess.stage_preprocess` (log-mel 64, 20 ms hop),
 and for each label scheme (`emotions8`, `seed`) and normalisation (per-speaker on / off) runs the `train` stage in
 k-fold mode (`train.stage.stage_train`; `split.ravdess: auto`, `k_folds: 4`: computed gender-balanced grouped folds
@@ -22,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from socialsignalbench.config import load_config
+from socialsignalbench.config import config_hash, load_config
 from socialsignalbench.data.dataset import load_corpus
 from socialsignalbench.data.ravdess import build_ravdess_manifest
 from socialsignalbench.data.stages import write_manifest
@@ -83,7 +84,7 @@ def ci(y, pred, groups) -> tuple:
 def run_one(a, scheme:str, norm:str) -> dict:
     """Train CNN and reference by k-fold for one configuration; pooled UARs with CIs and timings."""
     cfg = project_config(a, scheme, norm)
-    run_dir, t = a.work / 'runs' / f'{scheme}-{norm}', time.perf_counter()
+    run_dir, t = a.work / 'runs' / f'{scheme}-{norm}-{config_hash(cfg)[:8]}', time.perf_counter()  # same config: resumes
     s = stage_train(cfg, run_dir)
     total = time.perf_counter() - t
     out = dict(scheme=scheme, norm=norm, epochs=s.epochs_run, epoch_s=s.train_seconds / max(s.epochs_run, 1), total_s=total)
