@@ -123,6 +123,7 @@ class AugmentConfig:
     time_mask: Annotated[int, NONNEG] = 0 # audio features: mask up to this many frames (0: off)
     freq_mask: Annotated[int, NONNEG] = 0 # audio features: mask up to this many coefficients/bands (0: off)
     feature_noise: Annotated[float, NONNEG] = 0.0 # audio features: add Gaussian noise of this std (standardised units)
+    n_masks: Annotated[int, NONNEG] = 1 # audio features: how many time masks and how many frequency masks per example
     flip: bool = False # faces: random horizontal flip
     affine_deg: Annotated[float, Range(0, 180)] = 0.0 # faces: random rotation up to this many degrees
     affine_shift: Annotated[float, UNIT] = 0.0 # faces: random shift up to this fraction of the side
@@ -158,6 +159,15 @@ class ModelConfig:
     dropout: Annotated[float, Range(0, 1, hi_open=True)] = 0.3 # dropout before the classifier
     embed_dim: Annotated[int, Range(1)] = 64 # embedding size (what fusion reads)
     logreg_c: Annotated[float, POS] = 1.0 # inverse regularisation strength of the logistic reference
+    widths: Optional[tuple[Annotated[int, Range(1)], ...]] = None # channels of each conv block, e.g. [64, 128, 128] (None: `width` doubling over `depth` blocks)
+    kernels: Optional[tuple[Annotated[int, Range(1)], ...]] = None # kernel size of each conv block (None: 5 for every block)
+
+    def __post_init__(self):
+        n = len(self.widths) if self.widths is not None else self.depth
+        if self.widths is not None and not self.widths: raise SSBError("model.widths is an empty list: give one channel count per conv block, or null.")
+        if self.kernels is not None and len(self.kernels) != n:
+            raise SSBError(f"model.kernels has {len(self.kernels)} sizes but the model has {n} conv blocks "
+                           f"({'model.widths' if self.widths is not None else 'model.depth'}): give one kernel size per block, or null.")
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -167,12 +177,21 @@ class TrainConfig:
     batch_size: Annotated[int, Range(1)] = 32 # examples per step
     lr: Annotated[float, POS] = 1e-3 # AdamW learning rate
     weight_decay: Annotated[float, NONNEG] = 1e-2 # AdamW weight decay
-    patience: Annotated[int, Range(1)] = 8 # epochs without a better validation UAR before stopping
+    patience: Annotated[int, NONNEG] = 8 # epochs without a better validation UAR before stopping (0: never stop early)
     grad_clip: Annotated[float, NONNEG] = 1.0 # gradient norm clip (0: off)
-    scheduler: Literal['cosine', 'plateau', 'none'] = 'cosine' # learning-rate schedule
+    scheduler: Literal['cosine', 'onecycle', 'plateau', 'none'] = 'cosine' # learning-rate schedule ('onecycle': per step, peak `lr`)
+    warmup: Annotated[float, Range(0, 1, lo_open=True, hi_open=True)] = 0.1 # 'onecycle': fraction of the steps spent warming up
+    label_smoothing: Annotated[float, Range(0, 1, hi_open=True)] = 0.0 # cross-entropy label smoothing
+    refit: bool = False # k-fold: after validation picks the epoch count (or `epochs` when patience is 0), retrain on train+val and keep the last epoch
+    n_seeds: Annotated[int, Range(1)] = 1 # k-fold: average the probabilities of this many models (seeds `seed`, `seed`+1, ...)
     class_weights: bool = True # weight the loss by inverse class frequency
     speaker_norm: bool = False # standardise each speaker's/subject's features with its own statistics
     device: Literal['auto', 'cpu', 'cuda'] = 'auto' # 'auto': GPU when present
+
+    def __post_init__(self):
+        if self.refit and self.scheduler == 'plateau':
+            raise SSBError("train.refit retrains without validation data, but train.scheduler 'plateau' watches the validation UAR: "
+                           "use 'onecycle', 'cosine' or 'none' with refit.")
 
 @dataclass(frozen=True)
 class EvalConfig:

@@ -22,8 +22,8 @@ from .audio import NormStats, fit_norm_stats
 
 # %% auto #0
 __all__ = ['FRAME_COLUMNS', 'SPLITS', 'NORMALISE', 'FeatureSpec', 'feature_spec', 'row_modalities', 'with_keys', 'cached_rows',
-           'keys_digest', 'norm_path', 'read_norm', 'train_norm', 'group_normalise', 'SplitData', 'check_split_frame',
-           'load_split', 'examples']
+           'keys_digest', 'norm_path', 'read_norm', 'train_norm', 'padding_mask', 'group_normalise', 'SplitData',
+           'check_split_frame', 'load_split', 'examples']
 
 # %% ../../nbs/24_loader.ipynb #e91d1e34
 @dataclass(frozen=True)
@@ -109,17 +109,26 @@ def train_norm(cfg:Config, # resolved config
     return stats, path
 
 # %% ../../nbs/24_loader.ipynb #c5ad70cd
+def padding_mask(X:np.ndarray, # (n, n_coef, n_frames) features
+                 min_run:int=2, # shortest trailing run of identical frames that counts as padding
+                ) -> np.ndarray:
+    "Boolean (n, n_frames): True for each clip's trailing run of frames identical to its last frame (the end padding)."
+    X = np.asarray(X)
+    same = np.flip(np.cumprod(np.flip((X == X[:, :, -1:]).all(1), 1), 1), 1).astype(bool)
+    return same & (same.sum(1) >= min_run)[:, None]
+
 def group_normalise(X:np.ndarray, # (n, n_coef, n_frames) features
                     groups:Sequence, # the group (speaker/subject) of each row
                     eps:float=1e-6, # floor of the standard deviation
                    ) -> np.ndarray:
-    "`X` standardised per coefficient with each group's own mean and std over its rows' frames, float32."
+    "`X` standardised per coefficient with each group's own mean and std over its rows' non-padding frames (padding set to 0), float32."
     X, groups = np.asarray(X, np.float32), np.asarray(groups)
-    out = np.empty_like(X)
+    out, pad = np.empty_like(X), padding_mask(X)
     for g in pd.unique(groups):
         m = groups == g
-        flat = X[m].transpose(1, 0, 2).reshape(X.shape[1], -1)
-        out[m] = (X[m] - flat.mean(1)[:, None]) / np.maximum(flat.std(1), eps)[:, None]
+        fr = X[m].transpose(0, 2, 1)[~pad[m]] if (~pad[m]).any() else X[m].transpose(0, 2, 1).reshape(-1, X.shape[1])
+        out[m] = (X[m] - fr.mean(0)[:, None]) / np.maximum(fr.std(0), eps)[:, None]
+    out[pad[:, None, :].repeat(X.shape[1], 1)] = 0.0
     return out
 
 # %% ../../nbs/24_loader.ipynb #4b15a8fe

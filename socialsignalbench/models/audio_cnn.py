@@ -10,7 +10,7 @@ from ..config import ModelConfig
 from .core import MODELS, ModelSpec, EmbedClassifier, embed_head
 
 # %% auto #0
-__all__ = ['BLOCK_DROPOUT', 'conv_block', 'widths', 'AudioCNN']
+__all__ = ['BLOCK_DROPOUT', 'conv_block', 'widths', 'kernels', 'AudioCNN']
 
 # %% ../../nbs/31_audio_cnn.ipynb #74009d6f
 BLOCK_DROPOUT = 0.1 # dropout inside each conv block (the heavier `model.dropout` sits before the classifier)
@@ -22,19 +22,23 @@ def conv_block(c_in:int, c_out:int, dim:int=1, kernel:int=5) -> nn.Sequential:
                          pool(2, ceil_mode=True), nn.Dropout(BLOCK_DROPOUT))
 
 def widths(mcfg:ModelConfig) -> list[int]:
-    "Channels of each conv block: `width`, doubling per block, `depth` blocks."
-    return [mcfg.width * 2**i for i in range(mcfg.depth)]
+    "Channels of each conv block: `model.widths` when given, else `width` doubling per block over `depth` blocks."
+    return list(mcfg.widths) if mcfg.widths is not None else [mcfg.width * 2**i for i in range(mcfg.depth)]
+
+def kernels(mcfg:ModelConfig) -> list[int]:
+    "Kernel size of each conv block: `model.kernels` when given, else 5."
+    return list(mcfg.kernels) if mcfg.kernels is not None else [5]*len(widths(mcfg))
 
 # %% ../../nbs/31_audio_cnn.ipynb #59e3644a
 class AudioCNN(EmbedClassifier):
     "1D CNN over (n, n_coef, n_frames) features -> `embed_dim` embedding -> logits."
     def __init__(self, in_shape:tuple[int, int], # one example: (n_coef, n_frames); n_coef are the input channels
                  n_classes:int, # logits
-                 mcfg:ModelConfig, # width, depth, dropout, embed_dim
+                 mcfg:ModelConfig, # width, depth (or widths), kernels, dropout, embed_dim
                 ):
         super().__init__(mcfg.embed_dim, n_classes, mcfg.dropout)
         ch = [in_shape[0], *widths(mcfg)]
-        self.body = nn.Sequential(*(conv_block(a, b) for a, b in zip(ch, ch[1:])))
+        self.body = nn.Sequential(*(conv_block(a, b, kernel=k) for a, b, k in zip(ch, ch[1:], kernels(mcfg))))
         self.head = embed_head(2*ch[-1], mcfg.embed_dim)
     def embed(self, x:torch.Tensor) -> torch.Tensor:
         "(n, n_coef, n_frames) -> (n, embed_dim)."

@@ -98,11 +98,12 @@ def augment_audio(x:torch.Tensor, # (n, n_coef, n_frames) standardised features
                   g:torch.Generator, # source of randomness
                   shift_frames:int=0, # `acfg.shift_s` in frames (see `seconds_to_frames`)
                  ) -> torch.Tensor:
-    "Time shift, time mask, frequency mask, then noise, as configured (a no-op when disabled)."
+    "Time shift, `n_masks` x (time mask, frequency mask), then noise, as configured (a no-op when disabled)."
     if not acfg.enabled: return x
     if x.ndim != 3: raise SSBError(f"augment_audio needs a batch of shape (n, n_coef, n_frames), got {tuple(x.shape)}.")
     x = time_shift(x, shift_frames, g)
-    return feature_noise(freq_mask(time_mask(x, acfg.time_mask, g), acfg.freq_mask, g), acfg.feature_noise, g)
+    for _ in range(acfg.n_masks): x = freq_mask(time_mask(x, acfg.time_mask, g), acfg.freq_mask, g)
+    return feature_noise(x, acfg.feature_noise, g)
 
 def augment_faces(x:torch.Tensor, # (n, H, W) crops
                   acfg:AugmentConfig, # the `augment:` section

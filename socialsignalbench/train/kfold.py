@@ -18,7 +18,7 @@ from ..metrics.functional import uar
 from .loop import fit, predict_arrays
 
 # %% auto #0
-__all__ = ['fold_parts', 'take', 'check_groups_apart', 'fold_normalise', 'FoldResult', 'KFoldResult', 'cross_validate',
+__all__ = ['fold_parts', 'take', 'join', 'check_groups_apart', 'fold_normalise', 'FoldResult', 'KFoldResult', 'cross_validate',
            'torch_fitter']
 
 # %% ../../nbs/43_kfold.ipynb #7d2aef99
@@ -43,6 +43,13 @@ def take(data, # a SplitData-like data set
     cut = dict(X=data.X[idx], y=data.y[idx], groups=np.asarray(data.groups)[idx], ids=tuple(np.asarray(data.ids)[idx]))
     if getattr(data, 'frame', None) is not None: cut['frame'] = data.frame.iloc[idx].reset_index(drop=True)
     return dataclasses.replace(data, **cut)
+
+def join(*parts):
+    "The rows of several data sets of one corpus, in order (X, y, groups, ids and frame together)."
+    cut = dict(X=np.concatenate([d.X for d in parts]), y=np.concatenate([d.y for d in parts]),
+               groups=np.concatenate([np.asarray(d.groups) for d in parts]), ids=tuple(i for d in parts for i in d.ids))
+    if getattr(parts[0], 'frame', None) is not None: cut['frame'] = pd.concat([d.frame for d in parts], ignore_index=True)
+    return dataclasses.replace(parts[0], **cut)
 
 def check_groups_apart(**parts) -> None:
     "SSBError when a speaker/subject appears in two of the named parts."
@@ -108,7 +115,8 @@ def cross_validate(data, # every row, with a `fold` column in `data.frame`
         check_groups_apart(train=parts[0], val=parts[1], test=parts[2])
         train, val, test = fold_normalise(*parts) if normalise else parts
         predict, info = fit_fold(k, train, val)
-        pv, pt = predict(val.X), predict(test.X)
+        info = dict(info); pv = info.pop('val_probs', None)   # a refitting fitter reports its honest validation probabilities
+        pv, pt = predict(val.X) if pv is None else np.asarray(pv), predict(test.X)
         if probs is None: probs, vprobs = np.zeros((len(data.y), pt.shape[1])), np.zeros((len(data.y), pt.shape[1]))
         probs[te], vprobs[va] = pt, pv
         out.append(FoldResult(int(k), len(tr), len(va), len(te), tuple(sorted(set(test.groups.tolist()))),
@@ -124,9 +132,24 @@ def torch_fitter(build:Callable, # () -> a fresh nn.Module
                  ckpt_root:str|Path|None=None, # per-fold training states go to `<ckpt_root>/fold<k>` (None: none)
                  **fit_kw, # more arguments of `fit` (threads, log, modality, shift_frames)
                 ) -> Callable:
-    "A `fit_fold(k, train, val)` that trains a torch model with `fit` and predicts with `predict_arrays`."
+    "A `fit_fold(k, train, val)` that trains `train.n_seeds` torch models with `fit` (refit on train+val when `train.refit`) and averages their probabilities."
+    bs, where = max(tcfg.batch_size, 256), lambda k, s, tag='': None if ckpt_root is None else Path(ckpt_root)/f"fold{k}{f'-seed{s}' if s else ''}{tag}"
+    def member(k, s, train, val):
+        "One seed's final model, its fit result(s), its honest validation probabilities (or None) and its refit epochs."
+        torch.manual_seed(seed + s); m = build()
+        if tcfg.refit and tcfg.patience == 0: sel, n = None, tcfg.epochs
+        else:
+            sel = fit(m, train, val, tcfg, acfg, seed + s, where(k, s), **fit_kw); n = sel.best_epoch
+            if not tcfg.refit: return m, [sel], predict_arrays(m, val.X, bs), None
+        pv = predict_arrays(m, val.X, bs) if sel is not None else None
+        torch.manual_seed(seed + s); m = build()
+        r = fit(m, join(train, val), None, dataclasses.replace(tcfg, epochs=n), acfg, seed + s, where(k, s, '-refit'), **fit_kw)
+        return m, ([sel] if sel else []) + [r], pv, n
     def fit_fold(k, train, val):
-        torch.manual_seed(seed); m = build()
-        r = fit(m, train, val, tcfg, acfg, seed, None if ckpt_root is None else Path(ckpt_root)/f'fold{k}', **fit_kw)
-        return (lambda X: predict_arrays(m, X, max(tcfg.batch_size, 256))), r.summary()
+        out = [member(k, s, train, val) for s in range(tcfg.n_seeds)]
+        models, pvs = [o[0] for o in out], [o[2] for o in out]
+        info = {**out[0][1][-1].summary(), 'n_seeds': tcfg.n_seeds, 'refit': tcfg.refit, 'refit_epochs': [o[3] for o in out],
+                'fits': [f.summary() for o in out for f in o[1]], 'val_in_training': tcfg.refit and tcfg.patience == 0}
+        if tcfg.refit and tcfg.patience > 0: info['val_probs'] = np.mean(pvs, axis=0)
+        return (lambda X: np.mean([predict_arrays(m, X, bs) for m in models], axis=0)), info
     return fit_fold

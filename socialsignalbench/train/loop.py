@@ -20,8 +20,9 @@ from .checkpoint import safe_torch_load, save_torch
 
 # %% auto #0
 __all__ = ['STATE_FILE', 'HISTORY_FILE', 'HISTORY_COLUMNS', 'resolve_device', 'epoch_seed', 'deterministic', 'class_weights',
-           'make_scheduler', 'step_scheduler', 'as_tensor', 'predict_logits', 'predict_arrays', 'train_epoch',
-           'evaluate', 'fingerprint', 'save_state', 'load_state', 'FitResult', 'fit', 'same_weights', 'strip_seconds']
+           'make_scheduler', 'per_step', 'step_scheduler', 'as_tensor', 'predict_logits', 'predict_arrays', 'n_batches',
+           'train_epoch', 'evaluate', 'fingerprint', 'save_state', 'load_state', 'FitResult', 'fit', 'same_weights',
+           'strip_seconds']
 
 # %% ../../nbs/40_train.ipynb #fe39f5ff
 def resolve_device(name:str='auto', # 'auto' (GPU when present), 'cpu' or 'cuda'
@@ -64,18 +65,26 @@ def class_weights(y:np.ndarray, # training labels (class indices)
 
 # %% ../../nbs/40_train.ipynb #cb0e314e
 def make_scheduler(opt:torch.optim.Optimizer, # the optimiser whose rate is scheduled
-                   tcfg:TrainConfig, # `scheduler`, `epochs`, `patience`
+                   tcfg:TrainConfig, # `scheduler`, `epochs`, `patience`, `warmup`
+                   steps_per_epoch:int=1, # optimiser steps per epoch ('onecycle' steps per batch)
                   ):
     "The learning-rate scheduler named by `train.scheduler` (None for 'none')."
     sch = torch.optim.lr_scheduler
+    if tcfg.scheduler == 'onecycle':
+        n = max(tcfg.epochs*steps_per_epoch, 4)   # a warm-up and a cool-down of at least 2 steps each (tiny runs)
+        return sch.OneCycleLR(opt, max_lr=tcfg.lr, total_steps=n, pct_start=min(max(tcfg.warmup, 2/n), 0.5), anneal_strategy='cos')
     if tcfg.scheduler == 'cosine': return sch.CosineAnnealingLR(opt, T_max=max(tcfg.epochs, 1))
     if tcfg.scheduler == 'plateau': return sch.ReduceLROnPlateau(opt, mode='max', factor=0.5, patience=max(tcfg.patience//2, 1))
     return None
 
+def per_step(sched) -> bool:
+    "Whether `sched` steps after every batch (OneCycle) rather than every epoch."
+    return isinstance(sched, torch.optim.lr_scheduler.OneCycleLR)
+
 def step_scheduler(sched, val_uar:float) -> None:
-    "Advance `sched` by one epoch (plateau schedulers watch the validation UAR)."
+    "Advance `sched` by one epoch (plateau schedulers watch the validation UAR; per-step schedulers are left alone)."
     if isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau): sched.step(val_uar)
-    elif sched is not None: sched.step()
+    elif sched is not None and not per_step(sched): sched.step()
 
 # %% ../../nbs/40_train.ipynb #01f33f1f
 def as_tensor(a:np.ndarray|torch.Tensor) -> torch.Tensor:
@@ -102,6 +111,11 @@ def predict_arrays(model:nn.Module, # a classifier returning logits
     return torch.softmax(predict_logits(model, X, batch_size), dim=1).numpy()
 
 # %% ../../nbs/40_train.ipynb #486a9509
+def n_batches(n:int, batch_size:int) -> int:
+    "Batches per epoch of `n` examples: a trailing batch of one example is dropped (batch norm needs two)."
+    k = -(-n//batch_size)
+    return k - 1 if k > 1 and n % batch_size == 1 else k
+
 def _batches(n:int, batch_size:int, gen:torch.Generator) -> list[torch.Tensor]:
     "Shuffled index batches; a trailing batch of one example is dropped (batch norm needs two)."
     perm = torch.randperm(n, generator=gen)
@@ -114,6 +128,7 @@ def train_epoch(model:nn.Module, X:torch.Tensor, y:torch.Tensor, # model and tra
                 gen:torch.Generator, # the epoch's generator (shuffling, augmentation)
                 augment:Callable|None=None, # `augment(xb, gen) -> xb`, or None
                 device:torch.device=torch.device('cpu'), desc:str='train', # where to compute; progress-bar label
+                sched=None, # a per-step scheduler (OneCycle), stepped after every batch
                ) -> float:
     "One pass over the training data; the mean training loss."
     model.train(); tot, n = 0.0, 0
@@ -125,6 +140,7 @@ def train_epoch(model:nn.Module, X:torch.Tensor, y:torch.Tensor, # model and tra
         loss.backward()
         if tcfg.grad_clip > 0: nn.utils.clip_grad_norm_(model.parameters(), tcfg.grad_clip)
         opt.step()
+        if sched is not None: sched.step()
         tot, n = tot + loss.item()*len(idx), n + len(idx)
     return tot/max(n, 1)
 
@@ -152,7 +168,7 @@ def fingerprint(model:nn.Module, train, val, tcfg:TrainConfig, acfg:AugmentConfi
     "What a training state must match to be resumed: config, seed, model architecture and data."
     arch = [(k, tuple(v.shape)) for k, v in model.state_dict().items()]
     spec = dict(tcfg=to_jsonable(tcfg), acfg=to_jsonable(acfg), seed=seed, model=type(model).__name__, arch=arch,
-                data=_digest(train.X, train.y, val.X, val.y))
+                data=_digest(train.X, train.y, *(() if val is None else (val.X, val.y))))
     return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 # %% ../../nbs/40_train.ipynb #df961735
@@ -214,7 +230,7 @@ def _save(path:Path|None, st:dict, model:nn.Module, opt, sched) -> None:
 def _n_classes(model:nn.Module, train, val) -> int:
     "Number of classes: the data's class list when it has one, else the largest label + 1."
     classes = getattr(train, 'classes', None)
-    return len(classes) if classes is not None else int(max(np.max(train.y), np.max(val.y))) + 1
+    return len(classes) if classes is not None else int(max(np.max(train.y), np.max(val.y) if val is not None else 0)) + 1
 
 def _augmenter(acfg:AugmentConfig|None, modality:str, shift_frames:int) -> Callable|None:
     "The batch augmentation `augment(xb, gen) -> xb` of `train.augment` for `modality`, or None when it is off."
@@ -227,22 +243,23 @@ def _line(row:dict, epochs:int) -> str:
             f"val UAR {row['val_uar']:.4f}, lr {row['lr']:.2e}, {row['seconds']:.2f} s")
 
 def _epoch(model, X, y, val, opt, sched, loss_fn, tcfg, augment, dev, seed, st) -> None:
-    "Run one epoch and record it in `st` (history, best weights, done)."
+    "Run one epoch and record it in `st` (history, best weights — the last ones without `val` —, done)."
     e, t0 = len(st['history']) + 1, time.perf_counter()
     torch.manual_seed(epoch_seed(seed, e, 0))
     gen = torch.Generator().manual_seed(epoch_seed(seed, e, 1))
     lr = opt.param_groups[0]['lr']
-    tl = train_epoch(model, X, y, opt, loss_fn, tcfg, gen, augment, dev, desc=f'epoch {e}/{tcfg.epochs}')
-    vl, vu, _ = evaluate(model, val.X, val.y, max(tcfg.batch_size, 256))
+    tl = train_epoch(model, X, y, opt, loss_fn, tcfg, gen, augment, dev, desc=f'epoch {e}/{tcfg.epochs}',
+                     sched=sched if per_step(sched) else None)
+    vl, vu = evaluate(model, val.X, val.y, max(tcfg.batch_size, 256))[:2] if val is not None else (float('nan'),)*2
     step_scheduler(sched, vu)
-    if vu > st['best_uar']: st.update(best_epoch=e, best_uar=vu, best_state=_cpu(model.state_dict()))
+    if val is None or vu > st['best_uar']: st.update(best_epoch=e, best_uar=vu, best_state=_cpu(model.state_dict()))
     st['history'].append(dict(epoch=e, train_loss=tl, val_loss=vl, val_uar=vu, lr=lr, seconds=round(time.perf_counter() - t0, 4)))
-    st['done'] = e >= tcfg.epochs or (tcfg.patience > 0 and e - st['best_epoch'] >= tcfg.patience)
+    st['done'] = e >= tcfg.epochs or (val is not None and tcfg.patience > 0 and e - st['best_epoch'] >= tcfg.patience)
 
 # %% ../../nbs/40_train.ipynb #9b5c100a
 def fit(model:nn.Module, # classifier returning logits (trained in place; ends with the best weights)
         train, # training set: `X`, `y` (class indices), `groups`
-        val, # validation set (same fields): early stopping and the schedule watch its UAR
+        val, # validation set (same fields): early stopping and the schedule watch its UAR (None: train `epochs`, keep the last)
         tcfg:TrainConfig, # the `train:` config section
         acfg:AugmentConfig|None=None, # the `augment:` section (None or enabled=False: no augmentation)
         seed:int=0, # seeds shuffling, augmentation and dropout
@@ -252,14 +269,16 @@ def fit(model:nn.Module, # classifier returning logits (trained in place; ends w
         modality:str='audio', # 'audio' or 'image': which augmentations apply
         shift_frames:int=0, # audio: `augment.shift_s` in frames (`train.augment.seconds_to_frames`)
        ) -> FitResult:
-    "Train `model` on `train` with AdamW, early stopping on the UAR of `val`; resume from `ckpt_dir`'s state."
+    "Train `model` on `train` with AdamW, early stopping on the UAR of `val` (if any); resume from `ckpt_dir`'s state."
     t0, dev, K = time.perf_counter(), resolve_device(tcfg.device), _n_classes(model, train, val)
     path = None if ckpt_dir is None else Path(ckpt_dir)/STATE_FILE
+    if val is None and tcfg.scheduler == 'plateau': raise SSBError("fit without validation data cannot use train.scheduler 'plateau' (it watches the validation UAR).")
     with deterministic(threads):
         model.to(dev)
         opt = torch.optim.AdamW(model.parameters(), lr=tcfg.lr, weight_decay=tcfg.weight_decay)
-        sched = make_scheduler(opt, tcfg)
-        loss_fn = nn.CrossEntropyLoss(weight=class_weights(train.y, K) if tcfg.class_weights else None).to(dev)
+        sched = make_scheduler(opt, tcfg, n_batches(len(train.y), tcfg.batch_size))
+        loss_fn = nn.CrossEntropyLoss(weight=class_weights(train.y, K) if tcfg.class_weights else None,
+                                      label_smoothing=tcfg.label_smoothing).to(dev)
         st = _start(path, fingerprint(model, train, val, tcfg, acfg, seed), model, opt, sched)
         X, y, resumed, aug = as_tensor(train.X), as_tensor(train.y), len(st['history']), _augmenter(acfg, modality, shift_frames)
         while not st['done']:

@@ -151,8 +151,11 @@ def train_holdout(cfg:Config, run_dir:str|Path, # resolved config; where outputs
     "Train the model and its reference on `train` (early stopping on `val`); write checkpoints, predictions, history."
     run_dir, name, scheme, K = Path(run_dir), cfg.model.name, scheme_for_config(cfg), len(train.classes)
     mod = model_spec(name).modality
+    if cfg.train.refit or cfg.train.n_seeds > 1: raise SSBError(
+        "train.refit and train.n_seeds > 1 are k-fold levers (split.mode: kfold): a holdout run keeps one early-stopped model, "
+        "whose validation predictions choose the evaluation thresholds. Set train.refit: false and train.n_seeds: 1, or split.mode: kfold.")
     meta = partial(checkpoint_meta, cfg, scheme=scheme, norm=norm, corpus=train.corpus, in_shape=list(train.X.shape[1:]),
-                   split=split_info(cfg, train.corpus))
+                   split=split_info(cfg, train.corpus), train_config=cfg.train, augment_config=cfg.augment)
     model = build_model(name, train.X.shape[1:], K, cfg.model, seed=cfg.seed)
     res = fit(model, train, val, cfg.train, cfg.augment, cfg.seed, run_dir/'train_state', **_fit_kw(cfg, mod))
     files = [save_checkpoint(run_dir/'model_best.pt', res.state, meta(name, mod, best_epoch=res.best_epoch, val_uar=res.best_val_uar)).name]
@@ -201,12 +204,13 @@ def train_kfold(cfg:Config, run_dir:str|Path, # resolved config; where outputs g
         files += _write_preds(run_dir, 'reference_', dict(val=data, test=data), dict(val=rcv.val_probs, test=rcv.probs), scheme)
         folds = pd.concat([folds, rcv.fold_frame().assign(model=ref)], ignore_index=True)
     files += [save_csv(folds, run_dir/'folds.csv').name] + _write_history(run_dir, _kfold_history(cv), f'{name} on {data.corpus}, {len(cv.folds)} folds')
-    info = [f.info for f in cv.folds]
+    info, fits = [f.info for f in cv.folds], [r for f in cv.folds for r in f.info['fits']]
+    val_uar = float('nan') if info[0]['val_in_training'] else _uar(data.y, cv.val_probs)   # refit without validation: no honest val UAR
     return TrainSummary(name, ref, data.corpus, 'kfold', 'train' if per_fold else normalise, normalise == 'group', tuple(data.classes),
                         split_info(cfg, data.corpus), {f'fold{f.fold}': dict(train=f.n_train, val=f.n_val, test=f.n_test) for f in cv.folds},
-                        _uar(data.y, cv.val_probs), _uar(data.y, rcv.val_probs) if ref else None, None,
-                        sum(len(i['history']) for i in info), sum(i['resumed_from'] for i in info), info[0]['device'],
-                        round(sum(h['seconds'] for i in info for h in i['history']), 3), None, config_hash(cfg),
+                        val_uar, _uar(data.y, rcv.val_probs) if ref else None, None,
+                        sum(len(r['history']) for r in fits), sum(r['resumed_from'] for r in fits), info[0]['device'],
+                        round(sum(h['seconds'] for r in fits for h in r['history']), 3), None, config_hash(cfg),
                         socialsignalbench.__version__, tuple(files))
 
 # %% ../../nbs/45_train_stage.ipynb #c148d276
