@@ -23,6 +23,7 @@ from ..metrics.report import (MetricsReport, choose_thresholds, metrics_report, 
                                               plot_confusion, plot_reliability)
 from ..train.predict import Predictor, load_predictor, normalise_inputs, norm_note
 from ..train.stage import predictions, save_csv, save_figure
+from ..train.kfold import val_in_training
 
 # %% auto #0
 __all__ = ['CHECKPOINT_ENV', 'MODEL_FILE', 'REFERENCE_FILE', 'checkpoint_paths', 'compatibility_problems', 'check_compatible',
@@ -91,16 +92,16 @@ class Evaluated:
     name: str # model name, e.g. 'audio_cnn'
     role: str # 'model' or 'reference'
     test: Predictions # test predictions (k-fold: pooled out-of-fold)
-    thresholds: dict # proxy -> threshold chosen on validation
+    thresholds: dict|None # proxy -> threshold chosen on validation (None: no honest validation predictions)
     report: MetricsReport # every metric on `test`
 
 def evaluate_predictions(name:str, role:str, # model name; 'model' or 'reference'
-                         val:Predictions, test:Predictions, # validation predictions choose thresholds; test ones are scored
+                         val:Predictions|None, test:Predictions, # validation predictions choose thresholds (None: none chosen); test ones are scored
                          scheme:LabelScheme, cfg:Config, # label scheme; `eval:` settings and the seed
                          meta:dict, # recorded in metrics.json
                         ) -> Evaluated:
     "Thresholds per proxy from validation, every metric with group-bootstrap CIs on test."
-    thr, e = choose_thresholds(val, scheme), cfg.eval
+    thr, e = (None if val is None else choose_thresholds(val, scheme)), cfg.eval
     return Evaluated(name, role, test, thr, metrics_report(test, scheme, thr, e.n_boot, e.ci, e.min_groups, e.ece_bins, cfg.seed, meta))
 
 # %% ../../nbs/65_evaluate.ipynb #bfd91b4f
@@ -196,7 +197,9 @@ def evaluate_kfold(cfg:Config, run_dir:str|Path) -> tuple[list[Evaluated], pd.Da
     df = load_corpus(cfg, corpus)
     folds = dict(zip(f'{corpus}:' + df['path'].astype(str), df['fold']))
     names = [(cfg.model.name, 'model', '')] + ([(cfg.model.reference, 'reference', 'reference_')] if (run_dir/'reference_predictions_test.csv').is_file() else [])
-    evals = [evaluate_predictions(n, r, *read_oof(run_dir, p), scheme, cfg, kfold_meta(cfg, n, r)) for n, r, p in names]
+    honest = lambda r, val: None if r == 'model' and val_in_training(cfg.train) else val   # in-sample: no thresholds
+    evals = [evaluate_predictions(n, r, honest(r, (vt := read_oof(run_dir, p))[0]), vt[1], scheme, cfg, kfold_meta(cfg, n, r))
+             for n, r, p in names]
     return evals, pd.concat([fold_metrics(e.test, folds, e.name) for e in evals], ignore_index=True)
 
 # %% ../../nbs/65_evaluate.ipynb #d160ebc9
@@ -211,7 +214,7 @@ class EvaluateSummary:
     checkpoint: str|None # the evaluated checkpoint (k-fold: None, the train stage's out-of-fold predictions)
     checkpoint_sha256: str|None # sha256 of that file
     external_checkpoint: bool # --checkpoint: not this run's own model
-    thresholds: dict # proxy -> threshold chosen on validation
+    thresholds: dict|None # proxy -> threshold chosen on validation (None: no honest validation predictions)
     n_items: int # test items
     n_groups: int # speakers/subjects among them
     few_groups: bool # intervals rest on fewer than eval.min_groups groups

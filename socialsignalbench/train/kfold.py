@@ -19,7 +19,7 @@ from .loop import fit, predict_arrays
 
 # %% auto #0
 __all__ = ['fold_parts', 'take', 'join', 'check_groups_apart', 'fold_normalise', 'FoldResult', 'KFoldResult', 'cross_validate',
-           'torch_fitter']
+           'val_in_training', 'torch_fitter']
 
 # %% ../../nbs/43_kfold.ipynb #7d2aef99
 def fold_parts(folds:np.ndarray, # fold number of each example
@@ -124,6 +124,11 @@ def cross_validate(data, # every row, with a `fold` column in `data.frame`
     return KFoldResult(tuple(out), tuple(data.ids), tuple(np.asarray(data.groups).tolist()),
                        tuple(data.frame['fold'].tolist()), tuple(data.y.tolist()), probs, vprobs, tuple(data.classes))
 
+# %% ../../nbs/43_kfold.ipynb #e4470910
+def val_in_training(tcfg:TrainConfig) -> bool:
+    "True when a k-fold model never validates (refit on train+val with `patience: 0`): its validation predictions are in-sample."
+    return tcfg.refit and tcfg.patience == 0
+
 # %% ../../nbs/43_kfold.ipynb #f1bc8aaa
 def torch_fitter(build:Callable, # () -> a fresh nn.Module
                  tcfg:TrainConfig, # the `train:` section
@@ -137,7 +142,7 @@ def torch_fitter(build:Callable, # () -> a fresh nn.Module
     def member(k, s, train, val):
         "One seed's final model, its fit result(s), its honest validation probabilities (or None) and its refit epochs."
         torch.manual_seed(seed + s); m = build()
-        if tcfg.refit and tcfg.patience == 0: sel, n = None, tcfg.epochs
+        if val_in_training(tcfg): sel, n = None, tcfg.epochs
         else:
             sel = fit(m, train, val, tcfg, acfg, seed + s, where(k, s), **fit_kw); n = sel.best_epoch
             if not tcfg.refit: return m, [sel], predict_arrays(m, val.X, bs), None
@@ -149,7 +154,7 @@ def torch_fitter(build:Callable, # () -> a fresh nn.Module
         out = [member(k, s, train, val) for s in range(tcfg.n_seeds)]
         models, pvs = [o[0] for o in out], [o[2] for o in out]
         info = {**out[0][1][-1].summary(), 'n_seeds': tcfg.n_seeds, 'refit': tcfg.refit, 'refit_epochs': [o[3] for o in out],
-                'fits': [f.summary() for o in out for f in o[1]], 'val_in_training': tcfg.refit and tcfg.patience == 0}
+                'fits': [f.summary() for o in out for f in o[1]], 'val_in_training': val_in_training(tcfg)}
         if tcfg.refit and tcfg.patience > 0: info['val_probs'] = np.mean(pvs, axis=0)
         return (lambda X: np.mean([predict_arrays(m, X, bs) for m in models], axis=0)), info
     return fit_fold
