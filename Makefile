@@ -11,12 +11,13 @@ export SSB_PROGRESS ?= 1
 # Quiet installs: `-qq` hides setuptools' informational build messages; pip still prints errors.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install dev demo test lint sync-check nbtest nbtest-slow pytest docs-check readme bench clean
+.PHONY: help install dev demo test lint sync-check nbtest nbtest-slow pytest docs-check readme bench bench-train clean
 
 help:
 	@echo "make demo   - create .venv, install, demo corpora, features, train + evaluate the audio CNN and its reference, print the run dir"
 	@echo "make test   - .venv with dev extras, flake8, nbdev_clean/nbdev_export no-diff, nbdev_test, docs check, pytest"
 	@echo "make bench  - benchmarks/bench_preprocess.py and benchmarks/bench_pipeline.py"
+	@echo "make bench-train - benchmarks/bench_train.py: the audio CNN recipe on real RAVDESS (~25 min)"
 
 $(PY):
 	@echo "[make] creating $(VENV)"
@@ -70,6 +71,10 @@ pytest: dev
 bench: install
 	$(PY) benchmarks/bench_preprocess.py
 	$(PY) benchmarks/bench_pipeline.py
+
+# Audio CNN recipe vs the logistic reference on real RAVDESS (../shared/data), 4-fold by actor: about 25 min.
+bench-train: install
+	$(PY) benchmarks/bench_train.py
 
 clean:
 	rm -rf _proc _docs build *.egg-info .pytest_cache
