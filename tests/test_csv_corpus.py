@@ -43,7 +43,7 @@ def test_csv_corpus_through_ssb(project):
     n = _corpus(project / 'corpus')
     cfg_path = project / 'configs' / 'mine.yaml'
     cfg_path.write_text(CONFIG)
-    res = ssb('--config', cfg_path, '--mode', 'ingest_csv', 'data_card', cwd=project)
+    res = ssb('--config', cfg_path, '--mode', 'ingest_csv', 'data_card', '--run-id', 'csv-mine', cwd=project)
     assert res.returncode == 0, res.stderr[-3000:]
     # the bad row is reported in the terminal, not only in the report
     assert '[ingest_csv] mine: 40 rows; 1 input(s) left out' in res.stdout, res.stdout
@@ -56,7 +56,7 @@ def test_csv_corpus_through_ssb(project):
     lab = labelled(man, cfg, 'mine')
     per = lab.groupby('split')['group'].nunique().to_dict()
     assert per == {'train': 6, 'val': 2, 'test': 2} and lab.groupby('group')['split'].nunique().max() == 1
-    card = json.loads(next(project.rglob('data_card_summary.json')).read_text())['corpora']['mine']
+    card = json.loads((project / 'outputs' / 'runs' / 'csv-mine' / 'data_card_summary.json').read_text())['corpora']['mine']
     assert {s: len(v['groups']) for s, v in card.items()} == per
     assert split_info(cfg, 'mine') == dict(name='mine_group_holdout_0.2_0.2', version=1, seed=0, mode='holdout')
 
