@@ -234,7 +234,7 @@ def run_modes(config_path:str|Path, # YAML config, or a shipped config's name ('
 
 # %% ../../nbs/70_pipeline.ipynb #ff9fea62
 def report_setup(config_path:str|Path) -> Config:
-    "Load the run's config for a report notebook and set plotting defaults for static HTML export."
+    "Load the run's config for a report notebook; plotting defaults for static HTML export, no progress bars."
     import matplotlib
     if 'ipykernel' in sys.modules: matplotlib.use('module://matplotlib_inline.backend_inline')
     try:
@@ -242,4 +242,5 @@ def report_setup(config_path:str|Path) -> Config:
         pio.renderers.default = 'plotly_mimetype+notebook'
     except ImportError: pass
     pd.set_option('display.max_rows', 100)
+    os.environ['SSB_PROGRESS'] = '0'   # progress bars would only clutter the report's HTML; `ssb` prints a line per stage
     return load_run_config(config_path)
