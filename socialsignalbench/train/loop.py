@@ -151,7 +151,7 @@ def evaluate(model:nn.Module, # a classifier returning logits
             ) -> tuple[float, float, np.ndarray]:
     "Mean cross-entropy, UAR and class probabilities of `model` on (`X`, `y`)."
     logits = predict_logits(model, X, batch_size)
-    loss = nn.functional.cross_entropy(logits, torch.as_tensor(y)).item()
+    loss = nn.functional.cross_entropy(logits, as_tensor(y)).item()
     probs = torch.softmax(logits, 1).numpy()
     return loss, float(uar(np.asarray(y), probs.argmax(1))), probs
 
