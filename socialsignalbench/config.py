@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_config.ipynb #28040a4b
 from __future__ import annotations
-import dataclasses, functools, hashlib, importlib.util, json, math, os, types
+import dataclasses, functools, hashlib, importlib.util, json, math, os, re, types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Sequence, Union, get_args, get_origin, get_type_hints
@@ -212,17 +212,16 @@ class CsvCorpusConfig:
     emotion_column: str = 'emotion' # column of emotion names (normalised to the shared vocabulary)
     modality_column: str = 'modality' # optional column: 'audio' or 'image' (else from the file suffix)
     gender_column: str = 'gender' # optional column (else 'unknown')
-    val: float = 0.15 # share of groups in val (seeded holdout with `split.seed`)
-    test: float = 0.15 # share of groups in test
+    val: Annotated[float, Range(0, 1, hi_open=True)] = 0.15 # share of groups in val (seeded holdout with `split.seed`)
+    test: Annotated[float, Range(0, 1, hi_open=True)] = 0.15 # share of groups in test
 
     def __post_init__(self):
-        import re
         if not re.fullmatch(r'[a-z][a-z0-9_]*', self.name) or self.name in ('ravdess', 'ckplus'):
             raise SSBError(f"csv corpus: 'name' must be lower-case letters, digits and '_' (starting with a letter), "
                            f"and not ravdess or ckplus; got {self.name!r}.")
         if not self.csv: raise SSBError(f"csv corpus '{self.name}': set 'csv' to the path of its CSV file.")
-        if not (0 <= self.val and 0 <= self.test and self.val + self.test < 1): raise SSBError(
-            f"csv corpus '{self.name}': 'val' ({self.val}) and 'test' ({self.test}) must be >= 0 and add up to less than 1.")
+        if self.val + self.test >= 1: raise SSBError(
+            f"csv corpus '{self.name}': 'val' ({self.val}) and 'test' ({self.test}) must add up to less than 1.")
 
 # %% ../nbs/01_config.ipynb #f69c7320
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 # %% auto #0
 __all__ = ['FEATURES', 'STAGES', 'FILE_MODE', 'DIR_MODE', 'PROJECT_MARKERS', 'SSBError', 'FeatureError', 'closest',
-           'unknown_name_msg', 'resolve', 'lazy_export', 'Lazy', 'same_entry', 'Registry', 'Stage', 'declare_stage',
+           'unknown_name_msg', 'resolve', 'lazy_exports', 'Lazy', 'same_entry', 'Registry', 'Stage', 'declare_stage',
            'sha256_bytes', 'file_digest', 'sha256_file', 'write_error', 'atomic_path', 'atomic_write',
            'atomic_write_text', 'atomic_write_bytes', 'staging_dir', 'to_jsonable', 'atomic_write_json',
            'write_if_changed', 'progress', 'shutdown_workers', 'find_project_dir']
@@ -59,13 +59,14 @@ def resolve(ref:str, # 'package.module:object' (dots after the colon walk attrib
     return obj
 
 # %% ../nbs/00_core.ipynb #451f9012
-def lazy_export(package:str, # the package, e.g. 'socialsignalbench.features'
-                exports:dict, # public name -> submodule holding it, e.g. {'load_split': 'loader'}
-                name:str, # the attribute asked for
-               ):
-    "The public attribute `name` of `package`, imported from its submodule on first use (a package `__getattr__`)."
-    if name not in exports: raise AttributeError(f"module {package!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f'{package}.{exports[name]}'), name)
+def lazy_exports(package:str, # the package, e.g. 'socialsignalbench.features'
+                 exports:dict, # public name -> submodule holding it, e.g. {'load_split': 'loader'}
+                ) -> tuple[Callable, Callable]:
+    "A package's `__getattr__` and `__dir__`: public names imported from their submodules on first use (PEP 562)."
+    def __getattr__(name:str):
+        if name not in exports: raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        return getattr(importlib.import_module(f'{package}.{exports[name]}'), name)
+    return __getattr__, lambda: sorted(exports)
 
 # %% ../nbs/00_core.ipynb #ca740f7e
 @dataclasses.dataclass(frozen=True)

@@ -43,7 +43,7 @@ def test_evaluate_writes_every_file(evaluated):
     meta = rep.meta
     assert (meta['model'], meta['protocol'], meta['speaker_norm'], meta['split']['name']) == \
         ('audio_cnn', 'holdout', False, 'ravdess_auto_holdout_2_1_1')
-    assert len(meta['checkpoint_content_sha256']) == 64 and meta['config_hash'] == meta['checkpoint_config_hash']
+    assert len(meta['checkpoint_sha256']) == 64 and meta['config_hash'] == meta['checkpoint_config_hash']
     assert read_report(evaluated / 'metrics_reference.json').meta['model'] == 'audio_logreg'
     # the one test speaker: every interval is flagged
     assert rep.n_groups == 1 and all(e['few_groups'] for e in rep.headline.values())
@@ -98,8 +98,8 @@ def test_checkpoint_on_another_data_folder_and_refusal(evaluated, project):
            '--run-id', 'other', cwd=project)
     out = project / 'outputs' / 'runs' / 'other'
     rep = read_report(out / 'metrics.json')
-    assert rep.meta['external_checkpoint'] and rep.meta['checkpoint_content_sha256'] == \
-        read_report(evaluated / 'metrics.json').meta['checkpoint_content_sha256']
+    assert rep.meta['external_checkpoint'] and rep.meta['checkpoint_sha256'] == \
+        read_report(evaluated / 'metrics.json').meta['checkpoint_sha256']
     assert read_report(out / 'metrics_reference.json').meta['model'] == 'audio_logreg'
     assert not (out / 'model_best.pt').exists()   # nothing was trained here
     # the same layout and split, so the same ids; but other audio (another demo seed), so other probabilities

@@ -6,7 +6,7 @@
 __all__ = []
 
 # %% ../../nbs/19a_data_api.ipynb #a314c3c1
-from ..core import lazy_export
+from ..core import lazy_exports
 
 # %% ../../nbs/19a_data_api.ipynb #75017719
 _EXPORTS = {
@@ -28,6 +28,4 @@ _EXPORTS = {
     'stage_demo_data': 'stages',
     'stage_data_card': 'stages',
 }
-
-def __getattr__(name): return lazy_export(__name__, _EXPORTS, name)
-def __dir__(): return sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import socialsignalbench
-from ..core import SSBError, declare_stage, sha256_file, to_jsonable
+from ..core import SSBError, declare_stage, to_jsonable
 from ..config import Config, config_hash
 from ..runs import save_result
 from ..data.labels import LabelScheme, scheme_for_config
@@ -21,16 +21,16 @@ from ..metrics import functional as F
 from ..metrics.predictions import Predictions, errors_frame
 from ..metrics.report import (MetricsReport, choose_thresholds, metrics_report, write_report, report_table,
                                               plot_confusion, plot_reliability)
-from ..train.predict import Predictor, load_predictor, normalise_inputs, norm_note
+from ..train.predict import Predictor, load_predictor, normalise_inputs
 from ..train.stage import predictions, save_csv, save_figure
 from ..train.kfold import val_in_training
 
 # %% auto #0
 __all__ = ['CHECKPOINT_ENV', 'MODEL_FILE', 'REFERENCE_FILE', 'checkpoint_paths', 'compatibility_problems', 'check_compatible',
            'evaluation_split', 'Evaluated', 'evaluate_predictions', 'norm_label', 'results_table', 'ci_warnings',
-           'write_outputs', 'plt_close', 'holdout_meta', 'evaluate_checkpoint', 'read_oof', 'fold_metrics',
-           'kfold_meta', 'evaluate_kfold', 'EvaluateSummary', 'stage_evaluate', 'read_results', 'per_class_table',
-           'proxy_table', 'read_folds']
+           'write_outputs', 'holdout_meta', 'evaluate_checkpoint', 'read_oof', 'fold_metrics', 'kfold_meta',
+           'evaluate_kfold', 'EvaluateSummary', 'stage_evaluate', 'read_results', 'per_class_table', 'proxy_table',
+           'read_folds']
 
 # %% ../../nbs/65_evaluate.ipynb #e6441fb0
 declare_stage('evaluate', 'evaluate.ipynb', 'test metrics with speaker-bootstrap CIs, model beside its reference; plots, predictions, errors',
@@ -140,21 +140,16 @@ def write_outputs(run_dir:str|Path, # the run directory
     files.append(save_csv(results_table(evals, speaker_norm).reset_index(), run_dir/'results.csv').name)
     files.append(save_csv(errors_frame(evals[0].test, scheme), run_dir/'errors.csv').name)
     for name, fig in (('confusion_matrix.png', plot_confusion(evals[0].report)), ('reliability.png', plot_reliability(evals[0].test, evals[0].report.bootstrap['ece_bins']))):
-        files.append(save_figure(fig, run_dir/name).name); plt_close(fig)
+        files.append(save_figure(fig, run_dir/name).name)   # save_figure closes it
     return files
-
-def plt_close(fig) -> None:
-    "Release a pyplot figure (plots are saved, not kept open)."
-    import matplotlib.pyplot as plt
-    plt.close(fig)
 
 # %% ../../nbs/65_evaluate.ipynb #0dd34558
 def holdout_meta(cfg:Config, pred:Predictor, role:str, external:bool) -> dict:
     "What metrics.json records about a holdout evaluation of one checkpoint."
     return dict(config_hash=config_hash(cfg), corpus=cfg.train.corpus, split=split_info(cfg, cfg.train.corpus), evaluated_on='test',
                 protocol='holdout', model=pred.name, role=role, speaker_norm=pred.norm['mode'] == 'group',
-                normalisation=norm_note(pred.norm, pred.spec, grouped=True), checkpoint=Path(pred.path).name,
-                checkpoint_content_sha256=pred.content_sha256, checkpoint_config_hash=pred.meta['config_hash'], external_checkpoint=external,
+                normalisation=norm_label(pred.norm['mode'] == 'group'), checkpoint=Path(pred.path).name,
+                checkpoint_sha256=pred.sha256, checkpoint_config_hash=pred.meta['config_hash'], external_checkpoint=external,
                 seed=cfg.seed, package_version=socialsignalbench.__version__)
 
 def evaluate_checkpoint(cfg:Config, path:str|Path, role:str, external:bool=False) -> Evaluated:
@@ -189,7 +184,7 @@ def kfold_meta(cfg:Config, name:str, role:str) -> dict:
     "What metrics.json records about a k-fold evaluation."
     return dict(config_hash=config_hash(cfg), corpus=cfg.train.corpus, split=split_info(cfg, cfg.train.corpus), evaluated_on='pooled out-of-fold',
                 protocol='kfold', model=name, role=role, speaker_norm=cfg.train.speaker_norm, normalisation=norm_label(cfg.train.speaker_norm),
-                checkpoint=None, checkpoint_content_sha256=None, seed=cfg.seed, package_version=socialsignalbench.__version__)
+                checkpoint=None, checkpoint_sha256=None, seed=cfg.seed, package_version=socialsignalbench.__version__)
 
 def evaluate_kfold(cfg:Config, run_dir:str|Path) -> tuple[list[Evaluated], pd.DataFrame]:
     "Model and reference on the pooled out-of-fold predictions of a k-fold run, and the per-fold table."
@@ -241,7 +236,7 @@ def stage_evaluate(cfg:Config, # resolved config
     files = write_outputs(run_dir, evals, scheme, sn) + ([save_csv(folds, run_dir/'folds_metrics.csv').name] if folds is not None else [])
     r = evals[0].report
     s = EvaluateSummary(cfg.split.mode, cfg.train.corpus, evals[0].name, evals[1].name if len(evals) > 1 else None, sn, ck,
-                        ck and sha256_file(ck), external,
+                        r.meta.get('checkpoint_sha256'), external,
                         evals[0].thresholds, r.n_items, r.n_groups, r.n_groups < r.bootstrap['min_groups'], _uar(evals[0]),
                         _uar(evals[1]) if len(evals) > 1 else None, tuple(files) + ('evaluate_summary.json',))
     save_result(run_dir, 'evaluate_summary', s)

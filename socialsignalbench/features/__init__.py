@@ -6,7 +6,7 @@
 __all__ = []
 
 # %% ../../nbs/24a_features_api.ipynb #4d2f4074
-from ..core import lazy_export
+from ..core import lazy_exports
 
 # %% ../../nbs/24a_features_api.ipynb #a1b2a1d1
 _EXPORTS = {
@@ -19,6 +19,4 @@ _EXPORTS = {
     'extract_mfcc': 'audio',
     'extract_face': 'face',
 }
-
-def __getattr__(name): return lazy_export(__name__, _EXPORTS, name)
-def __dir__(): return sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

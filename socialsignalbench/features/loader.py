@@ -21,9 +21,9 @@ from .cache import FeatureCache, config_digest, feature_keys, info_store_name, l
 from .audio import NormStats, fit_norm_stats
 
 # %% auto #0
-__all__ = ['FRAME_COLUMNS', 'SPLITS', 'NORMALISE', 'FeatureSpec', 'feature_spec', 'row_modalities', 'with_keys', 'cached_rows',
-           'keys_digest', 'norm_path', 'read_norm', 'train_norm', 'padding_mask', 'group_normalise', 'SplitData',
-           'check_split_frame', 'load_split', 'examples']
+__all__ = ['FRAME_COLUMNS', 'SPLITS', 'NORMALISE', 'PIXEL_SCALE', 'FeatureSpec', 'feature_spec', 'row_modalities', 'with_keys',
+           'cached_rows', 'keys_digest', 'norm_path', 'read_norm', 'train_norm', 'padding_mask', 'group_normalise',
+           'SplitData', 'check_split_frame', 'apply_norm', 'load_split', 'examples']
 
 # %% ../../nbs/24_loader.ipynb #e91d1e34
 @dataclass(frozen=True)
@@ -164,15 +164,26 @@ def _one_modality(df:pd.DataFrame, corpus:str, modality:str|None) -> str:
     raise SSBError(f"The {corpus} corpus has {', '.join(have) or 'no'} rows; pass modality= one of them to load_split.")
 
 # %% ../../nbs/24_loader.ipynb #c75cb9f0
-def _normalised(X:np.ndarray, rows:pd.DataFrame, every:pd.DataFrame, cfg:Config, corpus:str, spec:FeatureSpec, how:str) -> np.ndarray:
-    "`X` of `rows` normalised as `how` says (train statistics come from the train rows of `every`)."
+PIXEL_SCALE = np.float32(1/255) # image crops: uint8 pixels to [0, 1]
+
+def apply_norm(X:np.ndarray, # features (n, n_coef, n_frames) or crops (n, H, W)
+               spec:FeatureSpec, # their feature spec (`spec.norm`: standardised per coefficient; else images)
+               how:str, # 'train', 'group' or 'none'
+               groups=None, # 'group': speaker/subject of each row
+               mean=None, std=None, # 'train': per-coefficient statistics
+              ) -> np.ndarray:
+    "`X` as float32, normalised `how` says; images are only scaled to [0, 1]. Training and `predict` both use this."
     X = X.astype(np.float32, copy=False)
     if how == 'none' or len(X) == 0: return X
-    if not spec.norm: return X / np.float32(255.0)   # images: pixel values to [0, 1]
-    if how == 'group': return group_normalise(X, rows['group'])
-    st, _ = train_norm(cfg, corpus, every, spec)
-    mean, std = np.asarray(st.mean, np.float32), np.maximum(np.asarray(st.std, np.float32), 1e-6)
+    if not spec.norm: return X * PIXEL_SCALE
+    if how == 'group': return group_normalise(X, groups)
+    mean, std = np.asarray(mean, np.float32), np.maximum(np.asarray(std, np.float32), 1e-6)
     return (X - mean[:, None]) / std[:, None]
+
+def _normalised(X:np.ndarray, rows:pd.DataFrame, every:pd.DataFrame, cfg:Config, corpus:str, spec:FeatureSpec, how:str) -> np.ndarray:
+    "`X` of `rows` normalised as `how` says (train statistics come from the train rows of `every`)."
+    st = train_norm(cfg, corpus, every, spec)[0] if how == 'train' and spec.norm and len(X) else None
+    return apply_norm(X, spec, how, rows['group'], *((st.mean, st.std) if st else (None, None)))
 
 # %% ../../nbs/24_loader.ipynb #a55bafd5
 def load_split(cfg:Config, # resolved config (label scheme, split, feature parameters, cache)

@@ -6,7 +6,7 @@
 __all__ = []
 
 # %% ../../nbs/64_metrics_api.ipynb #d1adfd2b
-from ..core import lazy_export
+from ..core import lazy_exports
 
 # %% ../../nbs/64_metrics_api.ipynb #67343bbe
 _EXPORTS = {
@@ -22,6 +22,4 @@ _EXPORTS = {
     'read_report': 'report',
     'write_report': 'report',
 }
-
-def __getattr__(name): return lazy_export(__name__, _EXPORTS, name)
-def __dir__(): return sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -13,7 +13,7 @@ from ..core import SSBError, atomic_path
 from ..data.labels import LabelScheme, load_scheme, proxy_scores
 
 # %% auto #0
-__all__ = ['PROB_ATOL', 'Predictions', 'errors_frame', 'ids_sha256']
+__all__ = ['PROB_ATOL', 'Predictions', 'check_scheme', 'errors_frame', 'ids_sha256']
 
 # %% ../../nbs/60_predictions.ipynb #a7c37594
 PROB_ATOL = 1e-4 # tolerance on probabilities: each in [-atol, 1 + atol], each row summing to 1 +- atol
@@ -97,7 +97,7 @@ class Predictions:
     def correct(self) -> np.ndarray: return self.y_pred == self.y_true # (n,) predicted class is the true class
 
 # %% ../../nbs/60_predictions.ipynb #3500ee7f
-def _scheme_for(preds:Predictions, scheme) -> LabelScheme:
+def check_scheme(preds:Predictions, scheme) -> LabelScheme:
     "The label scheme `scheme` (name, path or object), refused unless its classes are the predictions' classes."
     s = load_scheme(scheme)
     if tuple(s.classes) != preds.classes:
@@ -115,7 +115,7 @@ def _to_frame(self:Predictions,
                        'true': c[self.y_true], 'pred': c[self.y_pred]})
     df[[f'prob_{k}' for k in self.classes]] = self.probs
     if scheme is not None:
-        s = _scheme_for(self, scheme)
+        s = check_scheme(self, scheme)
         df[[f'proxy_{p}' for p in s.proxies]] = proxy_scores(self.probs, s)
     return df
 Predictions.to_frame = _to_frame

@@ -11,8 +11,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 from ..core import SSBError, atomic_write_json, to_jsonable
-from ..data.labels import LabelScheme, load_scheme, proxy_scores
-from .predictions import Predictions, ids_sha256
+from ..data.labels import LabelScheme, proxy_scores
+from .predictions import check_scheme, Predictions, ids_sha256
 from . import functional as F
 from .functional import METRICS
 from .bootstrap import bootstrap_cis, BootstrapCI
@@ -22,19 +22,11 @@ __all__ = ['SCHEMA_VERSION', 'choose_thresholds', 'metric_stats', 'MetricsReport
            'read_report', 'report_table', 'plot_confusion', 'plot_reliability']
 
 # %% ../../nbs/63_metrics_report.ipynb #23a5e7ed
-def _scheme(preds:Predictions, scheme) -> LabelScheme:
-    "The label scheme, refused unless its classes are the predictions' classes."
-    s = load_scheme(scheme)
-    if tuple(s.classes) != preds.classes: raise SSBError(
-        f"Label scheme '{s.name}' has classes ({', '.join(s.classes)}) but the predictions have "
-        f"({', '.join(preds.classes)}): evaluate with the scheme the model was trained on.")
-    return s
-
 def choose_thresholds(val_preds:Predictions, # VALIDATION predictions
                       scheme:LabelScheme|str, # the label scheme (its proxies)
                      ) -> dict[str, float]:
     "Per proxy, the F1-maximising threshold on the proxy score of validation predictions."
-    s = _scheme(val_preds, scheme)
+    s = check_scheme(val_preds, scheme)
     targets, scores = F.proxy_targets(val_preds.y_true, s), proxy_scores(val_preds.probs, s)
     out = {}
     for j, p in enumerate(s.proxies):
@@ -49,7 +41,7 @@ def metric_stats(preds:Predictions, # the predictions to score
                  ece_bins:int=15, # bins of the expected calibration error
                 ) -> dict[str, Callable]:
     "Statistic f(weights) per headline metric ('uar', ...) and per proxy metric ('Engagement/auroc', ...)."
-    s, t, yp, k = _scheme(preds, scheme), preds.y_true, preds.y_pred, len(preds.classes)
+    s, t, yp, k = check_scheme(preds, scheme), preds.y_true, preds.y_pred, len(preds.classes)
     out = {}
     for m in (METRICS[n] for n in METRICS.names()):
         if m.task != 'multiclass': continue
@@ -118,7 +110,7 @@ def metrics_report(preds:Predictions, # the evaluated predictions (e.g. the test
                   ) -> MetricsReport:
     "Every metric with group-bootstrap intervals, per class, per proxy, confusion counts and the ids: metrics.json."
     if not len(preds): raise SSBError("metrics_report: no predictions to evaluate (0 items).")
-    s = _scheme(preds, scheme)
+    s = check_scheme(preds, scheme)
     cis = bootstrap_cis(metric_stats(preds, s, thresholds, ece_bins), preds.groups, n_boot, ci, seed, min_groups)
     pc = F.per_class(preds.y_true, preds.y_pred, preds.classes)
     return MetricsReport(SCHEMA_VERSION, s.name, preds.classes,

@@ -6,7 +6,7 @@
 __all__ = []
 
 # %% ../../nbs/39_models_api.ipynb #40c0693e
-from ..core import lazy_export
+from ..core import lazy_exports
 
 # %% ../../nbs/39_models_api.ipynb #2e60ea3d
 _EXPORTS = {
@@ -19,6 +19,4 @@ _EXPORTS = {
     'fit_logreg': 'audio_logreg',
     'logreg_predict_proba': 'audio_logreg',
 }
-
-def __getattr__(name): return lazy_export(__name__, _EXPORTS, name)
-def __dir__(): return sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

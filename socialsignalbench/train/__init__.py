@@ -6,7 +6,7 @@
 __all__ = []
 
 # %% ../../nbs/49_train_api.ipynb #76aaf8bb
-from ..core import lazy_export
+from ..core import lazy_exports
 
 # %% ../../nbs/49_train_api.ipynb #000a695f
 _EXPORTS = {
@@ -17,6 +17,4 @@ _EXPORTS = {
     'load_checkpoint': 'checkpoint',
     'stage_train': 'stage',
 }
-
-def __getattr__(name): return lazy_export(__name__, _EXPORTS, name)
-def __dir__(): return sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

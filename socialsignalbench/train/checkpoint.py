@@ -11,10 +11,11 @@ import torch
 import socialsignalbench
 from ..core import SSBError, atomic_write_bytes, to_jsonable
 from ..config import Config, config_hash
+from ..features.loader import NORMALISE
 
 # %% auto #0
-__all__ = ['FORMAT', 'FORMAT_VERSION', 'META_KEYS', 'NORM_MODES', 'meta_problems', 'checkpoint_meta', 'safe_torch_load',
-           'save_torch', 'save_checkpoint', 'load_checkpoint']
+__all__ = ['FORMAT', 'FORMAT_VERSION', 'META_KEYS', 'meta_problems', 'checkpoint_meta', 'safe_torch_load', 'save_torch',
+           'save_checkpoint', 'load_checkpoint']
 
 # %% ../../nbs/41_checkpoint.ipynb #bb63cb82
 FORMAT, FORMAT_VERSION = 'socialsignalbench-checkpoint', 1
@@ -27,7 +28,6 @@ META_KEYS = {'format_version': int, # checkpoint format version (set by `save_ch
              'norm': dict, # feature normalisation: {'mode': 'train'|'group'|'none', statistics...}
              'config_hash': str, # hash of the run's config
              'package_version': str} # socialsignalbench version that wrote it
-NORM_MODES = ('train', 'group', 'none')
 
 # %% ../../nbs/41_checkpoint.ipynb #17a6242e
 def meta_problems(meta:Any) -> list[str]:
@@ -40,7 +40,7 @@ def meta_problems(meta:Any) -> list[str]:
     if not meta['classes'] or not all(isinstance(c, str) for c in meta['classes']): bad.append("'classes' must be a non-empty list of names")
     sch = meta['scheme']
     if not isinstance(sch.get('name'), str) or sch.get('classes') != meta['classes']: bad.append("'scheme' must have a 'name' and the same 'classes' as the checkpoint")
-    if meta['norm'].get('mode') not in NORM_MODES: bad.append(f"'norm.mode' must be one of {', '.join(NORM_MODES)}")
+    if meta['norm'].get('mode') not in NORMALISE: bad.append(f"'norm.mode' must be one of {', '.join(NORMALISE)}")
     return bad
 
 # %% ../../nbs/41_checkpoint.ipynb #8f6a5385

@@ -115,7 +115,7 @@ def cross_validate(data, # every row, with a `fold` column in `data.frame`
         check_groups_apart(train=parts[0], val=parts[1], test=parts[2])
         train, val, test = fold_normalise(*parts) if normalise else parts
         predict, info = fit_fold(k, train, val)
-        info = dict(info); pv = info.pop('val_probs', None)   # a refitting fitter reports its honest validation probabilities
+        info = dict(info); pv = info.pop('val_probs', None)   # a fitter that predicted validation already reports it
         pv, pt = predict(val.X) if pv is None else np.asarray(pv), predict(test.X)
         if probs is None: probs, vprobs = np.zeros((len(data.y), pt.shape[1])), np.zeros((len(data.y), pt.shape[1]))
         probs[te], vprobs[va] = pt, pv
@@ -155,6 +155,6 @@ def torch_fitter(build:Callable, # () -> a fresh nn.Module
         models, pvs = [o[0] for o in out], [o[2] for o in out]
         info = {**out[0][1][-1].summary(), 'n_seeds': tcfg.n_seeds, 'refit': tcfg.refit, 'refit_epochs': [o[3] for o in out],
                 'fits': [f.summary() for o in out for f in o[1]], 'val_in_training': val_in_training(tcfg)}
-        if tcfg.refit and tcfg.patience > 0: info['val_probs'] = np.mean(pvs, axis=0)
+        if all(p is not None for p in pvs): info['val_probs'] = np.mean(pvs, axis=0)   # honest: from the models that validated
         return (lambda X: np.mean([predict_arrays(m, X, bs) for m in models], axis=0)), info
     return fit_fold

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/46_predict.ipynb #87813b08
 from __future__ import annotations
-import argparse, hashlib, json, sys
+import argparse, json, sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -14,7 +14,7 @@ import torch
 from ..core import SSBError, FEATURES, sha256_file
 from ..config import Config, ModelConfig, build
 from ..data.labels import LabelScheme, proxy_scores
-from ..features.loader import FeatureSpec, feature_spec, group_normalise
+from ..features.loader import FeatureSpec, apply_norm, feature_spec
 from ..models.core import build_model, model_spec
 from ..models.audio_logreg import logreg_from_tensors, logreg_predict_proba
 from .checkpoint import load_checkpoint
@@ -22,8 +22,8 @@ from .loop import predict_arrays
 import socialsignalbench.features.audio, socialsignalbench.features.face  # noqa: F401  (register 'mfcc' and 'face_crop')
 
 # %% auto #0
-__all__ = ['scheme_of', 'feature_setup', 'normalise_inputs', 'norm_note', 'content_sha256', 'Predictor', 'load_predictor',
-           'extract_files', 'predict_files', 'predictions_json', 'predict_parser', 'predict_main']
+__all__ = ['scheme_of', 'feature_setup', 'normalise_inputs', 'norm_note', 'Predictor', 'load_predictor', 'extract_files',
+           'predict_files', 'predictions_json', 'predict_parser', 'predict_main']
 
 # %% ../../nbs/46_predict.ipynb #cfe28b2f
 def scheme_of(meta:dict, # checkpoint metadata
@@ -48,13 +48,11 @@ def normalise_inputs(X:np.ndarray, # raw features: (n, n_coef, n_frames) or (n, 
                      groups:Sequence|None=None, # 'group' mode: speaker of each row (None: each row its own group)
                     ) -> np.ndarray:
     "`X` normalised the way the checkpoint's training inputs were, float32."
-    X, mode = np.asarray(X, np.float32), norm['mode']
-    if mode == 'none' or len(X) == 0: return X
-    if not spec.norm: return X / np.float32(1/norm.get('pixel_scale', 1/255))   # images: pixels to [0, 1]
-    if mode == 'group': return group_normalise(X, np.arange(len(X)).astype(str) if groups is None else np.asarray(groups))
-    if not ('mean' in norm and 'std' in norm): raise SSBError("The checkpoint's 'norm' is 'train' but holds no 'mean'/'std' statistics: it cannot normalise new inputs.")
-    mean, std = np.asarray(norm['mean'], np.float32), np.maximum(np.asarray(norm['std'], np.float32), 1e-6)
-    return (X - mean[:, None]) / std[:, None]
+    mode = norm['mode']
+    if mode == 'train' and spec.norm and not ('mean' in norm and 'std' in norm):
+        raise SSBError("The checkpoint's 'norm' is 'train' but holds no 'mean'/'std' statistics: it cannot normalise new inputs.")
+    groups = np.arange(len(X)).astype(str) if groups is None else np.asarray(groups)
+    return apply_norm(np.asarray(X), spec, mode, groups, norm.get('mean'), norm.get('std'))
 
 # %% ../../nbs/46_predict.ipynb #5ddc9246
 def norm_note(norm:dict, # the checkpoint's `norm` metadata
@@ -68,17 +66,6 @@ def norm_note(norm:dict, # the checkpoint's `norm` metadata
     return ('per-speaker: statistics of each given speaker group (speaker-normalised checkpoint)' if grouped else
             "per-speaker checkpoint: each file standardised with its own statistics (no speaker statistics for a lone file)")
 
-# %% ../../nbs/46_predict.ipynb #63749511
-def content_sha256(tensors:dict, # the checkpoint's tensors
-                   meta:dict, # its metadata
-                  ) -> str:
-    "sha256 of a checkpoint's metadata and tensors (independent of how the file was written)."
-    h = hashlib.sha256(json.dumps(meta, sort_keys=True).encode())
-    for k in sorted(tensors):
-        t = tensors[k].detach().cpu().contiguous()
-        h.update(f'{k}:{t.dtype}:{tuple(t.shape)}'.encode()); h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
-    return h.hexdigest()
-
 # %% ../../nbs/46_predict.ipynb #fe4679d2
 @dataclass(frozen=True, eq=False)
 class Predictor:
@@ -89,8 +76,7 @@ class Predictor:
     spec: FeatureSpec # how a file becomes its input
     params: Any # the `AudioConfig`/`FaceConfig` its features were made with
     path: str # the checkpoint file
-    sha256: str # of the checkpoint file
-    content_sha256: str # of its metadata and tensors (`content_sha256`): the same for identical trainings
+    sha256: str # of the checkpoint file (identical trainings write identical files)
     @property
     def name(self) -> str: return self.meta['model']
     @property
@@ -121,8 +107,7 @@ def load_predictor(path:str|Path, # a checkpoint, e.g. `<run_dir>/model_best.pt`
     "Load a checkpoint into a ready `Predictor` (model rebuilt from its metadata alone)."
     tensors, meta = load_checkpoint(path)
     spec, params = feature_setup(meta)
-    return Predictor(_model_from(tensors, meta, path), meta, scheme_of(meta), spec, params, str(path), sha256_file(path),
-                     content_sha256(tensors, meta))
+    return Predictor(_model_from(tensors, meta, path), meta, scheme_of(meta), spec, params, str(path), sha256_file(path))
 
 # %% ../../nbs/46_predict.ipynb #073525fa
 def extract_files(pred:Predictor, # the predictor (its extractor and parameters)
@@ -166,7 +151,7 @@ def predictions_json(pred:Predictor, # the predictor
                   probs={c: float(r[f'prob_{c}']) for c in pred.classes} if r['ok'] else None,
                   proxies={p: float(r[f'proxy_{p}']) for p in pred.scheme.proxies} if r['ok'] else None)
              for _, r in df.iterrows()]
-    return dict(checkpoint=pred.path, checkpoint_sha256=pred.sha256, checkpoint_content_sha256=pred.content_sha256, model=pred.name, scheme=pred.scheme.name,
+    return dict(checkpoint=pred.path, checkpoint_sha256=pred.sha256, model=pred.name, scheme=pred.scheme.name,
                 classes=list(pred.classes), normalisation=note, files=files)
 
 # %% ../../nbs/46_predict.ipynb #37e329d5

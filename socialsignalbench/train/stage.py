@@ -16,7 +16,7 @@ from ..config import Config, config_hash
 from ..runs import save_result
 from ..data.labels import scheme_for_config
 from ..data.splits import split_info
-from ..features.loader import cached_rows, feature_spec, load_split, train_norm, with_keys
+from ..features.loader import PIXEL_SCALE, cached_rows, feature_spec, load_split, train_norm, with_keys
 from ..data.dataset import load_corpus
 from ..metrics.predictions import Predictions
 from ..models.core import build_model, model_spec
@@ -45,7 +45,7 @@ def norm_meta(cfg:Config, # resolved config
              ) -> dict:
     "How the inputs of a model were normalised, for its checkpoint (`train` mode: the statistics themselves)."
     spec = feature_spec(cfg, modality)
-    if not spec.norm: return {'mode': normalise, 'pixel_scale': 1/255 if normalise != 'none' else 1.0}
+    if not spec.norm: return {'mode': normalise, 'pixel_scale': float(PIXEL_SCALE) if normalise != 'none' else 1.0}
     if normalise != 'train': return {'mode': normalise}
     df = with_keys(load_corpus(cfg, corpus), cfg, corpus)
     st, _ = train_norm(cfg, corpus, cached_rows(df[df['modality'] == modality], cfg, spec), spec)
