@@ -27,12 +27,12 @@ $(PY):
 $(VENV)/.installed: $(PY) setup.py settings.ini
 	@echo "[make] installing $(TORCH_PIN) and socialsignalbench (editable) into $(VENV)"
 	@$(PY) -m pip install -qq "$(TORCH_PIN)"
-	@$(PY) -m pip install -qq -e .
+	@$(PY) -m pip install -qq -e ".[lab]"
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
 	@echo "[make] installing the dev extras into $(VENV)"
-	@$(PY) -m pip install -qq -e ".[dev]"
+	@$(PY) -m pip install -qq -e ".[dev,dask,lab,docs]"
 	@touch $@
 
 install: $(VENV)/.installed

@@ -15,10 +15,11 @@ from .core import SSBError, closest, find_project_dir, to_jsonable, atomic_write
 # %% auto #0
 __all__ = ['POS', 'NONNEG', 'UNIT', 'CHECKS', 'Range', 'PathsConfig', 'RavdessConfig', 'CkplusConfig', 'LabelsConfig',
            'SplitConfig', 'DemoConfig', 'AudioConfig', 'AugmentConfig', 'FaceConfig', 'PreprocessConfig', 'ModelConfig',
-           'TrainConfig', 'EvalConfig', 'CsvCorpusConfig', 'Config', 'build', 'hz_to_mel', 'mel_to_hz', 'mel_edges',
-           'empty_mel_bands', 'cascade_dir', 'available_cascades', 'cascade_path', 'audio_problems', 'face_problems',
-           'split_problems', 'check_config', 'validated', 'parse_overrides', 'read_yaml_chain', 'load_config',
-           'config_dict', 'config_hash', 'save_config']
+           'TrainConfig', 'EvalConfig', 'FusionConfig', 'GoldConfig', 'CompareConfig', 'ComputeConfig', 'SweepConfig',
+           'CsvCorpusConfig', 'Config', 'build', 'hz_to_mel', 'mel_to_hz', 'mel_edges', 'empty_mel_bands',
+           'cascade_dir', 'available_cascades', 'cascade_path', 'audio_problems', 'face_problems', 'split_problems',
+           'check_config', 'validated', 'parse_overrides', 'read_yaml_chain', 'load_config', 'config_dict',
+           'config_hash', 'save_config']
 
 # %% ../nbs/01_config.ipynb #2eb48493
 @dataclass(frozen=True)
@@ -201,6 +202,52 @@ class EvalConfig:
     min_groups: Annotated[int, Range(1)] = 5 # flag a CI that rests on fewer groups than this
     ece_bins: Annotated[int, Range(1)] = 15 # bins of the expected calibration error
 
+# %% ../nbs/01_config.ipynb #4792f252
+@dataclass(frozen=True)
+class FusionConfig:
+    "Late fusion of an audio and a face baseline on synthetic pairs matched by label (`train_fusion`)."
+    audio_run: Optional[str] = None # the audio baseline: a run id under `paths.runs_dir`, or a run folder, holding model_best.pt
+    face_run: Optional[str] = None # the face baseline: a run id or folder holding model_best.pt
+    pairs_per_class: Annotated[int, Range(1)] = 200 # training pairs per class
+    eval_pairs_per_class: Annotated[int, NONNEG] = 0 # validation/test pairs per class (0: the class's larger side, so every clip and face is used)
+    freeze: bool = True # fusion_concat: keep the baselines' embedding networks frozen (False: fine-tune them too)
+    hidden: Annotated[int, Range(1)] = 64 # fusion_concat: hidden units of the MLP over the joined embeddings
+    dropout: Annotated[float, Range(0, 1, hi_open=True)] = 0.3 # fusion_concat: dropout in the MLP
+    snr_db: tuple[float, ...] = (20.0, 10.0, 0.0) # robustness table: white noise added to the test audio at these SNRs
+
+@dataclass(frozen=True)
+class GoldConfig:
+    "Mining the gold slice of hard test items from the predictions of reference runs (`mine_gold_slice`)."
+    name: str = 'gold' # slice name (its version is the sha256 of its sorted ids)
+    sources: tuple[str, ...] = () # the reference runs mined (run ids or folders): several seeds and/or architectures
+    check_runs: tuple[str, ...] = () # runs NOT mined, scored on the slice against random slices to validate it
+    max_confidence: Annotated[float, UNIT] = 0.5 # hard: the predicted class has at most this probability
+    max_margin: Annotated[float, UNIT] = 0.1 # hard: top-1 minus top-2 probability at most this
+    confusion_pairs: tuple[str, ...] = ('fearful<->surprised', 'neutral<->*') # hard: mistaken across one of these pairs (emotion or class names; '*' any)
+    min_share: Annotated[float, Range(0, 1, lo_open=True)] = 0.5 # keep an item that at least this share of the source runs selects
+    n_random: Annotated[int, Range(1)] = 200 # random slices with the gold slice's class mix, for validation
+
+@dataclass(frozen=True)
+class CompareConfig:
+    "Paired comparison of evaluated runs (`compare`, `ssb compare`)."
+    runs: tuple[str, ...] = () # runs to compare: ids, run folders or predictions CSV files
+    baseline: Optional[str] = None # every other run is compared against this one (None: the first of `runs`)
+    intersect: bool = False # compare on the items every run shares (False: refuse runs evaluated on different items)
+
+@dataclass(frozen=True)
+class ComputeConfig:
+    "Where feature extraction and sweeps run."
+    scheduler: Optional[str] = None # None: processes on this machine; 'local': a Dask LocalCluster; 'tcp://host:8786': join that Dask cluster
+    n_workers: Annotated[int, NONNEG] = 0 # LocalCluster workers (0: one per core)
+
+@dataclass(frozen=True)
+class SweepConfig:
+    "A grid of runs (`sweep`): every combination of the values listed, one run folder per cell (empty: the config's own value)."
+    seeds: tuple[int, ...] = () # training seeds
+    split_seeds: tuple[Annotated[int, NONNEG], ...] = () # split seeds: other speaker/subject partitions
+    models: tuple[str, ...] = () # registered model names
+    schemes: tuple[str, ...] = () # label schemes
+
 # %% ../nbs/01_config.ipynb #3b412a24
 @dataclass(frozen=True)
 class CsvCorpusConfig:
@@ -243,6 +290,11 @@ class Config:
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    fusion: FusionConfig = field(default_factory=FusionConfig)
+    gold: GoldConfig = field(default_factory=GoldConfig)
+    compare: CompareConfig = field(default_factory=CompareConfig)
+    compute: ComputeConfig = field(default_factory=ComputeConfig)
+    sweep: SweepConfig = field(default_factory=SweepConfig)
     project_dir: Optional[str] = None # set on load: where relative paths resolve
     source: Optional[str] = None # set on load: the YAML file this came from
 

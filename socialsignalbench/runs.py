@@ -15,7 +15,7 @@ from .config import Config, config_hash, load_config, save_config
 
 # %% auto #0
 __all__ = ['make_run_id', 'check_run_id', 'git_state', 'torch_version', 'RunManifest', 'build_run_manifest', 'open_run',
-           'load_run_config', 'save_result']
+           'load_run_config', 'save_result', 'resolve_run']
 
 # %% ../nbs/02_runs.ipynb #3ada70fe
 _RUN_ID_OK = set('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.')
@@ -113,3 +113,16 @@ def save_result(run_dir:str|Path, # the run directory
                ) -> Path:
     "Write a stage result as `<run_dir>/<name>.json`, atomically."
     return atomic_write_json(Path(run_dir)/f'{name}.json', obj)
+
+# %% ../nbs/02_runs.ipynb #d8d8c02b
+def resolve_run(cfg:Config, # the config (its `paths.runs_dir` and project folder)
+                ref:str|Path, # a run id under `paths.runs_dir`, or a run folder (absolute, or relative to the project)
+                key:str='run', # the config key or argument that named it, for messages
+               ) -> Path:
+    "The folder of the run `ref`; an SSBError listing the runs there when there is none."
+    runs, p = cfg.path(cfg.paths.runs_dir), Path(ref)
+    for c in ([p] if p.is_absolute() else [runs/p, cfg.path(p)]):
+        if c.is_dir(): return c.resolve()
+    have = sorted(d.name for d in runs.iterdir() if d.is_dir()) if runs.is_dir() else []
+    raise SSBError(f"{key}: no run '{ref}': it is neither a folder of {runs} nor a run folder. "
+                   + (f"Runs there: {', '.join(have[-10:])}." if have else f"{runs} holds no runs yet: run the stage that makes it first."))
