@@ -13,7 +13,7 @@ from ..core import SSBError, atomic_path
 from ..data.labels import LabelScheme, load_scheme, proxy_scores
 
 # %% auto #0
-__all__ = ['PROB_ATOL', 'Predictions', 'check_scheme', 'errors_frame', 'ids_sha256']
+__all__ = ['PROB_ATOL', 'Predictions', 'check_scheme', 'errors_frame', 'ids_sha256', 'read_run_predictions']
 
 # %% ../../nbs/60_predictions.ipynb #a7c37594
 PROB_ATOL = 1e-4 # tolerance on probabilities: each in [-atol, 1 + atol], each row summing to 1 +- atol
@@ -202,3 +202,16 @@ def errors_frame(preds:Predictions, # the predictions
 def ids_sha256(ids) -> str:
     "Hex sha256 of the sorted ids, one per line: a fingerprint of the set of items."
     return hashlib.sha256('\n'.join(sorted(map(str, ids))).encode('utf-8')).hexdigest()
+
+# %% ../../nbs/60_predictions.ipynb #3c92a768
+def read_run_predictions(cfg:Config, # the config (its `paths.runs_dir`)
+                         ref:str|Path, # a run id, a run folder, or a predictions CSV file
+                         key:str='run', # the config key or argument that named it, for messages
+                        ) -> tuple[Predictions, Path]:
+    "The test predictions of run `ref` and the file they came from."
+    p = Path(ref)
+    if p.suffix == '.csv':
+        f = p if p.is_absolute() else next((c for c in (cfg.path(p), cfg.path(cfg.paths.runs_dir)/p) if c.is_file()), cfg.path(p))
+    else: f = resolve_run(cfg, ref, key)/'predictions.csv'
+    if not f.is_file(): raise SSBError(f"{key}: {f} does not exist: evaluate the run first (--mode evaluate), or name a predictions CSV file.")
+    return Predictions.read_csv(f), f
