@@ -400,12 +400,16 @@ def _done_before(root:Path, md5:str|None) -> bool:
     return bool(md5 and mk and mk.get('md5') == md5 and _complete(root, mk))
 
 # %% ../../nbs/10_download.ipynb #58c1a64a
+def _placed_copy(root:Path, actors:tuple, n_files:int) -> bool:
+    "Whether `root` already holds `n_files` WAVs for every configured actor (a copy placed there by hand)."
+    return bool(actors) and all(len(list((root/f'Actor_{a:02d}').glob('*.wav'))) >= n_files for a in actors)
+
 def fetch_ravdess(cfg:Config, # the config; uses its `ravdess:` section
                  ) -> FetchResult:
     "Download, verify and extract RAVDESS speech into `cfg.ravdess.root`; a no-op once done."
     rc = cfg.ravdess
     root, archive, md5 = cfg.path(rc.root), cfg.path(rc.archive), _check_md5(rc.md5)
-    if _done_before(root, md5): dl = ex = None
+    if _done_before(root, md5) or _placed_copy(root, rc.actors, rc.files_per_actor): dl = ex = None
     else:
         dl = download_file(rc.url, archive, md5, rc.retries, rc.backoff, rc.timeout)
         ex = safe_extract(archive, root, strip=_wrapper_depth(archive))
