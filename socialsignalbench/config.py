@@ -16,10 +16,10 @@ from .core import SSBError, closest, find_project_dir, to_jsonable, atomic_write
 __all__ = ['POS', 'NONNEG', 'UNIT', 'CHECKS', 'Range', 'PathsConfig', 'RavdessConfig', 'CkplusConfig', 'LabelsConfig',
            'SplitConfig', 'DemoConfig', 'AudioConfig', 'AugmentConfig', 'FaceConfig', 'PreprocessConfig', 'ModelConfig',
            'TrainConfig', 'EvalConfig', 'FusionConfig', 'GoldConfig', 'CompareConfig', 'ComputeConfig', 'SweepConfig',
-           'CsvCorpusConfig', 'Config', 'build', 'hz_to_mel', 'mel_to_hz', 'mel_edges', 'empty_mel_bands',
-           'cascade_dir', 'available_cascades', 'cascade_path', 'audio_problems', 'face_problems', 'split_problems',
-           'check_config', 'validated', 'parse_overrides', 'read_yaml_chain', 'load_config', 'config_dict',
-           'config_hash', 'save_config']
+           'SuiteConfig', 'CsvCorpusConfig', 'Config', 'build', 'hz_to_mel', 'mel_to_hz', 'mel_edges',
+           'empty_mel_bands', 'cascade_dir', 'available_cascades', 'cascade_path', 'audio_problems', 'face_problems',
+           'split_problems', 'check_config', 'validated', 'parse_overrides', 'deep_merge', 'read_yaml_chain',
+           'load_config', 'config_dict', 'config_hash', 'save_config']
 
 # %% ../nbs/01_config.ipynb #2eb48493
 @dataclass(frozen=True)
@@ -248,6 +248,14 @@ class SweepConfig:
     models: tuple[str, ...] = () # registered model names
     schemes: tuple[str, ...] = () # label schemes
 
+@dataclass(frozen=True)
+class SuiteConfig:
+    "What `--mode all` runs around its fixed chain (baselines -> fusion -> gold slice -> evaluate -> compare)."
+    data_modes: tuple[str, ...] = ('download', 'ingest_ckplus', 'data_card', 'preprocess') # the data stages run first
+    audio_corpus: str = 'ravdess' # the audio baselines' corpus
+    face_corpus: str = 'ckplus' # the face baseline's corpus
+    check_seeds: Annotated[int, Range(1)] = 1 # extra audio CNN seeds, trained to check the gold slice (never mined)
+
 # %% ../nbs/01_config.ipynb #3b412a24
 @dataclass(frozen=True)
 class CsvCorpusConfig:
@@ -295,6 +303,7 @@ class Config:
     compare: CompareConfig = field(default_factory=CompareConfig)
     compute: ComputeConfig = field(default_factory=ComputeConfig)
     sweep: SweepConfig = field(default_factory=SweepConfig)
+    suite: SuiteConfig = field(default_factory=SuiteConfig)
     project_dir: Optional[str] = None # set on load: where relative paths resolve
     source: Optional[str] = None # set on load: the YAML file this came from
 
@@ -465,15 +474,15 @@ def parse_overrides(items:Sequence[str], # `key=value` strings, e.g. from `ssb -
             d = d.setdefault(p, {})
             if not isinstance(d, dict): raise SSBError(f"--set {item!r}: '{p}' was already set to a single value by another --set.")
         old = d.get(parts[-1])
-        d[parts[-1]] = _merge(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
+        d[parts[-1]] = deep_merge(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
     return out
 
 # %% ../nbs/01_config.ipynb #5ef66a85
-def _merge(base:dict, over:dict) -> dict:
+def deep_merge(base:dict, over:dict) -> dict:
     "Deep-merge mapping `over` onto `base` (nested mappings merge, everything else replaces)."
     out = dict(base)
     for k, v in over.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+        out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
     return out
 
 def _read_yaml(path:Path) -> dict:
@@ -502,7 +511,7 @@ def read_yaml_chain(path:str|Path, _seen:tuple=()) -> dict:
     if parent is None: return data
     if not isinstance(parent, str) or not parent.strip():
         raise SSBError(f"{path}: 'extends' must name another config file (e.g. extends: base_config.yaml), got {type(parent).__name__} {parent!r}.")
-    return _merge(read_yaml_chain(path.parent/parent, (*_seen, path)), data)
+    return deep_merge(read_yaml_chain(path.parent/parent, (*_seen, path)), data)
 
 # %% ../nbs/01_config.ipynb #f5ac33f9
 def load_config(path:str|Path, # YAML config file
@@ -513,7 +522,7 @@ def load_config(path:str|Path, # YAML config file
     data = read_yaml_chain(path)
     over = parse_overrides(overrides) if isinstance(overrides, (list, tuple)) else dict(overrides or {})
     if over: build(Config, over, '--set')   # a bad override is blamed on --set, not on the file
-    data = _merge(data, over)
+    data = deep_merge(data, over)
     for k in ('project_dir', 'source'): data.pop(k, None)
     cfg = check_config(build(Config, data, str(path)), f"{path} (with --set overrides)" if over else str(path))
     return dataclasses.replace(cfg, project_dir=str(find_project_dir(path)), source=str(path))
