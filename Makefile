@@ -11,10 +11,11 @@ export SSB_PROGRESS ?= 1
 # Quiet installs: `-qq` hides setuptools' informational build messages; pip still prints errors.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install dev demo test lint sync-check nbtest nbtest-slow pytest docs-check readme bench bench-train clean
+.PHONY: help install dev demo lab test lint sync-check nbtest nbtest-slow pytest docs-check readme bench bench-train clean
 
 help:
 	@echo "make demo   - create .venv, install, demo corpora, features, train + evaluate the audio CNN and its reference, print the run dir"
+	@echo "make lab    - JupyterLab on nbs/tutorials/explore.ipynb: browse runs, listen to clips, click the confusion matrix"
 	@echo "make test   - .venv with dev extras, flake8, nbdev_clean/nbdev_export no-diff, nbdev_test, docs check, pytest"
 	@echo "make bench  - benchmarks/bench_preprocess.py and benchmarks/bench_pipeline.py"
 	@echo "make bench-train - benchmarks/bench_train.py: the audio CNN recipe on real RAVDESS (~25 min)"
@@ -43,6 +44,10 @@ dev: $(VENV)/.installed-dev
 DEMO_MODES ?= demo_data data_card preprocess train evaluate
 demo: install
 	@$(BIN)/ssb --config $(DEMO_CONFIG) --mode $(DEMO_MODES)
+
+# JupyterLab on the explorer tutorial (jupyterlab and ipywidgets come with the `lab` extra that `install` installs).
+lab: install
+	$(BIN)/jupyter lab nbs/tutorials/explore.ipynb
 
 test: dev lint sync-check nbtest docs-check pytest
 
