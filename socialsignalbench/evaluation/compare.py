@@ -257,7 +257,7 @@ def delta_frame(deltas:tuple, # `Delta`s
 def mcnemar_frame(m:McNemar, a:str='A', b:str='B') -> pd.DataFrame:
     "McNemar's 2x2 table: rows A right/wrong, columns B right/wrong."
     return pd.DataFrame([[m.both_right, m.a_only], [m.b_only, m.both_wrong]],
-                        index=[f'{a} right', f'{a} wrong'], columns=[f'{b} right', f'{b} wrong'])
+                        index=pd.Index([f'{a} right', f'{a} wrong'], name=f'rows {a}, columns {b}'), columns=[f'{b} right', f'{b} wrong'])
 
 def leaderboard_frame(rc:RunComparison) -> pd.DataFrame:
     "One row per run: each headline metric as 'value [low, high]', items and groups."
