@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, ssb
-from socialsignalbench.config import Config, save_config
+from socialsignalbench.config import Config, EvalConfig, save_config
 from socialsignalbench.core import SSBError
 from socialsignalbench.evaluation.compare import compare_predictions, compare_runs
 from socialsignalbench.metrics.predictions import Predictions, ids_sha256
@@ -66,7 +66,7 @@ def test_paired_interval_by_a_direct_loop(tmp_path):
 
 def make_runs(root, scheme_b='seed', n_c=10):
     """Hand-made run folders a, b (same items, same gold slice), c (first n_c items), d (b under another scheme name)."""
-    cfg = Config(project_dir=str(root))
+    cfg = Config(project_dir=str(root), eval=EvalConfig(n_boot=200))   # a small bootstrap keeps the test fast
     gold = [f'demo:a/{i:02d}.wav' for i in (2, 3, 7, 8, 11)]
     for name, p, scheme in (('a', preds(PRED_A), 'seed'), ('b', preds(PRED_B), 'seed'), ('c', preds(PRED_B, n_c), 'seed'),
                             ('d', preds(PRED_B), scheme_b)):
