@@ -4,7 +4,7 @@
 
 # %% ../../nbs/66_compare.ipynb #17f39353
 from __future__ import annotations
-import math
+import json, math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -25,7 +25,7 @@ __all__ = ['per_class_stats', 'Delta', 'paired_deltas', 'PairedResult', 'compare
            'RunPredictions', 'load_run', 'run_scheme', 'gold_ids', 'Comparison', 'compare_pair', 'LeaderRow',
            'RunComparison', 'leader_row', 'pick_baseline', 'compare_runs', 'delta_frame', 'mcnemar_frame',
            'leaderboard_frame', 'delta_display', 'markdown_table', 'comparison_text', 'write_comparison',
-           'default_out_dir', 'plot_forest', 'CompareSummary', 'stage_compare']
+           'default_out_dir', 'read_comparison', 'plot_forest', 'CompareSummary', 'stage_compare']
 
 # %% ../../nbs/66_compare.ipynb #40572780
 declare_stage('compare', 'compare_runs.ipynb', 'paired comparison of evaluated runs (compare.runs): B - A with paired bootstrap CIs, McNemar, leaderboard',
@@ -313,6 +313,21 @@ def default_out_dir(cfg:Config, rc:RunComparison) -> Path:
     names = [n.replace('/', '.') for n in (rc.baseline, *(c.b for c in rc.comparisons))]
     name = 'compare-' + '-vs-'.join(names)
     return cfg.path(cfg.paths.runs_dir)/(name if len(name) <= 120 else f'compare-{names[0]}-vs-{len(names) - 1}-runs')
+
+# %% ../../nbs/66_compare.ipynb #42116e39
+def _paired(d:dict|None) -> PairedResult|None:
+    if d is None: return None
+    return PairedResult(**(d | dict(metrics=tuple(Delta(**x) for x in d['metrics']), per_class=tuple(Delta(**x) for x in d['per_class']),
+                                    mcnemar=McNemar(**d['mcnemar']))))
+
+def read_comparison(path:str|Path, # comparison.json, or the folder holding it
+                   ) -> RunComparison:
+    "A `RunComparison` read back from comparison.json."
+    p = Path(path)/'comparison.json' if Path(path).is_dir() else Path(path)
+    if not p.is_file(): raise SSBError(f"Comparison not found: {p}. Run `ssb compare RUN_A RUN_B` or the compare stage first.")
+    d = json.loads(p.read_text(encoding='utf-8'))
+    comps = tuple(Comparison(**(c | dict(classes=tuple(c['classes']), full=_paired(c['full']), gold=_paired(c['gold'])))) for c in d['comparisons'])
+    return RunComparison(tuple(d['runs']), d['baseline'], d['intersect'], tuple(LeaderRow(**r) for r in d['leaderboard']), comps)
 
 # %% ../../nbs/66_compare.ipynb #22939931
 def plot_forest(rc:RunComparison, # the comparison
