@@ -341,8 +341,9 @@ def plot_forest(rc:RunComparison, # the comparison
         ds, colour = getattr(c.full, which), {'better': 'tab:green', 'worse': 'tab:red', 'unclear': 'grey'}
         for i, d in enumerate(ds):
             ax.errorbar(d.diff, i, xerr=[[max(d.diff - d.low, 0)], [max(d.high - d.diff, 0)]], fmt='o', color=colour[d.verdict], capsize=3)
-        ax.axvline(0, color='k', lw=1); ax.set_yticks(range(len(ds)), [d.metric for d in ds]); ax.invert_yaxis()
+        ax.axvline(0, color='k', lw=1); ax.set_yticks(range(len(ds)), [d.metric for d in ds])
         ax.set_title(f'{c.b} - {c.a}'); ax.set_xlabel(f"B - A ({c.bootstrap['ci']:.0%} paired interval)")
+    axes[0, 0].invert_yaxis()   # first statistic on top (the y axis is shared: invert it once)
     fig.tight_layout()
     return fig
 
