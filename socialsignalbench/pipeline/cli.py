@@ -8,10 +8,13 @@ import argparse, os, sys
 from pathlib import Path
 from ..core import SSBError
 from ..config import parse_overrides
-from .runner import ReportError, discover_stages, init_project, run_modes
+from ..config import Config
+from ..runs import load_run_config, resolve_run
+from .runner import ReportError, discover_stages, init_project, resolve_config, run_modes
 
 # %% auto #0
-__all__ = ['make_parser', 'overrides_from', 'predict_command', 'checkpoint_option', 'main']
+__all__ = ['make_parser', 'overrides_from', 'predict_command', 'checkpoint_option', 'main', 'compare_parser', 'compare_config',
+           'compare_command']
 
 # %% ../../nbs/90_cli.ipynb #ac9d6082
 def make_parser() -> argparse.ArgumentParser:
@@ -20,7 +23,8 @@ def make_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='ssb', formatter_class=argparse.RawDescriptionHelpFormatter,
                                 usage='ssb --config CONFIG --mode MODE [MODE ...] [--set KEY=VALUE] [--run-id ID]\n'
                                       '       ssb init DIR\n'
-                                      '       ssb predict --checkpoint PATH FILE... [--json]',
+                                      '       ssb predict --checkpoint PATH FILE... [--json]\n'
+                                      '       ssb compare RUN_A RUN_B [RUN ...] [--intersect] [--baseline RUN] [--config CONFIG] [--out DIR]',
                                 description='SocialSignalBench pipeline: run report notebooks into outputs/runs/<run_id>/.',
                                 epilog=f'modes:\n{modes}')
     p.add_argument('--config', help="YAML config file, or a shipped config's name: demo, base, fusion")
@@ -34,6 +38,7 @@ def make_parser() -> argparse.ArgumentParser:
     sub.add_parser('init', help='write starter configs (base_config.yaml, demo.yaml) into DIR to edit') \
        .add_argument('dir', metavar='DIR', help='folder for the configs (created if missing)')
     sub.add_parser('predict', add_help=False, help='class probabilities and proxy scores of files, from a checkpoint alone')
+    sub.add_parser('compare', add_help=False, help='paired comparison of evaluated runs: B - A with speaker-bootstrap CIs, McNemar')
     return p
 
 # %% ../../nbs/90_cli.ipynb #d315271e
@@ -64,6 +69,7 @@ def main(argv:list[str]|None=None) -> int:
     "Entry point of `ssb` / `python -m socialsignalbench.pipeline.cli`."
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ['predict']: return predict_command(argv[1:])
+    if argv[:1] == ['compare']: return compare_command(argv[1:])
     p = make_parser()
     args = p.parse_args(argv)
     checkpoint_option(args.checkpoint)
@@ -75,6 +81,46 @@ def main(argv:list[str]|None=None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(msg)
+    return 0
+
+# %% ../../nbs/90_cli.ipynb #732a6457
+def compare_parser() -> argparse.ArgumentParser:
+    "The arguments of `ssb compare` / `scripts/compare_runs.py`."
+    p = argparse.ArgumentParser(prog='ssb compare', description='Paired comparison of evaluated runs on their shared test items: '
+                                'every metric for A, B and B - A with paired speaker/subject-bootstrap CIs, McNemar, leaderboard.')
+    p.add_argument('runs', nargs='+', metavar='RUN', help='two or more runs: ids under paths.runs_dir, run folders or predictions CSV files')
+    p.add_argument('--intersect', action='store_true', help='compare on the shared items of runs evaluated on different items')
+    p.add_argument('--baseline', default=None, metavar='RUN', help='compare every other run against this one (default: the first)')
+    p.add_argument('--config', default=None, help="YAML config or shipped name: paths.runs_dir, eval.* (default: the first run's config.yaml)")
+    p.add_argument('--out', default=None, metavar='DIR', help='folder for comparison.json and comparison.md (default: <runs_dir>/compare-<A>-vs-<B>)')
+    return p
+
+# %% ../../nbs/90_cli.ipynb #fab3816e
+def compare_config(config:str|None, # --config (None: the first run's own config.yaml)
+                   first:str, # the first run: id, folder or predictions CSV
+                  ) -> Config:
+    "The config `ssb compare` works with: `--config`, else the config.yaml of the first run (an id under ./outputs/runs or a folder)."
+    if config: return resolve_config(config)
+    p = Path(first)
+    run = resolve_run(resolve_config('base'), p.parent if p.suffix == '.csv' else p, 'RUN_A')
+    if not (run/'config.yaml').is_file(): raise SSBError(
+        f"{run} holds no config.yaml to take paths.runs_dir and the eval settings from: pass --config CONFIG.")
+    return load_run_config(run/'config.yaml')
+
+# %% ../../nbs/90_cli.ipynb #b869bebc
+def compare_command(argv:list[str]) -> int:
+    "`ssb compare ...`: print the comparison, write comparison.json/md; 0 on success, 2 on a user error."
+    from socialsignalbench.evaluation.compare import compare_runs, comparison_text, default_out_dir, write_comparison
+    args = compare_parser().parse_args(argv)
+    try:
+        cfg = compare_config(args.config, args.runs[0])
+        rc = compare_runs(cfg, args.runs, args.baseline, args.intersect)
+        out = Path(args.out) if args.out else default_out_dir(cfg, rc)
+        write_comparison(rc, out)
+    except SSBError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(comparison_text(rc) + f"\n[ssb] wrote {out/'comparison.json'} and {out/'comparison.md'}")
     return 0
 
 # %% ../../nbs/90_cli.ipynb #f68531b0
