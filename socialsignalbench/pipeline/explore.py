@@ -17,14 +17,15 @@ from ..data.labels import load_scheme
 from ..features.cache import FeatureCache, feature_keys
 from ..features.loader import feature_spec
 from ..metrics.predictions import Predictions
-from ..metrics.report import MetricsReport, metric_stats, metrics_report, plot_reliability, read_report, write_report
-from ..metrics.bootstrap import McNemar, mcnemar_exact, paired_bootstrap_cis, paired_verdict
+from ..metrics.report import MetricsReport, metrics_report, plot_reliability, read_report, write_report
+from ..metrics.bootstrap import McNemar
+from ..evaluation.compare import compare_predictions, delta_frame
 from ..metrics import functional as F
 from .runner import shipped_dir
 
 # %% auto #0
 __all__ = ['example_runs', 'list_runs', 'item_frame', 'Run', 'load_run', 'filter_items', 'item_path', 'item_audio', 'face_crop',
-           'png', 'confusion_counts', 'cell_items', 'confusion_figure', 'reliability_figure', 'RunPair', 'compare_runs',
+           'png', 'confusion_counts', 'cell_items', 'confusion_figure', 'reliability_figure', 'RunPair', 'pair_runs',
            'Explorer']
 
 # %% ../../nbs/80_explore.ipynb #b416512a
@@ -208,18 +209,15 @@ def _disagreements(x:Predictions, y:Predictions) -> pd.DataFrame:
     return df[df['pred_a'] != df['pred_b']].reset_index(drop=True)
 
 # %% ../../nbs/80_explore.ipynb #f7c97806
-def compare_runs(a:Run, b:Run, # runs A (baseline) and B
-                 n_boot:int=1000, seed:int=0, ci:float=0.95, # paired bootstrap over speakers/subjects
-                 intersect:bool=False, # compare on the shared items instead of refusing different item sets
-                ) -> RunPair:
-    "Paired differences B - A of every metric, McNemar's test and the disagreements of two runs."
+def pair_runs(a:Run, b:Run, # runs A (baseline) and B
+              n_boot:int=1000, seed:int=0, ci:float=0.95, # paired bootstrap over speakers/subjects
+              intersect:bool=False, # compare on the shared items instead of refusing different item sets
+             ) -> RunPair:
+    "Paired differences B - A of every metric (`evaluation.compare`), McNemar's test and the disagreements of two runs."
     x, y = a.preds.align(b.preds, intersect)
     scheme = (a.report.scheme if a.report else a.cfg.labels.scheme) if (a.report or a.cfg) else 'seed'
-    cis = paired_bootstrap_cis(metric_stats(x, scheme), metric_stats(y, scheme), x.groups, n_boot, ci, seed)
-    hib = {n: F.METRICS[n].higher_is_better for n in F.METRICS.names()}
-    table = pd.DataFrame([dict(metric=k, a=c.a, b=c.b, diff=c.diff, low=c.low, high=c.high,
-                               verdict=paired_verdict(c.low, c.high, hib[k.rsplit('/', 1)[-1]])) for k, c in cis.items()])
-    return RunPair(a.name, b.name, table.set_index('metric'), mcnemar_exact(x.correct, y.correct), _disagreements(x, y))
+    r = compare_predictions(x, y, scheme, n_boot=n_boot, ci=ci, seed=seed)
+    return RunPair(a.name, b.name, delta_frame(r.metrics), r.mcnemar, _disagreements(x, y))
 
 # %% ../../nbs/80_explore.ipynb #78d5a702
 def _table(df:pd.DataFrame, max_rows:int, cols=('id', 'group', 'true', 'pred', 'confidence', 'correct')) -> str:
@@ -347,7 +345,7 @@ def _compare(self:Explorer):
     "Run A (the picked run) against run B: paired differences, McNemar, disagreements."
     other = self.w['other'].value
     if other == self.run.name: self.w['compare'].value = '<p>Pick a second run (run B) to compare with.</p>'; return
-    try: pair = compare_runs(self.run, load_run(self.runs.set_index('run').loc[other, 'path']), self.n_boot, intersect=True)
+    try: pair = pair_runs(self.run, load_run(self.runs.set_index('run').loc[other, 'path']), self.n_boot, intersect=True)
     except SSBError as e: self.w['compare'].value = f"<span style='color:#b00'>{e}</span>"; return
     m = pair.mcnemar
     self.w['compare'].value = (f"<h4>{pair.b} − {pair.a} (paired bootstrap over speakers/subjects)</h4>" + pair.table.to_html(float_format='{:.3f}'.format)

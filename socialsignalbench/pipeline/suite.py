@@ -4,13 +4,13 @@
 
 # %% ../../nbs/72_suite.ipynb #d0360026
 from __future__ import annotations
-import dataclasses, datetime as dt, html, json, time
+import datetime as dt, html, json, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 import pandas as pd
 import socialsignalbench
-from ..core import SSBError, atomic_write_text
+from ..core import atomic_write_text
 from ..config import Config, deep_merge
 from ..runs import check_run_id, make_run_id
 from .runner import resolve_config, run_modes
