@@ -41,7 +41,7 @@ dev: $(VENV)/.installed-dev
 
 # Generate the demo corpora, describe them, extract features, train the audio CNN beside its logistic reference and
 # evaluate both: one line per stage, the last line is the run directory.
-DEMO_MODES ?= demo_data data_card preprocess train evaluate
+DEMO_MODES ?= all
 demo: install
 	@$(BIN)/ssb --config $(DEMO_CONFIG) --mode $(DEMO_MODES)
 

@@ -12,14 +12,17 @@ from ..config import Config
 from ..runs import load_run_config, resolve_run
 from .runner import ReportError, discover_stages, init_project, resolve_config, run_modes
 
+ALL_HELP = ('the whole benchmark: data, audio/face baselines + logistic reference, fusion, gold slice, evaluate, '
+            'compare, each run in <runs_dir>/<id>/; then outputs/index.html')
+
 # %% auto #0
-__all__ = ['make_parser', 'overrides_from', 'predict_command', 'checkpoint_option', 'main', 'compare_parser', 'compare_config',
-           'compare_command']
+__all__ = ['ALL_HELP', 'make_parser', 'overrides_from', 'predict_command', 'checkpoint_option', 'main', 'compare_parser',
+           'compare_config', 'compare_command']
 
 # %% ../../nbs/90_cli.ipynb #ac9d6082
 def make_parser() -> argparse.ArgumentParser:
     "The argument parser; `--help` lists every registered mode and command."
-    modes = '\n'.join(f'  {s.name:<15} {s.help}' for s in discover_stages())
+    modes = '\n'.join([f'  {s.name:<15} {s.help}' for s in discover_stages()] + [f"  {'all':<15} {ALL_HELP}"])
     p = argparse.ArgumentParser(prog='ssb', formatter_class=argparse.RawDescriptionHelpFormatter,
                                 usage='ssb --config CONFIG --mode MODE [MODE ...] [--set KEY=VALUE] [--run-id ID]\n'
                                       '       ssb init DIR\n'
@@ -28,7 +31,7 @@ def make_parser() -> argparse.ArgumentParser:
                                 description='SocialSignalBench pipeline: run report notebooks into outputs/runs/<run_id>/.',
                                 epilog=f'modes:\n{modes}')
     p.add_argument('--config', help="YAML config file, or a shipped config's name: demo, base, fusion")
-    p.add_argument('--mode', nargs='+', metavar='MODE', help='one or more modes, run in order')
+    p.add_argument('--mode', nargs='+', metavar='MODE', help="one or more modes, run in order; 'all' runs the whole benchmark as a suite of runs")
     p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
                    help='override a config key, e.g. --set audio.n_mfcc=20 (repeatable)')
     p.add_argument('--run-id', default=None, help='name or reuse a run directory (default: UTC time + config hash)')
@@ -63,6 +66,10 @@ def _run(args, p:argparse.ArgumentParser) -> str:
         return (f"[ssb] wrote {', '.join(map(str, paths))}\n"
                 f"[ssb] next: cd {args.dir} && ssb --config demo.yaml --mode demo_data data_card preprocess")
     if not (args.config and args.mode): p.error('--config and --mode are required (or give a command, e.g. init)')
+    if 'all' in args.mode:
+        if args.mode != ['all']: p.error("--mode all runs every stage itself: give it alone")
+        from socialsignalbench.pipeline.suite import run_suite
+        return f"[ssb] outputs: {run_suite(args.config, args.run_id, overrides=overrides_from(args.set))}"
     return f"[ssb] outputs: {run_modes(args.config, args.mode, args.run_id, overrides=overrides_from(args.set))}"
 
 def main(argv:list[str]|None=None) -> int:
