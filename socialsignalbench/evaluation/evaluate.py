@@ -24,6 +24,7 @@ from ..metrics.report import (MetricsReport, choose_thresholds, metrics_report, 
 from ..train.predict import Predictor, load_predictor, normalise_inputs
 from ..train.stage import predictions, save_csv, save_figure
 from ..train.kfold import val_in_training
+from ..train.fusion import is_fusion_checkpoint
 
 # %% auto #0
 __all__ = ['CHECKPOINT_ENV', 'MODEL_FILE', 'REFERENCE_FILE', 'checkpoint_paths', 'compatibility_problems', 'check_compatible',
@@ -225,15 +226,18 @@ def stage_evaluate(cfg:Config, # resolved config
                    checkpoint:str|Path|None=None, # evaluate this checkpoint instead of the run's (None: `$SSB_CHECKPOINT` or the run's)
                   ) -> EvaluateSummary:
     "The `evaluate` stage: holdout checkpoints or k-fold out-of-fold predictions -> metrics, tables, predictions, plots."
-    run_dir, scheme, ck, external = Path(run_dir), scheme_for_config(cfg), None, False
-    if cfg.split.mode == 'kfold':
+    run_dir, scheme, ck, external, extra = Path(run_dir), scheme_for_config(cfg), None, False, []
+    if is_fusion_checkpoint(run_dir/MODEL_FILE):   # a train_fusion run: pairs, both baselines alone, robustness (evaluation.fusion)
+        from socialsignalbench.evaluation.fusion import evaluate_fusion
+        (evals, extra), folds, ck = evaluate_fusion(cfg, run_dir, checkpoint), None, str(run_dir/MODEL_FILE)
+    elif cfg.split.mode == 'kfold':
         if checkpoint or os.environ.get(CHECKPOINT_ENV): raise SSBError("--checkpoint evaluates one model on a holdout split; split.mode is 'kfold', whose models are evaluated on their out-of-fold predictions. Set split.mode: holdout.")
         evals, folds = evaluate_kfold(cfg, run_dir)
     else:
         path, ref, external = checkpoint_paths(run_dir, checkpoint)
         evals, folds, ck = [evaluate_checkpoint(cfg, p, r, external) for p, r in ((path, 'model'), (ref, 'reference')) if p], None, str(path)
     sn = bool(evals[0].report.meta['speaker_norm'])
-    files = write_outputs(run_dir, evals, scheme, sn) + ([save_csv(folds, run_dir/'folds_metrics.csv').name] if folds is not None else [])
+    files = write_outputs(run_dir, evals, scheme, sn) + ([save_csv(folds, run_dir/'folds_metrics.csv').name] if folds is not None else []) + extra
     r = evals[0].report
     s = EvaluateSummary(cfg.split.mode, cfg.train.corpus, evals[0].name, evals[1].name if len(evals) > 1 else None, sn, ck,
                         r.meta.get('checkpoint_sha256'), external,

@@ -12,19 +12,21 @@ from ..core import SSBError, Registry, same_entry
 from ..config import ModelConfig
 
 # %% auto #0
-__all__ = ['MODELS', 'ModelSpec', 'model_spec', 'EmbedClassifier', 'embed_head', 'build_model', 'model_size']
+__all__ = ['MODALITIES', 'MODELS', 'ModelSpec', 'model_spec', 'EmbedClassifier', 'embed_head', 'build_model', 'model_size']
 
 # %% ../../nbs/30_models.ipynb #38b44096
+MODALITIES = ('audio', 'image', 'pair') # what a model reads; 'pair': an audio-face pair (late fusion)
+
 @dataclasses.dataclass(frozen=True, eq=False)
 class ModelSpec:
     "A registered model: its name, what it reads, what it is and how to build it."
     name: str # registry name, e.g. 'audio_cnn'
-    modality: Literal['audio', 'image'] # audio features (n_coef, n_frames) or image crops (H, W)
+    modality: Literal['audio', 'image', 'pair'] # audio features (n_coef, n_frames), image crops (H, W), or a 'pair' of baseline outputs (fusion)
     kind: Literal['torch', 'sklearn'] # a torch module or a scikit-learn estimator
     build: Callable # build(in_shape, n_classes, mcfg) -> the untrained model (a class or a named function)
 
     def __post_init__(self):
-        if self.modality not in ('audio', 'image'): raise SSBError(f"Model '{self.name}': modality must be 'audio' or 'image', got {self.modality!r}.")
+        if self.modality not in MODALITIES: raise SSBError(f"Model '{self.name}': modality must be one of {', '.join(MODALITIES)}, got {self.modality!r}.")
         if self.kind not in ('torch', 'sklearn'): raise SSBError(f"Model '{self.name}': kind must be 'torch' or 'sklearn', got {self.kind!r}.")
     def __eq__(self, o): # the same declaration re-run (e.g. in its notebook) is the same spec
         return isinstance(o, ModelSpec) and (self.name, self.modality, self.kind) == (o.name, o.modality, o.kind) and same_entry(self.build, o.build)

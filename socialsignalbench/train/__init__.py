@@ -16,5 +16,7 @@ _EXPORTS = {
     'save_checkpoint': 'checkpoint',
     'load_checkpoint': 'checkpoint',
     'stage_train': 'stage',
+    'make_pairs': 'fusion',
+    'stage_train_fusion': 'fusion',
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -1,0 +1,72 @@
+"""Late fusion end to end on the tiny demo through the CLI: two baselines, train_fusion (fusion_concat beside
+fusion_average, and fusion_average alone), evaluate with the robustness table; incompatible baselines refused."""
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from conftest import SMALL, ssb
+from socialsignalbench.core import SSBError
+from socialsignalbench.config import load_config
+from socialsignalbench.metrics.predictions import Predictions
+from socialsignalbench.train.fusion import load_baseline
+
+BASE = SMALL + "train: {epochs: 2}\neval: {n_boot: 100}\n"
+FACE = "extends: fz_audio.yaml\nmodel: {name: face_cnn, reference: null}\ntrain: {corpus: ckplus}\n"
+FUSION = ("extends: fz_audio.yaml\nmodel: {name: fusion_concat, reference: fusion_average}\n"
+          "fusion: {audio_run: fz-audio, face_run: fz-face, pairs_per_class: 10, snr_db: [10]}\n")
+
+
+def run_ok(*args, cwd):
+    r = ssb(*args, cwd=cwd)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
+    return r
+
+
+@pytest.fixture(scope='module')
+def fused(project):
+    c = project / 'configs'
+    (c / 'fz_audio.yaml').write_text(BASE); (c / 'fz_face.yaml').write_text(FACE); (c / 'fz.yaml').write_text(FUSION)
+    run_ok('--config', 'configs/fz_audio.yaml', '--mode', 'demo_data', 'preprocess', 'train', '--run-id', 'fz-audio', cwd=project)
+    run_ok('--config', 'configs/fz_face.yaml', '--mode', 'train', '--run-id', 'fz-face', cwd=project)
+    run_ok('--config', 'configs/fz.yaml', '--mode', 'train_fusion', 'evaluate', '--run-id', 'fz', cwd=project)
+    return project / 'outputs' / 'runs'
+
+
+def test_pairs_stay_in_their_split_and_use_every_test_item(fused):
+    pairs = {s: pd.read_csv(fused / 'fz' / f'pairs_{s}.csv') for s in ('train', 'val', 'test')}
+    for s, p in pairs.items():
+        assert (p['split'] == s).all() and p['pair_id'].is_unique
+    test = pairs['test']
+    audio = Predictions.read_csv(fused / 'fz-audio' / 'predictions_test.csv')
+    face = Predictions.read_csv(fused / 'fz-face' / 'predictions_test.csv')
+    fused_classes = set(test['class'])
+    a_ids = {i for i, y in zip(audio.ids, audio.y_true) if audio.classes[y] in fused_classes}
+    f_ids = {i for i, y in zip(face.ids, face.y_true) if face.classes[y] in fused_classes}
+    assert set(test['audio_id']) == a_ids and set(test['face_id']) == f_ids   # only test items, every one of them
+    assert pairs['train'].groupby('class').size().eq(10).all()
+
+
+def test_fusion_is_evaluated_like_a_baseline_with_robustness(fused):
+    d = fused / 'fz'
+    for f in ('metrics.json', 'metrics_reference.json', 'results.csv', 'predictions.csv', 'errors.csv', 'confusion_matrix.png',
+              'reliability.png', 'predictions_audio.csv', 'predictions_face.csv', 'robustness.csv', 'robustness.png', 'evaluate.html'):
+        assert (d / f).is_file(), f
+    ids = Predictions.read_csv(d / 'predictions.csv').ids
+    assert Predictions.read_csv(d / 'predictions_audio.csv').ids == ids == Predictions.read_csv(d / 'predictions_face.csv').ids
+    rob = pd.read_csv(d / 'robustness.csv')
+    assert set(rob['model']) == {'fusion_concat', 'fusion_average'}
+    assert 'audio missing (mean training embedding)' in set(rob['condition']) and (rob['snr_db'] == 10).any()
+    assert ((rob['uar_low'] <= rob['uar']) & (rob['uar'] <= rob['uar_high'])).all()
+
+
+def test_incompatible_baselines_are_refused(fused, project):
+    cfg = load_config(project / 'configs' / 'fz.yaml')
+    swapped = dataclasses.replace(cfg, fusion=dataclasses.replace(cfg.fusion, face_run='fz-audio'))
+    with pytest.raises(SSBError, match='not an image one'):
+        load_baseline(swapped, 'image')
+    with pytest.raises(SSBError, match='no run'):
+        load_baseline(dataclasses.replace(cfg, fusion=dataclasses.replace(cfg.fusion, audio_run='nope')), 'audio')
+    other = dataclasses.replace(cfg, labels=dataclasses.replace(cfg.labels, scheme='emotions8'))
+    with pytest.raises(SSBError, match='label scheme'):
+        load_baseline(other, 'audio')
