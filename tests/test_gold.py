@@ -36,7 +36,7 @@ def test_mine_gold_slice_cli(project):
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
     out = runs / 'gold1'
     for f in ('gold_slice.json', 'gold_slice.csv', 'gold_items.csv', 'gold_runs.csv', 'gold_jaccard.csv', 'gold_validation.csv',
-              'gold_validation.png', 'mine_gold_slice_summary.json', 'mine_gold_slice.html'):
+              'gold_random.csv', 'gold_validation.png', 'mine_gold_slice_summary.json', 'mine_gold_slice.html'):
         assert (out / f).is_file(), f
     gs = json.loads((out / 'gold_slice.json').read_text())
     expected = mine_gold(src, 'seed', load_config(project / 'configs' / 'gold.yaml').gold).slice

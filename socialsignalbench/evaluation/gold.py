@@ -19,11 +19,11 @@ from ..metrics.predictions import Predictions, check_scheme, ids_sha256, read_ru
 from ..train.stage import save_csv, save_figure
 
 # %% auto #0
-__all__ = ['REASONS', 'SCORES', 'GOLD_JSON', 'VALIDATION_METRICS', 'pair_classes', 'confusion_mask', 'hard_items',
+__all__ = ['REASONS', 'SCORES', 'GOLD_JSON', 'VALIDATION_METRICS', 'GOLD_TABLES', 'pair_classes', 'confusion_mask', 'hard_items',
            'align_sources', 'jaccard_table', 'min_count', 'stability', 'GoldSlice', 'criteria', 'Mined', 'mine_gold',
            'gold_table', 'read_gold_slice', 'load_gold_slice', 'gold_subset', 'circular_sources', 'random_slices',
            'validate_slice', 'verdict_text', 'read_runs', 'check_disjoint', 'plot_validation', 'random_uars',
-           'GoldSummary', 'stage_mine_gold_slice']
+           'GoldSummary', 'stage_mine_gold_slice', 'read_gold_tables', 'counts_table']
 
 # %% ../../nbs/50_gold_slice.ipynb #8d0314db
 REASONS = ('low_confidence', 'small_margin', 'confusion_pair') # why an item is hard, in column order
@@ -265,11 +265,11 @@ def verdict_text(run:str, v:pd.DataFrame) -> str:
                    'harder than the mean only': ': below the random mean but inside the interval, weak evidence that the slice is harder.',
                    'not harder': ': the slice is NOT harder for this run than random slices of the same class mix.'}[r.verdict]
 
-# %% ../../nbs/50_gold_slice.ipynb #fbdaecdf
+# %% ../../nbs/50_gold_slice.ipynb #2ff4ca18
 declare_stage('mine_gold_slice', 'mine_gold_slice.ipynb', 'gold slice of hard test items mined from several runs; stability, Jaccard, validation on runs not mined',
               reads=('predictions.csv of gold.sources', 'predictions.csv of gold.check_runs'),
               writes=('gold_slice.json', 'gold_slice.csv', 'gold_items.csv', 'gold_runs.csv', 'gold_jaccard.csv', 'gold_validation.csv',
-                      'gold_validation.png', 'mine_gold_slice_summary.json'),
+                      'gold_random.csv', 'gold_validation.png', 'mine_gold_slice_summary.json'),
               func='stage_mine_gold_slice');
 
 # %% ../../nbs/50_gold_slice.ipynb #ca66372b
@@ -291,17 +291,20 @@ def check_disjoint(sources:tuple, checks:tuple) -> None:
             f"gold.check_runs: {c['name']} is also a source ({', '.join(bad)}): a run that chose the slice cannot validate it. "
             "Remove it from gold.check_runs or from gold.sources.")
 
-# %% ../../nbs/50_gold_slice.ipynb #a20828b1
-def plot_validation(vals:dict, # check run -> (validate_slice table, random-slice UARs)
+# %% ../../nbs/50_gold_slice.ipynb #0dd81988
+def plot_validation(v:pd.DataFrame, # gold_validation.csv: per check run and metric, the gold value, interval, verdict
+                    r:pd.DataFrame, # gold_random.csv: per check run, the UAR of each random slice
                    ):
     "Per check run: histogram of UAR on random slices with the slice's class mix, the interval and the gold-slice UAR."
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, max(1, len(vals)), figsize=(4.5 * max(1, len(vals)), 3.2), squeeze=False)
-    for ax, (run, (v, r)) in zip(axes[0], vals.items()):
-        u = v.set_index('metric').loc['uar']
-        ax.hist(r, bins=20, color='grey', alpha=.7, label='random slices'); ax.axvspan(u.random_low, u.random_high, color='C0', alpha=.15, label=f'{u.ci:.0%} interval')
+    runs = list(dict.fromkeys(v['run'])) if len(v) else []
+    fig, axes = plt.subplots(1, max(1, len(runs)), figsize=(4.5 * max(1, len(runs)), 3.2), squeeze=False)
+    for ax, run in zip(axes[0], runs):
+        u = v[(v['run'] == run) & (v['metric'] == 'uar')].iloc[0]
+        ax.hist(r.loc[r['run'] == run, 'uar'], bins=20, color='grey', alpha=.7, label='random slices')
+        ax.axvspan(u.random_low, u.random_high, color='C0', alpha=.15, label=f'{u.ci:.0%} interval')
         ax.axvline(u.gold, color='C3', lw=2, label='gold slice'); ax.set_title(f'{run}: {u.verdict}', fontsize=9); ax.set_xlabel('UAR'); ax.legend(fontsize=7)
-    if not vals: axes[0, 0].text(.5, .5, 'no gold.check_runs', ha='center'); axes[0, 0].set_axis_off()
+    if not runs: axes[0, 0].text(.5, .5, 'no gold.check_runs', ha='center'); axes[0, 0].set_axis_off()
     fig.tight_layout()
     return fig
 
@@ -348,7 +351,7 @@ def stage_mine_gold_slice(cfg:Config, # resolved config (`gold:`)
             for n, p in _checked(checks, p0).items()} if m.slice.n_items else {}
     return _write_gold(run_dir, m, vals, g)
 
-# %% ../../nbs/50_gold_slice.ipynb #d0e6c600
+# %% ../../nbs/50_gold_slice.ipynb #5c0ebe75
 def _checked(checks:dict, p0:Predictions) -> dict:
     "The check runs, refused unless they were evaluated on the sources' items with the same labels."
     for n, p in checks.items():
@@ -359,10 +362,12 @@ def _checked(checks:dict, p0:Predictions) -> dict:
 def _write_gold(run_dir:Path, m:Mined, vals:dict, g:GoldConfig) -> GoldSummary:
     "Write the slice, its tables and figure; the summary."
     v = pd.concat([t.assign(run=n) for n, (t, _) in vals.items()], ignore_index=True) if vals else pd.DataFrame(columns=['run', 'metric', 'gold', 'verdict'])
+    r = pd.DataFrame([dict(run=n, slice=i, uar=u) for n, (_, us) in vals.items() for i, u in enumerate(us)], columns=['run', 'slice', 'uar'])
     files = [atomic_write_json(run_dir/GOLD_JSON, m.slice).name, save_csv(gold_table(m), run_dir/'gold_slice.csv').name,
              save_csv(m.items, run_dir/'gold_items.csv').name, save_csv(m.per_run.rename_axis('source').reset_index(), run_dir/'gold_runs.csv').name,
              save_csv(m.jaccard.rename_axis('source').reset_index(), run_dir/'gold_jaccard.csv').name,
-             save_csv(v, run_dir/'gold_validation.csv').name, save_figure(plot_validation(vals), run_dir/'gold_validation.png').name]
+             save_csv(v, run_dir/'gold_validation.csv').name, save_csv(r, run_dir/'gold_random.csv').name,
+             save_figure(plot_validation(v, r), run_dir/'gold_validation.png').name]
     s = m.slice
     out = GoldSummary(s.name, s.version, s.sha256, s.n_items, s.n_candidates, tuple(x['name'] for x in s.sources), m.per_run['selected'].to_dict(),
                       g.min_share, _mean_offdiag(m.jaccard), s.counts_per_class,
@@ -370,3 +375,15 @@ def _write_gold(run_dir:Path, m:Mined, vals:dict, g:GoldConfig) -> GoldSummary:
                       tuple(verdict_text(n, t) for n, (t, _) in vals.items()), tuple(files) + ('mine_gold_slice_summary.json',))
     save_result(run_dir, 'mine_gold_slice_summary', out)
     return out
+
+# %% ../../nbs/50_gold_slice.ipynb #a188f168
+GOLD_TABLES = ('gold_slice', 'gold_items', 'gold_runs', 'gold_jaccard', 'gold_validation', 'gold_random') # the stage's CSV tables
+
+def read_gold_tables(run_dir:str|Path) -> dict:
+    "The CSV tables the stage wrote in `run_dir`, by name (gold_runs and gold_jaccard indexed by source)."
+    out = {n: pd.read_csv(Path(run_dir)/f'{n}.csv') for n in GOLD_TABLES}
+    return out | {n: out[n].set_index('source') for n in ('gold_runs', 'gold_jaccard')}
+
+def counts_table(counts:dict, what:str) -> pd.DataFrame:
+    "A one-row table of item counts, e.g. a slice's `counts_per_class`."
+    return pd.DataFrame([counts], index=[f'items per {what}'])
