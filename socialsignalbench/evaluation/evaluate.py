@@ -27,11 +27,12 @@ from ..train.kfold import val_in_training
 from .gold import GoldSlice, circular_sources, gold_subset, load_gold_slice
 
 # %% auto #0
-__all__ = ['CHECKPOINT_ENV', 'MODEL_FILE', 'REFERENCE_FILE', 'checkpoint_paths', 'compatibility_problems', 'check_compatible',
-           'evaluation_split', 'Evaluated', 'evaluate_predictions', 'norm_label', 'results_table', 'ci_warnings',
-           'write_outputs', 'gold_slice_for', 'full_vs_gold', 'evaluate_gold', 'gold_info', 'read_results_gold',
-           'holdout_meta', 'evaluate_checkpoint', 'read_oof', 'fold_metrics', 'kfold_meta', 'evaluate_kfold',
-           'EvaluateSummary', 'stage_evaluate', 'read_results', 'per_class_table', 'proxy_table', 'read_folds']
+__all__ = ['CHECKPOINT_ENV', 'MODEL_FILE', 'REFERENCE_FILE', 'GOLD_FILES', 'checkpoint_paths', 'compatibility_problems',
+           'check_compatible', 'evaluation_split', 'Evaluated', 'evaluate_predictions', 'norm_label', 'results_table',
+           'ci_warnings', 'write_outputs', 'gold_slice_for', 'full_vs_gold', 'evaluate_gold', 'gold_info',
+           'read_results_gold', 'holdout_meta', 'evaluate_checkpoint', 'read_oof', 'fold_metrics', 'kfold_meta',
+           'evaluate_kfold', 'EvaluateSummary', 'stage_evaluate', 'read_results', 'per_class_table', 'proxy_table',
+           'read_folds']
 
 # %% ../../nbs/65_evaluate.ipynb #e6441fb0
 declare_stage('evaluate', 'evaluate.ipynb', 'test metrics with speaker-bootstrap CIs, model beside its reference; plots, predictions, errors',
@@ -163,15 +164,20 @@ def full_vs_gold(full:MetricsReport, gold:MetricsReport) -> pd.DataFrame:
     t = [report_table(r)[['value', 'low', 'high', 'n_groups']].add_prefix(f'{k} ') for k, r in (('full', full), ('gold', gold))]
     return pd.concat([*t, report_table(full)[['higher_is_better']]], axis=1)
 
-def evaluate_gold(cfg:Config, run_dir:str|Path, e:Evaluated, gs:GoldSlice) -> tuple[MetricsReport, list[str]]:
-    "`e`'s metrics on the slice (the same thresholds), circular when the run is a source; metrics_gold.json, results_gold.csv."
+GOLD_FILES = ('metrics_gold.json', 'results_gold.csv')
+
+def evaluate_gold(cfg:Config, run_dir:str|Path, e:Evaluated, gs:GoldSlice|None) -> tuple[MetricsReport|None, list[str]]:
+    "`e`'s metrics on the slice (the same thresholds), circular when the run is a source; `GOLD_FILES` (None: stale ones removed)."
     run_dir, scheme, c = Path(run_dir), scheme_for_config(cfg), cfg.eval
+    if gs is None:
+        for f in GOLD_FILES: (run_dir/f).unlink(missing_ok=True)
+        return None, []
     pf = run_dir/'predictions.csv'
     circ = circular_sources(gs, run_dir, sha256_file(pf) if pf.is_file() else None)
     meta = e.report.meta | dict(evaluated_on='gold slice of the test items', circular=bool(circ), circular_sources=circ,
                                 gold=dict(name=gs.name, version=gs.version, sha256=gs.sha256, n_items=gs.n_items, sources=[s['name'] for s in gs.sources]))
     r = metrics_report(gold_subset(e.test, gs, scheme), scheme, e.thresholds, c.n_boot, c.ci, c.min_groups, c.ece_bins, cfg.seed, meta)
-    return r, [write_report(r, run_dir/'metrics_gold.json').name, save_csv(full_vs_gold(e.report, r).reset_index(), run_dir/'results_gold.csv').name]
+    return r, [write_report(r, run_dir/GOLD_FILES[0]).name, save_csv(full_vs_gold(e.report, r).reset_index(), run_dir/GOLD_FILES[1]).name]
 
 def gold_info(r:MetricsReport) -> dict:
     "What the evaluate summary records about the gold slice."
@@ -275,7 +281,7 @@ def stage_evaluate(cfg:Config, # resolved config
         evals, folds, ck = [evaluate_checkpoint(cfg, p, r, external) for p, r in ((path, 'model'), (ref, 'reference')) if p], None, str(path)
     sn, gs = bool(evals[0].report.meta['speaker_norm']), gold_slice_for(cfg, evals[0], gold_slice)   # refused before anything is written
     files = write_outputs(run_dir, evals, scheme, sn) + ([save_csv(folds, run_dir/'folds_metrics.csv').name] if folds is not None else [])
-    gold, gfiles = evaluate_gold(cfg, run_dir, evals[0], gs) if gs else (None, [])
+    gold, gfiles = evaluate_gold(cfg, run_dir, evals[0], gs)
     files, r = files + gfiles, evals[0].report
     s = EvaluateSummary(cfg.split.mode, cfg.train.corpus, evals[0].name, evals[1].name if len(evals) > 1 else None, sn, ck,
                         r.meta.get('checkpoint_sha256'), external,
