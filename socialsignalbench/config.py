@@ -201,6 +201,7 @@ class EvalConfig:
     ci: Annotated[float, Range(0, 1, lo_open=True, hi_open=True)] = 0.95 # confidence level of the intervals
     min_groups: Annotated[int, Range(1)] = 5 # flag a CI that rests on fewer groups than this
     ece_bins: Annotated[int, Range(1)] = 15 # bins of the expected calibration error
+    gold_slice: Optional[str] = None # a gold slice scored beside the full test set: a gold_slice.json, or the run (id or folder) that mined it
 
 # %% ../nbs/01_config.ipynb #4792f252
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import socialsignalbench
-from ..core import SSBError, declare_stage, to_jsonable
+from ..core import SSBError, declare_stage, sha256_file, to_jsonable
 from ..config import Config, config_hash
 from ..runs import save_result
 from ..data.labels import LabelScheme, scheme_for_config
@@ -25,11 +25,13 @@ from ..train.predict import Predictor, load_predictor, normalise_inputs
 from ..train.stage import predictions, save_csv, save_figure
 from ..train.kfold import val_in_training
 from ..train.fusion import is_fusion_checkpoint
+from .gold import GoldSlice, circular_sources, gold_subset, load_gold_slice
 
 # %% auto #0
-__all__ = ['CHECKPOINT_ENV', 'MODEL_FILE', 'REFERENCE_FILE', 'checkpoint_paths', 'compatibility_problems', 'check_compatible',
-           'evaluation_split', 'Evaluated', 'evaluate_predictions', 'norm_label', 'results_table', 'ci_warnings',
-           'write_outputs', 'holdout_meta', 'evaluate_checkpoint', 'read_oof', 'fold_metrics', 'kfold_meta',
+__all__ = ['CHECKPOINT_ENV', 'MODEL_FILE', 'REFERENCE_FILE', 'GOLD_FILES', 'checkpoint_paths', 'compatibility_problems',
+           'check_compatible', 'evaluation_split', 'Evaluated', 'evaluate_predictions', 'norm_label', 'results_table',
+           'ci_warnings', 'write_outputs', 'gold_slice_for', 'full_vs_gold', 'evaluate_gold', 'gold_info',
+           'read_results_gold', 'holdout_meta', 'evaluate_checkpoint', 'read_oof', 'fold_metrics', 'kfold_meta',
            'evaluate_kfold', 'EvaluateSummary', 'stage_evaluate', 'read_results', 'per_class_table', 'proxy_table',
            'read_folds']
 
@@ -37,7 +39,8 @@ __all__ = ['CHECKPOINT_ENV', 'MODEL_FILE', 'REFERENCE_FILE', 'checkpoint_paths',
 declare_stage('evaluate', 'evaluate.ipynb', 'test metrics with speaker-bootstrap CIs, model beside its reference; plots, predictions, errors',
               reads=('model_best.pt', 'reference_best.pt', 'feature cache', 'manifests'),
               writes=('metrics.json', 'metrics_reference.json', 'results.csv', 'predictions.csv', 'predictions_reference.csv',
-                      'errors.csv', 'confusion_matrix.png', 'reliability.png', 'folds_metrics.csv', 'evaluate_summary.json'),
+                      'errors.csv', 'confusion_matrix.png', 'reliability.png', 'folds_metrics.csv', 'metrics_gold.json',
+                      'results_gold.csv', 'evaluate_summary.json'),
               func='stage_evaluate');
 
 # %% ../../nbs/65_evaluate.ipynb #bed7502a
@@ -144,6 +147,48 @@ def write_outputs(run_dir:str|Path, # the run directory
         files.append(save_figure(fig, run_dir/name).name)   # save_figure closes it
     return files
 
+# %% ../../nbs/65_evaluate.ipynb #4dd7d345
+def gold_slice_for(cfg:Config, # the config (`eval.gold_slice`)
+                   e:Evaluated, # the evaluated model
+                   ref:str|Path|None=None, # the slice (None: `eval.gold_slice`, which may be unset)
+                  ) -> GoldSlice|None:
+    "The gold slice to score too, refused unless its items are among `e`'s test items in the same scheme; None: none."
+    ref = ref or cfg.eval.gold_slice
+    if not ref: return None
+    gs = load_gold_slice(cfg, ref)
+    gold_subset(e.test, gs, scheme_for_config(cfg))
+    return gs
+
+# %% ../../nbs/65_evaluate.ipynb #d6d61f70
+def full_vs_gold(full:MetricsReport, gold:MetricsReport) -> pd.DataFrame:
+    "One row per metric: value, interval and groups on the full test set and on the gold slice, side by side."
+    t = [report_table(r)[['value', 'low', 'high', 'n_groups']].add_prefix(f'{k} ') for k, r in (('full', full), ('gold', gold))]
+    return pd.concat([*t, report_table(full)[['higher_is_better']]], axis=1)
+
+GOLD_FILES = ('metrics_gold.json', 'results_gold.csv')
+
+def evaluate_gold(cfg:Config, run_dir:str|Path, e:Evaluated, gs:GoldSlice|None) -> tuple[MetricsReport|None, list[str]]:
+    "`e`'s metrics on the slice (the same thresholds), circular when the run is a source; `GOLD_FILES` (None: stale ones removed)."
+    run_dir, scheme, c = Path(run_dir), scheme_for_config(cfg), cfg.eval
+    if gs is None:
+        for f in GOLD_FILES: (run_dir/f).unlink(missing_ok=True)
+        return None, []
+    pf = run_dir/'predictions.csv'
+    circ = circular_sources(gs, run_dir, sha256_file(pf) if pf.is_file() else None)
+    meta = e.report.meta | dict(evaluated_on='gold slice of the test items', circular=bool(circ), circular_sources=circ,
+                                gold=dict(name=gs.name, version=gs.version, sha256=gs.sha256, n_items=gs.n_items, sources=[s['name'] for s in gs.sources]))
+    r = metrics_report(gold_subset(e.test, gs, scheme), scheme, e.thresholds, c.n_boot, c.ci, c.min_groups, c.ece_bins, cfg.seed, meta)
+    return r, [write_report(r, run_dir/GOLD_FILES[0]).name, save_csv(full_vs_gold(e.report, r).reset_index(), run_dir/GOLD_FILES[1]).name]
+
+def gold_info(r:MetricsReport) -> dict:
+    "What the evaluate summary records about the gold slice."
+    return dict(r.meta['gold'], circular=r.meta['circular'], circular_sources=r.meta['circular_sources'],
+                uar={k: r.headline['uar'][k] for k in ('value', 'low', 'high')})
+
+def read_results_gold(run_dir:str|Path) -> pd.DataFrame:
+    "`results_gold.csv` of a run (full test set vs gold slice), indexed by metric."
+    return pd.read_csv(Path(run_dir)/'results_gold.csv').set_index('metric')
+
 # %% ../../nbs/65_evaluate.ipynb #0dd34558
 def holdout_meta(cfg:Config, pred:Predictor, role:str, external:bool) -> dict:
     "What metrics.json records about a holdout evaluation of one checkpoint."
@@ -217,6 +262,7 @@ class EvaluateSummary:
     uar: dict # the model's UAR: value, low, high
     reference_uar: dict|None # the reference's UAR
     files: tuple # files written into the run directory
+    gold: dict|None = None # the gold slice scored too: name, version, n_items, circular, circular_sources, uar (None: none)
 
 def _uar(e:Evaluated) -> dict: return {k: e.report.headline['uar'][k] for k in ('value', 'low', 'high')}
 
@@ -224,6 +270,7 @@ def _uar(e:Evaluated) -> dict: return {k: e.report.headline['uar'][k] for k in (
 def stage_evaluate(cfg:Config, # resolved config
                    run_dir:str|Path, # the run directory (holds the train stage's outputs)
                    checkpoint:str|Path|None=None, # evaluate this checkpoint instead of the run's (None: `$SSB_CHECKPOINT` or the run's)
+                   gold_slice:str|Path|None=None, # also score this gold slice (run or gold_slice.json; None: `eval.gold_slice`)
                   ) -> EvaluateSummary:
     "The `evaluate` stage: holdout checkpoints or k-fold out-of-fold predictions -> metrics, tables, predictions, plots."
     run_dir, scheme, ck, external, extra = Path(run_dir), scheme_for_config(cfg), None, False, []
@@ -236,13 +283,15 @@ def stage_evaluate(cfg:Config, # resolved config
     else:
         path, ref, external = checkpoint_paths(run_dir, checkpoint)
         evals, folds, ck = [evaluate_checkpoint(cfg, p, r, external) for p, r in ((path, 'model'), (ref, 'reference')) if p], None, str(path)
-    sn = bool(evals[0].report.meta['speaker_norm'])
+    sn, gs = bool(evals[0].report.meta['speaker_norm']), gold_slice_for(cfg, evals[0], gold_slice)   # refused before anything is written
     files = write_outputs(run_dir, evals, scheme, sn) + ([save_csv(folds, run_dir/'folds_metrics.csv').name] if folds is not None else []) + extra
-    r = evals[0].report
-    s = EvaluateSummary(cfg.split.mode, cfg.train.corpus, evals[0].name, evals[1].name if len(evals) > 1 else None, sn, ck,
+    gold, gfiles = evaluate_gold(cfg, run_dir, evals[0], gs)
+    files, r = files + gfiles, evals[0].report
+    s = EvaluateSummary(r.meta['protocol'], r.meta['corpus'], evals[0].name, evals[1].name if len(evals) > 1 else None, sn, ck,
                         r.meta.get('checkpoint_sha256'), external,
                         evals[0].thresholds, r.n_items, r.n_groups, r.n_groups < r.bootstrap['min_groups'], _uar(evals[0]),
-                        _uar(evals[1]) if len(evals) > 1 else None, tuple(files) + ('evaluate_summary.json',))
+                        _uar(evals[1]) if len(evals) > 1 else None, tuple(files) + ('evaluate_summary.json',),
+                        gold_info(gold) if gold else None)
     save_result(run_dir, 'evaluate_summary', s)
     return s
 
