@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from ..core import SSBError, atomic_path
+from ..config import Config
+from ..runs import resolve_run
 from ..data.labels import LabelScheme, load_scheme, proxy_scores
 
 # %% auto #0
