@@ -7,12 +7,14 @@
    `#| echo: false` -> input removed, `#| output: asis` -> the markdown output becomes a markdown cell, `show_doc`'s
    pandoc attributes dropped, links to the published site made relative. Report notebooks (nbs/reports) are pipeline
    stages, listed on one generated page.
-3. mkdocs (material theme) + mkdocs-jupyter build `site/` from `mkdocs.yml` plus a generated nav (`_proc/mkdocs.yml`).
+3. mkdocs (material theme) + mkdocs-jupyter build `site/` from `mkdocs.yml`; its hooks (scripts/docs_hooks.py) add
+   the nav written here (`_proc/mkdocs_nav.yml`: sections by subpackage, then tutorials) and fix heading ids/TOC.
 
 `nbdev_docs` builds the Quarto site (_quarto.yml) where Quarto is installed; pages have the same names there.
 """
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -36,6 +38,8 @@ _DIRECTIVE = re.compile(r'^\s*#\|\s*([\w-]+)\s*:?\s*(.*?)\s*$')
 # show_doc's source link: [source](url){target="_blank" style="float:right; font-size:smaller"}
 _SOURCE_LINK = re.compile(r'\[source\]\(([^)\s]+)\)\{[^}\n]*\}')
 _PANDOC_ATTRS = re.compile(r'(\]\([^)\s]+\))\{[^}\n]*\}')
+# nbdev links every backticked name it knows, private ones too, but show_doc never documents those: no target exists.
+_PRIVATE_LINK = re.compile(r'\[([^\]]*)\]\([^)\s#]*\.html#_[^)\s]*\)')
 
 
 def src(cell):
@@ -75,7 +79,7 @@ def clean_markdown(text, rel):
     "show_doc/pandoc markup -> plain markdown/HTML; links to the published site -> relative links."
     text = _SOURCE_LINK.sub(r'<a class="ssb-source" href="\1" target="_blank">source</a>', text)
     text = _PANDOC_ATTRS.sub(r'\1', text)
-    return text.replace(DOC_URL + '/', rel)
+    return _PRIVATE_LINK.sub(r'\1', text.replace(DOC_URL + '/', rel))
 
 
 def page_notebook(nb, rel):
@@ -184,12 +188,10 @@ def build(force=False, quiet=True):
     proc_nbs(cfg.nbs_path, n_workers=0, force=force, skip_folder_re=r'^([_.]|reports$)')
     t1 = time.time()
     nav = build_pages(cfg)
-    conf = PROC/'mkdocs.yml'
-    conf.write_text(yaml.safe_dump({'INHERIT': '../mkdocs.yml', 'docs_dir': 'mkdocs', 'site_dir': '../site',
-                                    'nav': nav}, sort_keys=False), encoding='utf-8')
+    (PROC/'mkdocs_nav.yml').write_text(yaml.safe_dump(nav, sort_keys=False), encoding='utf-8')
     mkdocs = Path(sys.executable).parent/'mkdocs'
-    r = subprocess.run([str(mkdocs), 'build', '--strict', '--clean', '-f', str(conf)] + (['-q'] if quiet else []),
-                       cwd=ROOT, capture_output=True, text=True)
+    r = subprocess.run([str(mkdocs), 'build', '--strict', '--clean'] + (['-q'] if quiet else []), cwd=ROOT,
+                       capture_output=True, text=True, env={**os.environ, 'NO_MKDOCS_2_WARNING': '1'})
     log = r.stdout + r.stderr
     if r.returncode:
         raise SystemExit(f'docs: mkdocs build failed:\n{log}')
