@@ -26,6 +26,9 @@ import yaml
 from nbdev.config import get_config
 from nbdev.serve import proc_nbs
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from docs_hooks import pandoc_id  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 PROC = ROOT/'_proc'
 PAGES = PROC/'mkdocs'
@@ -38,8 +41,9 @@ _DIRECTIVE = re.compile(r'^\s*#\|\s*([\w-]+)\s*:?\s*(.*?)\s*$')
 # show_doc's source link: [source](url){target="_blank" style="float:right; font-size:smaller"}
 _SOURCE_LINK = re.compile(r'\[source\]\(([^)\s]+)\)\{[^}\n]*\}')
 _PANDOC_ATTRS = re.compile(r'(\]\([^)\s]+\))\{[^}\n]*\}')
-# nbdev links every backticked name it knows, private ones too, but show_doc never documents those: no target exists.
-_PRIVATE_LINK = re.compile(r'\[([^\]]*)\]\([^)\s#]*\.html#_[^)\s]*\)')
+# nbdev links every backticked name it knows (`[`name`](page.html#anchor)`), also names no show_doc documents.
+_DOC_LINK = re.compile(r'\[(`[^`\]]+`)\]\(((?:\.\./)*)([\w/.-]+\.html)#([^)\s]+)\)')
+_HEADING = re.compile(r'^#{1,6}\s+(.+?)\s*#*\s*$', re.M)
 
 
 def src(cell):
@@ -79,7 +83,42 @@ def clean_markdown(text, rel):
     "show_doc/pandoc markup -> plain markdown/HTML; links to the published site -> relative links."
     text = _SOURCE_LINK.sub(r'<a class="ssb-source" href="\1" target="_blank">source</a>', text)
     text = _PANDOC_ATTRS.sub(r'\1', text)
-    return _PRIVATE_LINK.sub(r'\1', text.replace(DOC_URL + '/', rel))
+    return text.replace(DOC_URL + '/', rel)
+
+
+def heading_ids(nb):
+    "The ids the headings of a page notebook's markdown cells get (pandoc's, as set by docs_hooks)."
+    seen = {}
+    for cell in nb['cells']:
+        if cell['cell_type'] != 'markdown':
+            continue
+        text = re.sub(r'```.*?```', '', src(cell), flags=re.S)
+        for h in _HEADING.findall(text):
+            h = re.sub(r'\[([^\]]*)\]\([^)]*\)', r'\1', re.sub(r'<[^>]+>', '', h)).replace('`', '').replace('*', '')
+            base = pandoc_id(h)
+            seen[base] = seen.get(base, 0) + 1
+    return {b if i == 0 else f'{b}-{i}' for b, n in seen.items() for i in range(n)}
+
+
+def unlink_undocumented(pages):
+    "nbdev's links to names with no doc block on their page -> plain code; {page: names} of the public ones."
+    ids = {name: heading_ids(nb) for name, nb in pages.items()}
+    missing = {}
+
+    def sub(m, page):
+        target = str(Path(page).parent/m.group(2)/m.group(3)) if m.group(2) else str(Path(page).parent/m.group(3))
+        target = os.path.normpath(target)
+        if m.group(4) in ids.get(target, ()) or target not in ids:
+            return m.group(0)
+        if not m.group(4).startswith('_'):
+            missing.setdefault(target, set()).add(m.group(1).strip('`'))
+        return m.group(1)
+
+    for page, nb in pages.items():
+        for cell in nb['cells']:
+            if cell['cell_type'] == 'markdown':
+                cell['source'] = _DOC_LINK.sub(lambda m: sub(m, page), src(cell))
+    return missing
 
 
 def page_notebook(nb, rel):
@@ -147,7 +186,7 @@ def build_pages(cfg):
         shutil.rmtree(PAGES)
     PAGES.mkdir(parents=True)
     (PAGES/'ssb.css').write_text((ROOT/'scripts'/'docs.css').read_text(encoding='utf-8'), encoding='utf-8')
-    nav, sections, tutorials = [], {}, []
+    nav, sections, tutorials, pages = [], {}, [], {}
     sources = sorted(nbs.glob('*.ipynb')) + sorted((nbs/'tutorials').glob('*.ipynb'))
     for nb_path in sources:
         if nb_path.name.startswith(('_', '.')):
@@ -158,10 +197,9 @@ def build_pages(cfg):
             raise SystemExit(f'docs: nbdev did not process {rel_src} (see the error above)')
         rel = '../' * (len(rel_src.parts) - 1)
         page, fm = page_notebook(json.loads(proc.read_text(encoding='utf-8')), rel)
-        out = PAGES/rel_src.parent/(page_name(nb_path, fm) + '.ipynb')
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(page, indent=1), encoding='utf-8')
-        entry = {fm.get('title', nb_path.stem): str(out.relative_to(PAGES))}
+        out = rel_src.parent/(page_name(nb_path, fm) + '.ipynb')
+        pages[str(out.with_suffix('.html'))] = page
+        entry = {fm.get('title', nb_path.stem): str(out)}
         if rel_src.parts[0] == 'tutorials':
             tutorials.append(entry)
         elif out.stem == 'index':
@@ -169,6 +207,12 @@ def build_pages(cfg):
         else:
             mod = default_exp(nb_path) or ''
             sections.setdefault(SECTIONS.get(mod.split('.')[0], 'Other'), []).append(entry)
+    for page, names in sorted(unlink_undocumented(pages).items()):
+        print(f"docs: {page} has no show_doc for {', '.join(sorted(names))} (linked from the docs): shown as code")
+    for name, page in pages.items():
+        out = PAGES/Path(name).with_suffix('.ipynb')
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(page, indent=1), encoding='utf-8')
     if tutorials:
         nav.append({'Tutorials': tutorials})
     nav += [{k: v} for k, v in sections.items()]
