@@ -11,7 +11,7 @@ export SSB_PROGRESS ?= 1
 # Quiet installs: `-qq` hides setuptools' informational build messages; pip still prints errors.
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install dev demo test lint sync-check nbtest nbtest-slow pytest docs docs-check readme bench bench-train clean
+.PHONY: help install dev demo test lint sync-check nbtest nbtest-slow pytest docs-check readme bench bench-train clean
 
 help:
 	@echo "make demo   - create .venv, install, demo corpora, features, train + evaluate the audio CNN and its reference, print the run dir"
@@ -62,6 +62,7 @@ nbtest-slow: dev
 
 # The documentation site without Quarto (mkdocs + mkdocs-jupyter over nbdev's processed notebooks): site/index.html.
 # Only notebooks changed since the last build are re-processed (FORCE=1 redoes all). `nbdev_docs` needs Quarto.
+.PHONY: docs
 docs: dev
 	SSB_PROGRESS=0 $(PY) scripts/build_docs.py $(if $(FORCE),--force)
 
