@@ -229,7 +229,12 @@ def build(force=False, quiet=True):
     DOC_URL = (cfg.doc_host.rstrip('/') + '/' + cfg.doc_baseurl.strip('/')).rstrip('/')
     t0 = time.time()
     # Serial in this process (one torch import for all notebooks); only notebooks newer than _proc/ are redone.
-    proc_nbs(cfg.nbs_path, n_workers=0, force=force, skip_folder_re=r'^([_.]|reports$)')
+    try:
+        proc_nbs(cfg.nbs_path, n_workers=0, force=force, skip_folder_re=r'^([_.]|reports$)')
+    except Exception as e:  # nbdev executes show_doc, export and import cells; a failing one names its notebook
+        raise SystemExit(f'docs: nbdev could not process a notebook.\n{e}\n-> {e.__cause__!r}\nnbdev runs every cell that '
+                         'imports something (and show_doc/export cells) without the cells before it: keep imports in '
+                         'their own cell, apart from code that needs earlier cells.') from None
     t1 = time.time()
     nav = build_pages(cfg)
     (PROC/'mkdocs_nav.yml').write_text(yaml.safe_dump(nav, sort_keys=False), encoding='utf-8')
