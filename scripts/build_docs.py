@@ -171,7 +171,8 @@ def reports_page(nbs):
         cells = json.loads(p.read_text(encoding='utf-8'))['cells']
         md = next((src(c) for c in cells if c['cell_type'] == 'markdown'), '')
         title = next((ln[2:] for ln in md.splitlines() if ln.startswith('# ')), p.stem)
-        summary = next((ln[2:] for ln in md.splitlines() if ln.startswith('> ')), '')
+        quote = re.search(r'^> (.*?)(?:\n\s*\n|\Z)', md, re.M | re.S)
+        summary = ' '.join(re.sub(r'(?m)^>\s?', '', quote.group(1)).split()) if quote else ''
         rows.append(f'| `{p.stem}` | {title} | {summary} |')
     return ('# Reports\n\nEach pipeline stage runs one report notebook from `nbs/reports/` with papermill into its run '
             'folder (`ssb --config demo --mode <stage>`), which keeps the executed notebook and an HTML copy. They are '
@@ -199,7 +200,7 @@ def build_pages(cfg):
         page, fm = page_notebook(json.loads(proc.read_text(encoding='utf-8')), rel)
         out = rel_src.parent/(page_name(nb_path, fm) + '.ipynb')
         pages[str(out.with_suffix('.html'))] = page
-        entry = {fm.get('title', nb_path.stem): str(out)}
+        entry = {fm.get('title', nb_path.stem).replace('`', ''): str(out)}  # nav titles are plain text
         if rel_src.parts[0] == 'tutorials':
             tutorials.append(entry)
         elif out.stem == 'index':
