@@ -17,6 +17,7 @@ help:
 	@echo "make demo   - create .venv, install, demo corpora, features, train + evaluate the audio CNN and its reference, print the run dir"
 	@echo "make lab    - JupyterLab on nbs/tutorials/explore.ipynb: browse runs, listen to clips, click the confusion matrix"
 	@echo "make test   - .venv with dev extras, flake8, nbdev_clean/nbdev_export no-diff, nbdev_test, docs check, pytest"
+	@echo "make docs   - the documentation site without Quarto: site/index.html (make docs-check also checks it)"
 	@echo "make bench  - benchmarks/bench_preprocess.py and benchmarks/bench_pipeline.py"
 	@echo "make bench-train - benchmarks/bench_train.py: the audio CNN recipe on real RAVDESS (~25 min)"
 
@@ -64,8 +65,15 @@ nbtest: dev
 nbtest-slow: dev
 	SSB_PROGRESS=0 $(BIN)/nbdev_test --flags "slow real" --timing
 
+# The documentation site without Quarto (mkdocs + mkdocs-jupyter over nbdev's processed notebooks): site/index.html.
+# Only notebooks changed since the last build are re-processed (FORCE=1 redoes all). `nbdev_docs` needs Quarto.
+.PHONY: docs
+docs: dev
+	SSB_PROGRESS=0 $(PY) scripts/build_docs.py $(if $(FORCE),--force)
+
+# Build it and fail on build errors, broken internal links/anchors, directive text, raw markup or front matter shown.
 docs-check: dev
-	$(PY) scripts/check_docs.py
+	SSB_PROGRESS=0 $(PY) scripts/check_docs.py
 
 readme: dev
 	$(PY) scripts/make_readme.py
@@ -82,4 +90,4 @@ bench-train: install
 	$(PY) benchmarks/bench_train.py
 
 clean:
-	rm -rf _proc _docs build *.egg-info .pytest_cache
+	rm -rf _proc _docs site build *.egg-info .pytest_cache

@@ -1,55 +1,117 @@
-"""Check the documentation without Quarto: nbdev-process every notebook, render each to HTML with nbconvert.
+"""Check the documentation site built without Quarto (`make docs-check`): build it, then read every page.
 
-Fails when a notebook does not process or render, or when a module notebook lacks its `# Title` and `>` summary.
-Output: `_proc/_html/*.html` (open them in a browser). `nbdev_docs` builds the full site where Quarto exists.
+Fails, naming the page and the offending text, when
+- a module notebook or tutorial lacks its `# Title` markdown cell with a `> summary` line,
+- nbdev cannot process a notebook, or `mkdocs build --strict` reports an error or warning,
+- a page shows directive text (`#|`), raw pandoc/Quarto markup (`{target=`, `:::`) or front matter as text,
+- an internal link or anchor (href/src) points at nothing, or a link still goes to the published site.
+`nbdev_docs` builds the Quarto site where Quarto exists; this checks what people read from `make docs`.
 """
 import json
+import re
 import sys
+from html import unescape
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
-from nbconvert import HTMLExporter
-from nbdev.config import get_config
-from nbdev.doclinks import _build_modidx
-from nbdev.serve import proc_nbs
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import build_docs  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT, SITE = build_docs.ROOT, build_docs.SITE
+# Text a reader must never see on a page: (pattern, what it is).
+BAD_TEXT = [(re.compile(r'(?m)^\s*#\|'), 'notebook directive'),
+            (re.compile(r'\{target='), 'raw pandoc link attributes'),
+            (re.compile(r'(?m)^\s*:::'), 'raw Quarto div markup'),
+            (re.compile(r'output-file:|---\s*(title|description):'),
+             'front matter printed as text')]
 
 
 def has_title(nb_path):
     nb = json.loads(Path(nb_path).read_text(encoding='utf-8'))
     for cell in nb['cells']:
-        src = ''.join(cell['source']) if isinstance(cell['source'], list) else cell['source']
+        src = build_docs.src(cell)
         if cell['cell_type'] == 'markdown' and src.lstrip().startswith('# '):
             return any(line.startswith('> ') for line in src.splitlines())
     return False
 
 
+class Page(HTMLParser):
+    "Visible text (no script/style), element ids and link targets of one HTML page."
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.text, self.ids, self.links, self._skip = [], set(), [], 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in ('script', 'style'):
+            self._skip += 1
+        if a.get('id'):
+            self.ids.add(a['id'])
+        if tag == 'a' and a.get('name'):
+            self.ids.add(a['name'])
+        for k in ('href', 'src'):
+            if a.get(k) is not None and tag in ('a', 'img', 'link', 'script', 'iframe', 'source'):
+                self.links.append(a[k])
+
+    def handle_endtag(self, tag):
+        if tag in ('script', 'style') and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.text.append(data)
+
+
+def read_page(path, cache={}):
+    if path not in cache:
+        p = Page()
+        p.feed(path.read_text(encoding='utf-8'))
+        cache[path] = p
+    return cache[path]
+
+
+def page_problems(path):
+    "Problems of one built page: bad visible text and broken internal links."
+    rel, page, out = path.relative_to(SITE), read_page(path), []
+    text = unescape(''.join(page.text))
+    for pat, what in BAD_TEXT:
+        for m in pat.finditer(text):
+            line = text[text.rfind('\n', 0, m.start()) + 1:text.find('\n', m.end())].strip()
+            out.append(f'{rel}: {what}: {line[:100]!r}')
+    for link in page.links:
+        parts = urlsplit(link)
+        if link.startswith(build_docs.DOC_URL + '/'):
+            out.append(f'{rel}: link to the published site instead of the local page: {link}')
+        if parts.scheme or parts.netloc or link.startswith(('mailto:', 'javascript:', 'data:')):
+            continue
+        base = SITE if parts.path.startswith('/') else path.parent
+        target = (base/unquote(parts.path).lstrip('/')).resolve() if parts.path else path
+        if target.is_dir():
+            target = target/'index.html'
+        if not target.exists():
+            out.append(f'{rel}: broken link {link!r} (no {target.relative_to(SITE.resolve()) if target.is_relative_to(SITE.resolve()) else target})')
+        elif parts.fragment and target.suffix == '.html' and unquote(parts.fragment) not in read_page(target).ids:
+            out.append(f'{rel}: broken anchor {link!r}')
+    return out
+
+
 def main():
-    cfg = get_config()
-    _build_modidx()
-    cache = proc_nbs(cfg.nbs_path, n_workers=0, force=True)
-    out = cache / '_html'
-    out.mkdir(exist_ok=True)
-    problems, n = [], 0
-    for nb in sorted(Path(cfg.nbs_path).rglob('*.ipynb')):
-        rel = nb.relative_to(cfg.nbs_path)
-        if any(part.startswith(('.', '_')) for part in rel.parts):
-            continue
-        if not has_title(nb):
-            problems.append(f'{rel}: no "# Title" markdown cell with a "> summary" line')
-        proc = cache / rel
-        if not proc.exists():
-            problems.append(f'{rel}: nbdev did not process it')
-            continue
-        body, _ = HTMLExporter().from_filename(str(proc))
-        if len(body) < 1000:
-            problems.append(f'{rel}: rendered HTML is suspiciously short')
-        (out / rel.with_suffix('.html').name).write_text(body, encoding='utf-8')
-        n += 1
+    cfg = build_docs.get_config()
+    nbs = Path(cfg.nbs_path)
+    problems = [f'{nb.relative_to(nbs)}: no "# Title" markdown cell with a "> summary" line'
+                for nb in sorted(nbs.glob('*.ipynb')) + sorted((nbs/'tutorials').glob('*.ipynb'))
+                if not nb.name.startswith(('_', '.')) and not has_title(nb)]
+    build_docs.build()
+    # 404.html links from the server root (it is served for any missing URL); assets/search are the theme's own.
+    pages = sorted(p for p in SITE.rglob('*.html') if p.parts[len(SITE.parts)] not in ('assets', 'search', '404.html'))
+    for p in pages:
+        problems += page_problems(p)
     if problems:
-        print('Docs check failed:\n  ' + '\n  '.join(problems))
+        print(f'Docs check failed ({len(problems)} problems):\n  ' + '\n  '.join(problems))
         sys.exit(1)
-    print(f'Docs check: {n} notebooks processed by nbdev and rendered to HTML in {out.relative_to(ROOT)}')
+    print(f'Docs check: {len(pages)} pages in {SITE.relative_to(ROOT)}/ built without errors; no directive text, raw '
+          'markup or front matter shown; every internal link and anchor resolves')
 
 
 if __name__ == '__main__':

@@ -1,0 +1,77 @@
+"""The docs page builder applies what Quarto would, and the docs check catches what a reader must not see.
+
+Tiny synthetic notebooks and HTML pages only: the real build runs in `make docs-check`.
+"""
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent/'scripts'))
+import build_docs  # noqa: E402
+import check_docs  # noqa: E402
+
+URL = 'https://socialsignalbench.github.io/socialsignalbench'
+SHOW_DOC = ('---\n\n[source](https://github.com/x/y/blob/main/m.py#L3){target="_blank" style="float:right; '
+            'font-size:smaller"}\n\n### f\n\n```python\ndef f(x:int)->int:\n```\n\n*Double `x`; see '
+            f'[`g`]({URL}/mod.html#g).*')
+
+
+def code(source, outputs=()):
+    return {'cell_type': 'code', 'metadata': {}, 'source': source, 'outputs': list(outputs), 'execution_count': 1}
+
+
+def md_out(text):
+    return {'output_type': 'execute_result', 'data': {'text/markdown': text, 'text/plain': 'f'}, 'metadata': {}}
+
+
+@pytest.fixture(autouse=True)
+def doc_url(monkeypatch):
+    monkeypatch.setattr(build_docs, 'DOC_URL', URL)
+
+
+def test_page_notebook_applies_directives_and_front_matter():
+    nb = {'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5, 'cells': [
+        {'cell_type': 'raw', 'metadata': {}, 'source': '---\ntitle: Mod\ndescription: Does things\noutput-file: mod.html\n---\n'},
+        code('#| echo: false\n#| output: asis\nshow_doc(f)', [md_out(SHOW_DOC)]),
+        code('#| echo: false\nprint(1)', [{'output_type': 'stream', 'name': 'stdout', 'text': '1\n'}]),
+        code('#| include: false\nsecret()'),
+        code('x = 1')]}
+    page, fm = build_docs.page_notebook(nb, '../')
+    assert fm['title'] == 'Mod' and build_docs.page_name(Path('nbs/07_mod.ipynb'), fm) == 'mod'
+    kinds = [(c['cell_type'], c.get('metadata', {}).get('tags')) for c in page['cells']]
+    assert kinds == [('markdown', None), ('markdown', None), ('code', ['remove_input']), ('code', [])]
+    title, doc = page['cells'][0]['source'], page['cells'][1]['source']
+    assert title == '# Mod\n\n> Does things'
+    assert '<a class="ssb-source" href="https://github.com/x/y/blob/main/m.py#L3" target="_blank">source</a>' in doc
+    assert '{target=' not in doc and '](../mod.html#g)' in doc and URL not in doc
+    assert all('#|' not in c['source'] for c in page['cells'])
+
+
+def test_links_to_undocumented_names_become_code():
+    pages = {'mod.html': {'cells': [build_docs.md_cell('### f\n\n[`f`](mod.html#f), [`_p`](mod.html#_p), '
+                                                       '[`C.m`](mod.html#c.m), [x](other.html#y)')]}}
+    missing = build_docs.unlink_undocumented(pages)
+    assert pages['mod.html']['cells'][0]['source'] == '### f\n\n[`f`](mod.html#f), `_p`, `C.m`, [x](other.html#y)'
+    assert missing == {'mod.html': {'C.m'}}
+
+
+def test_page_problems_names_page_and_text(tmp_path, monkeypatch):
+    monkeypatch.setattr(check_docs, 'SITE', tmp_path)
+    (tmp_path/'sub').mkdir()
+    (tmp_path/'ok.html').write_text('<h2 id="a.b">A</h2><p>flagged <code>#| real</code> in prose</p>'
+                                    '<a href="sub/p.html#x">x</a><script>var s = "#| hidden";</script>')
+    (tmp_path/'sub'/'p.html').write_text('<h3 id="x">x</h3><a href="../ok.html#a.b">back</a><a href="/ok.html">root</a>'
+                                         '<a href="https://example.org/{target=">ext</a>')
+    bad = tmp_path/'bad.html'
+    bad.write_text('<pre>#| echo: false\nshow_doc(f)</pre><p>[source](u){target="_blank"}</p><div>\n::: {.callout}\n'
+                   '</div><p>--- title: Mod description: x output-file: mod.html ---</p>'
+                   f'<a href="ok.html#nope">n</a><a href="gone.html">g</a><a href="{URL}/mod.html">p</a>')
+    assert check_docs.page_problems(tmp_path/'ok.html') == []
+    assert check_docs.page_problems(tmp_path/'sub'/'p.html') == []
+    problems = check_docs.page_problems(bad)
+    for what in ('notebook directive', 'raw pandoc link attributes', 'raw Quarto div markup',
+                 'front matter printed as text', "broken anchor 'ok.html#nope'", "broken link 'gone.html'",
+                 'link to the published site'):
+        assert any(p.startswith('bad.html: ' + what) for p in problems), (what, problems)
+    assert "'#| echo: false'" in problems[0]
