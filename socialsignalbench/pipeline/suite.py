@@ -12,11 +12,13 @@ import pandas as pd
 import socialsignalbench
 from ..core import atomic_write_text
 from ..config import Config, deep_merge
-from ..runs import check_run_id, make_run_id
+from ..runs import check_run_id, load_run_config, make_run_id
+from ..metrics.functional import uar
+from ..evaluation.compare import compare_pair, load_run
 from .runner import resolve_config, run_modes
 
 # %% auto #0
-__all__ = ['SuiteStep', 'suite_plan', 'run_suite', 'leaderboard', 'index_html', 'write_index', 'summary_text']
+__all__ = ['SuiteStep', 'suite_plan', 'run_suite', 'leaderboard', 'fusion_gains', 'index_html', 'write_index', 'summary_text']
 
 # %% ../../nbs/72_suite.ipynb #c9f4294c
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def run_suite(config:str|Path, # YAML config, or a shipped config's name ('demo'
         log(f"[ssb] suite step {i}: {st.run_id} - {st.what}")
         run_modes(config, st.modes, st.run_id, log, deep_merge(deep_merge(overrides or {}, st.overrides), where))
     index = write_index(cfg.path(cfg.paths.runs_dir))
-    log(summary_text(leaderboard(root), root, index, time.time() - t0))
+    log(summary_text(leaderboard(root), fusion_gains(root), root, index, time.time() - t0))
     return root
 
 # %% ../../nbs/72_suite.ipynb #3b513b79
@@ -79,11 +81,11 @@ def _row(f:Path, root:Path) -> dict:
     "One leaderboard row from a metrics file."
     m = json.loads(f.read_text()); h, meta = m['headline'], m.get('meta', {})
     gold = f.parent/'metrics_gold.json'
-    g = json.loads(gold.read_text())['headline']['uar'] if f.name == 'metrics.json' and gold.is_file() else None
+    g = json.loads(gold.read_text()) if f.name == 'metrics.json' and gold.is_file() else None
     return dict(run=str(f.parent.relative_to(root)), model=meta.get('model', '?'), role=_ROLE.get(f.name, f.stem.replace('metrics_', '')),
                 corpus=meta.get('corpus', '?'), scheme=m['scheme'], items=m['n_items'], groups=m['n_groups'],
                 uar=h['uar']['value'], UAR=_ci(h['uar']), macro_F1=_ci(h['macro_f1']), accuracy=_ci(h['accuracy']),
-                gold_UAR=_ci(g) if g else '', few_groups=bool(h['uar']['few_groups']),
+                gold_UAR=(_ci(g['headline']['uar']) + (' circular' if g['meta'].get('circular') else '')) if g else '', few_groups=bool(h['uar']['few_groups']),
                 reports=' '.join(sorted(p.name for p in f.parent.glob('*.html'))))
 
 # %% ../../nbs/72_suite.ipynb #f36e64d7
@@ -97,6 +99,23 @@ def leaderboard(root:str|Path, # a runs folder or a suite folder: every metrics*
     if not rows: return pd.DataFrame(columns=cols)
     return pd.DataFrame(rows).sort_values(['corpus', 'items', 'uar'], ascending=[True, True, False])[cols].reset_index(drop=True)
 
+# %% ../../nbs/72_suite.ipynb #90dc6452
+def fusion_gains(root:str|Path, # a runs or suite folder
+                ) -> pd.DataFrame:
+    "Per fusion run under `root`: its UAR against the better modality alone on the same pairs, with a paired interval."
+    rows = []
+    for d in sorted(p.parent for p in Path(root).rglob('predictions_audio.csv')):
+        if not (d/'predictions_face.csv').is_file() or not (d/'predictions.csv').is_file(): continue
+        cfg = load_run_config(d/'config.yaml')
+        alone = [load_run(cfg, d/f'predictions_{m}.csv') for m in ('audio', 'face')]
+        best = max(alone, key=lambda r: uar(r.preds.y_true, r.preds.y_pred, n_classes=len(r.preds.classes)))
+        fused = load_run(cfg, d/'predictions.csv')
+        u = next(x for x in compare_pair(cfg, best, fused).full.metrics if x.metric == 'uar')
+        rows.append(dict(run=str(d.relative_to(root)), model=fused.report.meta.get('model') if fused.report else '?',
+                         best_alone=best.name.rsplit('_', 1)[-1], items=len(fused.preds), UAR_alone=f'{u.a:.3f}', UAR_fusion=f'{u.b:.3f}',
+                         gain=f'{u.diff:+.3f} [{u.low:+.3f}, {u.high:+.3f}]', verdict=u.verdict + (f' ({u.n_groups} groups: no interval)' if u.few_groups else '')))
+    return pd.DataFrame(rows, columns=['run', 'model', 'best_alone', 'items', 'UAR_alone', 'UAR_fusion', 'gain', 'verdict'])
+
 # %% ../../nbs/72_suite.ipynb #97656972
 _CSS = ("body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;font-size:14px}"
         "th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}th{background:#f4f4f4}"
@@ -105,8 +124,12 @@ _CSS = ("body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{bord
 def _links(run:str, reports:str, rel:str) -> str:
     return ' '.join(f'<a href="{html.escape(rel)}/{html.escape(run)}/{html.escape(r)}">{html.escape(r[:-5])}</a>' for r in reports.split())
 
+def _table(df:pd.DataFrame) -> str:
+    return df.to_html(index=False, escape=True, border=0) if len(df) else '<p>(none)</p>'
+
 def index_html(board:pd.DataFrame, # `leaderboard` of the runs folder
                rel:str='runs', # the runs folder, relative to the page
+               gains:pd.DataFrame|None=None, # `fusion_gains` of the runs folder
               ) -> str:
     "The leaderboard page: one row per evaluated model, links to each run's reports."
     b = board.drop(columns=['reports']).astype(str).map(html.escape) if len(board) else board
@@ -118,16 +141,20 @@ def index_html(board:pd.DataFrame, # `leaderboard` of the runs folder
             f'{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, socialsignalbench {socialsignalbench.__version__}. Values are test-set '
             'point estimates with 95% intervals from a bootstrap over speakers/subjects (fusion: speaker-subject combinations); rows compare '
             'only within the same corpus and item count. Fusion pairs are synthetic (labels matched across different people): an optimistic bound.</p>'
-            f'<table><tr>{head}</tr>{rows}</table></body></html>')
+            f'<table><tr>{head}</tr>{rows}</table>'
+            '<h2>Fusion against the better modality alone, on the same synthetic pairs</h2><p class="note">B - A of UAR with a paired '
+            f'bootstrap interval (evaluation.compare); verdict from the interval.</p>{_table(gains if gains is not None else pd.DataFrame())}</body></html>')
 
 # %% ../../nbs/72_suite.ipynb #96e275ff
 def write_index(runs_dir:str|Path, # the runs folder (e.g. outputs/runs)
                ) -> Path:
     "Write `<runs_dir>/../index.html` (the leaderboard of every run below `runs_dir`) atomically; return its path."
     runs_dir = Path(runs_dir)
-    return atomic_write_text(runs_dir.parent/'index.html', index_html(leaderboard(runs_dir), runs_dir.name))
+    return atomic_write_text(runs_dir.parent/'index.html', index_html(leaderboard(runs_dir), runs_dir.name, fusion_gains(runs_dir)))
 
-def summary_text(board:pd.DataFrame, root:Path, index:Path, seconds:float) -> str:
-    "The suite's leaderboard in one terminal screen."
+def summary_text(board:pd.DataFrame, gains:pd.DataFrame, root:Path, index:Path, seconds:float) -> str:
+    "The suite's leaderboard and fusion gains in one terminal screen."
     t = board[['run', 'model', 'role', 'items', 'UAR', 'gold_UAR']].to_string(index=False) if len(board) else '(no evaluated run)'
-    return f"\n{t}\n\n[ssb] suite: {root} ({seconds:.0f} s)\n[ssb] leaderboard: {index}"
+    g = ''.join(f"\nfusion ({r.model}) vs {r.best_alone} alone on {r.items} pairs: UAR {r.UAR_alone} -> {r.UAR_fusion}, {r.gain} ({r.verdict})"
+                for r in gains.itertuples())
+    return f"\n{t}\n{g}\n\n[ssb] suite: {root} ({seconds:.0f} s)\n[ssb] leaderboard: {index}"

@@ -1,0 +1,34 @@
+"""`ssb --mode all` on the tiny demo: every report of the chain executes through papermill (the smoke test of the
+reports), the suite's runs name each other, and outputs/index.html links every report."""
+import json
+import re
+
+from conftest import ssb
+
+STAGES = {'data': ['demo_data', 'data_card', 'preprocess'], 'audio': ['train', 'evaluate'], 'face': ['train', 'evaluate'],
+          'fusion': ['train_fusion', 'evaluate'], 'gold': ['mine_gold_slice'], 'compare': ['compare']}
+
+
+def test_mode_all_on_tiny_demo(project):
+    r = ssb('--config', 'configs/small.yaml', '--mode', 'all', '--set', 'train.epochs=3', '--run-id', 'suite',
+            cwd=project, timeout=1800)
+    assert r.returncode == 0, r.stderr[-3000:]
+    root = project / 'outputs' / 'runs' / 'suite'
+    seed_run = next(p.name for p in root.iterdir() if p.name.startswith('audio-seed'))
+    for run, stages in {**STAGES, seed_run: ['train', 'evaluate']}.items():
+        for st in stages:
+            assert (root / run / f'{st}.ipynb').is_file() and (root / run / f'{st}.html').is_file(), (run, st)
+        assert not list((root / run).glob('*.failed.ipynb')), run
+    # the suite's runs read each other by their short ids: fusion its two baselines, the gold slice the audio runs
+    assert json.loads((root / 'fusion' / 'metrics.json').read_text())['meta']['protocol'] == 'fusion'
+    assert (root / 'fusion' / 'robustness.csv').is_file() and (root / 'gold' / 'gold_slice.json').is_file()
+    gold = {run: json.loads((root / run / 'metrics_gold.json').read_text())['meta'] for run in ('audio', seed_run)}
+    assert gold['audio']['circular'] and not gold[seed_run]['circular']   # mined from 'audio', checked on the other seed
+    # one terminal screen ending with the index, which links every executed report
+    assert 'fusion (fusion_concat) vs' in r.stdout and r.stdout.rstrip().endswith(str(root))
+    index = project / 'outputs' / 'index.html'
+    assert f'[ssb] leaderboard: {index}' in r.stdout
+    links = set(re.findall(r'href="([^"]+)"', index.read_text()))
+    for run in ('audio', 'face', 'fusion', seed_run):
+        assert f'runs/suite/{run}/evaluate.html' in links, run
+    assert all((project / 'outputs' / link).is_file() for link in links)
