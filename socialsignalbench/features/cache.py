@@ -241,14 +241,17 @@ def _chunks(todo:list, workers:int, chunksize:int=0) -> list[list]:
     size = chunksize or max(1, min(16, len(todo) // (8*workers)))
     return [todo[i:i+size] for i in range(0, len(todo), size)]
 
-def _run_pool(fn, params, cache, todo, workers, chunksize, raise_unexpected, bar) -> dict:
-    "Compute `todo` on the worker pool; return {index: outcome}."
+def _died(e:BaseException) -> bool: return isinstance(e, BrokenProcessPool) or type(e).__name__ == 'KilledWorker'  # loky or Dask
+
+def _run_pool(fn, params, cache, todo, workers, chunksize, raise_unexpected, bar, executor=None) -> dict:
+    "Compute `todo` on `executor` (None: the local worker pool); return {index: outcome}."
     chunks, out = _chunks(todo, workers, chunksize), {}
-    ex = _pool(min(workers, len(chunks)), max(1, cpu_count() // workers))
+    ex = executor or _pool(min(workers, len(chunks)), max(1, cpu_count() // workers))
     futs = {ex.submit(_compute_chunk, fn, params, cache, c, raise_unexpected): len(c) for c in chunks}
     try:
         for f in cf.as_completed(futs): out.update(f.result()); bar.update(futs[f])
-    except BrokenProcessPool as e:
+    except Exception as e:
+        if not _died(e): raise
         raise SSBError(f"A feature worker process died ({e}); usually out of memory or a crash in native code. "
                        "Everything finished so far is cached: rerun, with fewer workers if memory is short.") from None
     finally:
@@ -346,9 +349,10 @@ def _n_workers(workers:int) -> int:
 # %% ../../nbs/22_cache.ipynb #7d2639d8
 def _as_cache(cache:FeatureCache|str|Path) -> FeatureCache: return cache if isinstance(cache, FeatureCache) else FeatureCache(cache)
 
-def _compute(fn, params, cache, todo, workers, chunksize, raise_unexpected, bar) -> dict:
-    "Compute the misses: in this process for `workers=1` or a single miss, else on the worker pool."
-    if workers > 1 and len(todo) > 1: return _run_pool(fn, params, cache, todo, workers, chunksize, raise_unexpected, bar)
+def _compute(fn, params, cache, todo, workers, chunksize, raise_unexpected, bar, executor=None) -> dict:
+    "Compute the misses: on `executor` when given, in this process for `workers=1` or a single miss, else on the worker pool."
+    if executor is not None or (workers > 1 and len(todo) > 1):
+        return _run_pool(fn, params, cache, todo, workers, chunksize, raise_unexpected, bar, executor)
     out = {}
     for t in todo: out.update(_compute_chunk(fn, params, cache, [t], raise_unexpected)); bar.update(1)
     return out
@@ -362,6 +366,7 @@ def extract_many(items:Iterable[tuple[Any, str]], # (path, sha256) per input, e.
                  desc:str='', # progress bar label (default: the extractor name)
                  chunksize:int=0, # inputs per worker task (0: automatic)
                  raise_unexpected:bool=False, # re-raise exceptions other than `FeatureError` instead of recording 'crash'
+                 executor:cf.Executor|None=None, # compute misses here instead (e.g. a Dask client's `get_executor()`); `workers` then sizes the chunks
                 ) -> ExtractReport:
     "Features of every input: hits are looked up, misses computed in parallel into the cache; a report in input order."
     t0, (name, fn), workers = time.perf_counter(), _resolve(extractor), _n_workers(workers)
@@ -372,7 +377,7 @@ def extract_many(items:Iterable[tuple[Any, str]], # (path, sha256) per input, e.
     keys, known, todo, dups = _plan(items, digest, cache, store)
     with progress(total=len(items), desc=desc or name) as bar:
         bar.update(len(items) - len(todo))
-        known.update(_compute(fn, params, cache, todo, workers, chunksize, raise_unexpected, bar))
+        known.update(_compute(fn, params, cache, todo, workers, chunksize, raise_unexpected, bar, executor))
     outcomes = _in_order(len(items), known, dups)
     cache.write_infos(store_name, _store_updates(keys, outcomes, store))
     return _report(items, keys, outcomes, name, workers, t0)

@@ -15,6 +15,7 @@ from ..data.dataset import abs_paths, corpora as config_corpora, load_corpus, re
 from .cache import ExtractReport, FeatureCache, changed_inputs, extract_many, read_index, write_index
 from .loader import feature_spec, train_norm, with_keys
 from .face import detection_report
+from .compute import dask_client, describe, n_slots
 from ..data.datacard import panel_grid
 import socialsignalbench.features.audio, socialsignalbench.features.face  # noqa: F401  (register 'mfcc' and 'face_crop')
 
@@ -56,16 +57,18 @@ def _index(df:pd.DataFrame, rep:ExtractReport) -> pd.DataFrame:
 def extract_corpus(cfg:Config, # resolved config
                    corpus:str, # corpus name
                    workers:int|None=None, # worker processes (None: `preprocess.workers`)
+                   client=None, # a Dask client to compute the misses on (`features.compute.dask_client`); None: local processes
                   ) -> tuple[pd.DataFrame, tuple[ExtractReport, ...]]:
     "The feature index of `corpus` and an `ExtractReport` per modality (features land in the cache)."
     df = with_keys(load_corpus(cfg, corpus), cfg, corpus)
     check_fresh(df, cfg, corpus)
     parts, reps = [], []
+    if client is not None: workers = n_slots(client)
     for m in pd.unique(df['modality']):
         rows, spec = df[df['modality'] == m], feature_spec(cfg, m)
         rep = extract_many(zip(map(str, abs_paths(rows, cfg)), rows['sha256']), spec.extractor, spec.params(cfg),
                            cfg.path(cfg.paths.cache_dir), workers=cfg.preprocess.workers if workers is None else workers,
-                           desc=f'{corpus} {spec.extractor}')
+                           desc=f'{corpus} {spec.extractor}', executor=None if client is None else client.get_executor(pure=False))
         parts.append(_index(rows, rep)); reps.append(rep)
     return pd.concat(parts).sort_index().reset_index(drop=True), tuple(reps)
 
@@ -124,6 +127,7 @@ class PreprocessResult:
     corpora: tuple # `CorpusFeatures`, in corpus order
     errors_csv: str|None # the run's `preprocess_errors.csv` (None outside a run)
     seconds: float # wall time of the whole stage
+    compute: str = 'this machine' # where the features were extracted (`compute.scheduler`)
     def __getitem__(self, corpus:str) -> CorpusFeatures: return {c.corpus: c for c in self.corpora}[corpus]
     def frame(self) -> pd.DataFrame:
         "One row per corpus: counts, cache hit rate, time."
@@ -156,15 +160,15 @@ def stage_preprocess(cfg:Config, # resolved config
                      corpora:Sequence[str]|None=None, # corpora to process (None: every corpus with a manifest)
                      workers:int|None=None, # worker processes (None: `preprocess.workers`)
                     ) -> PreprocessResult:
-    "Extract, cache and index the features of every corpus; list bad inputs; fit train-split normalisation."
+    "Extract, cache and index the features of every corpus (on Dask when `compute.scheduler` is set); list bad inputs; fit train-split normalisation."
     t0 = time.perf_counter()
     corpora = [c for c in config_corpora(cfg) if c in require_manifests(cfg)] if corpora is None else list(corpora)
-    with FeatureCache(cfg.path(cfg.paths.cache_dir)).lock('preprocess'):
-        done = {c: extract_corpus(cfg, c, workers) for c in corpora}
+    with FeatureCache(cfg.path(cfg.paths.cache_dir)).lock('preprocess'), dask_client(cfg.compute) as client:
+        done, where = {c: extract_corpus(cfg, c, workers, client) for c in corpora}, describe(client)
         errors_csv = _write_errors(run_dir, {c: ix for c, (ix, _) in done.items()})
         for ix, _ in done.values(): check_bad_fraction(ix, cfg.preprocess.max_bad_fraction, errors_csv)
         out = tuple(_finish_corpus(cfg, c, ix, reps) for c, (ix, reps) in done.items())
-    return PreprocessResult(out, None if errors_csv is None else str(errors_csv), round(time.perf_counter() - t0, 3))
+    return PreprocessResult(out, None if errors_csv is None else str(errors_csv), round(time.perf_counter() - t0, 3), where)
 
 # %% ../../nbs/23_preprocess.ipynb #67498882
 declare_stage('preprocess', 'preprocess.ipynb', 'cached, parallel MFCC and face-crop features; errors, detection rates',
