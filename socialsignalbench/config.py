@@ -241,6 +241,11 @@ class ComputeConfig:
     scheduler: Optional[str] = None # None: processes on this machine; 'local': a Dask LocalCluster; 'tcp://host:8786': join that Dask cluster
     n_workers: Annotated[int, NONNEG] = 0 # LocalCluster workers (0: one per core)
 
+    def __post_init__(self):
+        if self.scheduler is not None and self.scheduler != 'local' and '://' not in self.scheduler: raise SSBError(
+            f"compute.scheduler is {self.scheduler!r}: use null (this machine), 'local' (a Dask LocalCluster) or the "
+            "address of a running Dask scheduler such as 'tcp://host:8786'.")
+
 @dataclass(frozen=True)
 class SweepConfig:
     "A grid of runs (`sweep`): every combination of the values listed, one run folder per cell (empty: the config's own value)."

@@ -10,7 +10,7 @@ from ..core import SSBError
 from ..config import ComputeConfig
 
 # %% auto #0
-__all__ = ['DASK_EXTRA', 'import_distributed', 'check_scheduler', 'dask_client', 'n_slots', 'describe']
+__all__ = ['DASK_EXTRA', 'import_distributed', 'dask_client', 'n_slots', 'describe']
 
 # %% ../../nbs/22a_compute.ipynb #9d95407d
 DASK_EXTRA = 'pip install "socialsignalbench[dask]"'
@@ -21,14 +21,6 @@ def import_distributed():
     except ImportError as e:
         raise SSBError(f"compute.scheduler is set, which runs the work on Dask, but dask.distributed cannot be imported ({e}). "
                        f"Install the extra: {DASK_EXTRA}; or set compute.scheduler: null to run on this machine.") from None
-
-# %% ../../nbs/22a_compute.ipynb #11d4b7b8
-def check_scheduler(scheduler:str|None, # `compute.scheduler`
-                   ) -> str|None:
-    "`scheduler` when it is None, 'local' or a cluster address such as 'tcp://host:8786'; else an SSBError."
-    if scheduler is None or scheduler == 'local' or (isinstance(scheduler, str) and '://' in scheduler): return scheduler
-    raise SSBError(f"compute.scheduler is {scheduler!r}: use null (this machine), 'local' (a Dask LocalCluster) or the "
-                   "address of a running Dask scheduler such as 'tcp://host:8786'.")
 
 # %% ../../nbs/22a_compute.ipynb #7a9f5c3d
 def _connect(d, address:str, timeout:str):
@@ -43,7 +35,7 @@ def dask_client(compute:ComputeConfig, # `cfg.compute`: scheduler and LocalClust
                 timeout:str='30s', # how long to wait for a remote scheduler
                ) -> Iterator:
     "A Dask client for `compute.scheduler` (None when it is unset), closed on exit with any LocalCluster it started."
-    if check_scheduler(compute.scheduler) is None: yield None; return
+    if compute.scheduler is None: yield None; return
     d = import_distributed()
     with contextlib.ExitStack() as stack:
         if compute.scheduler == 'local':
