@@ -211,6 +211,7 @@ class FusionConfig:
     face_run: Optional[str] = None # the face baseline: a run id or folder holding model_best.pt
     pairs_per_class: Annotated[int, Range(1)] = 200 # training pairs per class
     eval_pairs_per_class: Annotated[int, NONNEG] = 0 # validation/test pairs per class (0: the class's larger side, so every clip and face is used)
+    fit_on: Literal['val', 'train'] = 'val' # fusion_concat learns from pairs of: 'val' (half the validation speakers/subjects; the rest stop it), which the baselines never trained on; 'train' (items the baselines fit: optimistic)
     freeze: bool = True # fusion_concat: keep the baselines' embedding networks frozen (False: fine-tune them too)
     hidden: Annotated[int, Range(1)] = 64 # fusion_concat: hidden units of the MLP over the joined embeddings
     dropout: Annotated[float, Range(0, 1, hi_open=True)] = 0.3 # fusion_concat: dropout in the MLP

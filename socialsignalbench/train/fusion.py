@@ -26,17 +26,17 @@ from .predict import Predictor, load_predictor, normalise_inputs
 from .stage import plot_history, save_csv, save_figure
 
 # %% auto #0
-__all__ = ['PAIR_COLUMNS', 'BASELINE_KEYS', 'pair_indices', 'make_pairs', 'shared_classes', 'composition_table',
-           'baseline_problems', 'baseline_config', 'load_baseline', 'baseline_inputs', 'embed_arrays',
-           'baseline_outputs', 'pair_index', 'restrict', 'pair_predictions', 'PairArrays', 'fit_concat', 'FusionData',
-           'fusion_data', 'pair_inputs', 'FusionSummary', 'fusion_names', 'split_arrays', 'fusion_meta',
-           'is_fusion_checkpoint', 'fusion_probs', 'write_pairs', 'stage_train_fusion', 'read_composition',
+__all__ = ['PAIR_COLUMNS', 'BASELINE_KEYS', 'pair_indices', 'make_pairs', 'held_out_halves', 'shared_classes',
+           'composition_table', 'baseline_problems', 'baseline_config', 'load_baseline', 'baseline_inputs',
+           'embed_arrays', 'baseline_outputs', 'pair_index', 'restrict', 'pair_predictions', 'PairArrays', 'fit_concat',
+           'FusionData', 'fusion_data', 'pair_inputs', 'FusionSummary', 'fusion_names', 'split_arrays', 'fusion_meta',
+           'is_fusion_checkpoint', 'fusion_probs', 'fit_split', 'write_pairs', 'stage_train_fusion', 'read_composition',
            'pairs_overview']
 
 # %% ../../nbs/44_fusion.ipynb #d339bf2e
 declare_stage('train_fusion', 'train_fusion.ipynb', 'late fusion of an audio and a face baseline on synthetic same-class pairs (optimistic bound)',
               reads=('fusion.audio_run/model_best.pt', 'fusion.face_run/model_best.pt', 'feature cache', 'manifests'),
-              writes=('pairs_train.csv', 'pairs_val.csv', 'pairs_test.csv', 'composition.csv', 'model_best.pt', 'history.csv',
+              writes=('pairs_fit.csv', 'pairs_train.csv', 'pairs_val.csv', 'pairs_test.csv', 'composition.csv', 'model_best.pt', 'history.csv',
                       'training_curves.png', 'predictions_val.csv', 'predictions_test.csv', 'reference_predictions_val.csv',
                       'reference_predictions_test.csv', 'train_summary.json'),
               func='stage_train_fusion');
@@ -76,6 +76,17 @@ def make_pairs(audio_frame:pd.DataFrame, face_frame:pd.DataFrame, # rows with `i
             for i, j in pair_indices(len(a), len(f), n_per_class, _seed(seed, s, c), cover):
                 rows.append((f"{a['id'][i]}|{f['id'][j]}", a['id'][i], f['id'][j], c, a['group'][i], f['group'][j], f"{a['group'][i]}&{f['group'][j]}", s))
     return pd.DataFrame(rows, columns=list(PAIR_COLUMNS))
+
+# %% ../../nbs/44_fusion.ipynb #7cd89753
+def held_out_halves(frame:pd.DataFrame, # labelled rows with `group` and `split`
+                    seed:int, # seed of the draw
+                   ) -> pd.DataFrame:
+    "`frame` with half of the validation groups (seeded, rounded up) moved to split 'fit'; other rows unchanged."
+    g = np.array(sorted(frame.loc[frame['split'] == 'val', 'group'].astype(str).unique()))
+    fit = set(g[np.random.default_rng(seed).permutation(len(g))[:(len(g) + 1)//2]])
+    out = frame.copy()
+    out.loc[(out['split'] == 'val') & out['group'].astype(str).isin(fit), 'split'] = 'fit'
+    return out
 
 # %% ../../nbs/44_fusion.ipynb #87319b0e
 def shared_classes(audio_frame:pd.DataFrame, face_frame:pd.DataFrame, # labelled rows (`label`)
@@ -298,10 +309,16 @@ def _val_uar(p:Predictions) -> float:
     return float(uar(p.y_true, p.y_pred, n_classes=len(p.classes)))
 
 # %% ../../nbs/44_fusion.ipynb #a55dd6a9
+def fit_split(cfg:Config) -> str:
+    "The partition fusion_concat learns from: 'fit' (held-out half of validation) or 'train'."
+    return 'fit' if cfg.fusion.fit_on == 'val' else 'train'
+
 def write_pairs(cfg:Config, run_dir:Path, data:FusionData, kept:list) -> tuple[dict, list[str]]:
-    "Pairs per split (train: `pairs_per_class`; val/test: `eval_pairs_per_class`), written as `pairs_<split>.csv`."
-    n = dict(train=cfg.fusion.pairs_per_class, val=cfg.fusion.eval_pairs_per_class, test=cfg.fusion.eval_pairs_per_class)
+    "Pairs per split (the fitting part: `pairs_per_class`; val/test: `eval_pairs_per_class`), written as `pairs_<split>.csv`."
+    tr = fit_split(cfg)
+    n = {tr: cfg.fusion.pairs_per_class, 'val': cfg.fusion.eval_pairs_per_class, 'test': cfg.fusion.eval_pairs_per_class}
     a, f = data.frames['audio'], data.frames['face']
+    if tr == 'fit': a, f = held_out_halves(a, cfg.seed), held_out_halves(f, cfg.seed)
     pairs = {s: make_pairs(a[a['split'] == s], f[f['split'] == s], kept, n[s], cfg.seed) for s in n}
     if empty := [s for s, p in pairs.items() if not len(p)]: raise SSBError(f"No {', '.join(empty)} pairs: the baselines' corpora share no class in those splits (fused classes: {', '.join(kept) or 'none'}).")
     return pairs, [save_csv(p, run_dir/f'pairs_{s}.csv').name for s, p in pairs.items()]
@@ -323,7 +340,7 @@ def stage_train_fusion(cfg:Config, # resolved config (`fusion:`, `model.name`, `
     best, sizes = None, (len(classes),)*2
     if name == 'fusion_concat':
         sizes = (data.emb['audio'].shape[1], data.emb['face'].shape[1])
-        m, res = fit_concat(cfg, *(split_arrays(data, pairs[s], 'emb', classes) for s in ('train', 'val')), sizes, run_dir/'train_state')
+        m, res = fit_concat(cfg, *(split_arrays(data, pairs[s], 'emb', classes) for s in (fit_split(cfg), 'val')), sizes, run_dir/'train_state')
         probs, best, tensors = {s: fusion_probs(m, pair_inputs(data, pairs[s], 'emb')) for s in ('val', 'test')}, res.best_epoch, res.state
         h = res.history_frame(); files += [save_csv(h, run_dir/'history.csv').name, save_figure(plot_history(h, 'fusion_concat on pairs'), run_dir/'training_curves.png').name]
     else: probs, tensors = avg, {}
@@ -343,6 +360,7 @@ def read_composition(run_dir:str|Path) -> pd.DataFrame:
 
 def pairs_overview(run_dir:str|Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     "(pairs per class and split, and per split: pairs, distinct clips, faces and speaker&subject groups) of a fusion run."
-    p = pd.concat([pd.read_csv(Path(run_dir)/f'pairs_{s}.csv', dtype=str) for s in ('train', 'val', 'test')])
-    return (p.groupby(['class', 'split']).size().unstack('split').reindex(columns=['train', 'val', 'test']),
+    parts = [s for s in ('train', 'fit', 'val', 'test') if (Path(run_dir)/f'pairs_{s}.csv').is_file()]
+    p = pd.concat([pd.read_csv(Path(run_dir)/f'pairs_{s}.csv', dtype=str) for s in parts])
+    return (p.groupby(['class', 'split']).size().unstack('split').reindex(columns=parts),
             p.groupby('split', sort=False).agg(pairs=('pair_id', 'size'), clips=('audio_id', 'nunique'), faces=('face_id', 'nunique'), groups=('group', 'nunique')))
