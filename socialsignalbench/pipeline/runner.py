@@ -16,8 +16,8 @@ from ..data.dataset import input_manifests
 
 # %% auto #0
 __all__ = ['INIT_CONFIGS', 'discover_stages', 'shipped_dir', 'reports_dir', 'shipped_configs', 'find_config', 'resolve_config',
-           'init_project', 'ReportError', 'html_exporter', 'export_html', 'report_kernel', 'reset_kernel',
-           'execute_report', 'get_stage', 'run_modes', 'report_setup']
+           'init_project', 'ReportError', 'report_parameters', 'report_meta', 'title_block', 'html_exporter',
+           'export_html', 'report_kernel', 'reset_kernel', 'execute_report', 'get_stage', 'run_modes', 'report_setup']
 
 # %% ../../nbs/70_pipeline.ipynb #be66b228
 def _declarations(path:Path, module:str) -> list[Stage]:
@@ -111,17 +111,101 @@ class ReportError(SSBError):
                          f"The partly executed notebook is {notebook}")
         self.stage, self.ename, self.evalue, self.traceback, self.notebook = stage, ename, evalue, traceback, notebook
 
-# %% ../../nbs/70_pipeline.ipynb #0f46414d
+# %% ../../nbs/70_pipeline.ipynb #a1c0de02
+def report_parameters(nb) -> list[dict]:
+    "Rows (name, value, description) for a report's parameters: comments from `parameters`, values papermill injected."
+    from papermill.translators import PythonTranslator
+    rows = {}
+    for c in nb.cells:
+        tags = set(c.metadata.get('tags', []))
+        if c.cell_type != 'code' or not tags & {'parameters', 'injected-parameters'}: continue
+        for p in PythonTranslator.inspect(c):
+            row = rows.setdefault(p.name, dict(name=p.name, value=p.default, description=''))
+            row['value'] = p.default
+            if 'parameters' in tags: row['description'] = p.help
+    return list(rows.values())
+
+# %% ../../nbs/70_pipeline.ipynb #a1c0de06
+def _read(path:Path, load:Callable) -> dict:
+    try: out = load(path.read_text(encoding='utf-8')) if path.is_file() else {}
+    except Exception: out = {}      # a damaged file must not stop the export
+    return out if isinstance(out, dict) else {}
+
+def report_meta(nb_path:str|Path, nb) -> dict:
+    "Title-block facts of an executed report: stage, status, run, config, date, version (from the run folder)."
+    import json, yaml
+    nb_path = Path(nb_path); d = nb_path.parent
+    man, cfg = _read(d/'manifest.json', json.loads), _read(d/'config.yaml', yaml.safe_load)
+    pm = nb.metadata.get('papermill', {})
+    stage, _, state = nb_path.stem.partition('.')
+    when = pm.get('end_time') or man.get('created_utc')
+    meta = {'stage': stage, 'status': 'failed' if state == 'failed' or pm.get('exception') else 'completed',
+            'run': man.get('run_id'), 'config': cfg.get('name'), 'config file': man.get('config_source'),
+            'date': when and f"{when[:10]} {when[11:16]} UTC", 'socialsignalbench': man.get('package_version')}
+    return {k: str(v) for k, v in meta.items() if v}
+
+# %% ../../nbs/70_pipeline.ipynb #a1c0de07
+def title_block(meta:dict, # from `report_meta`
+                params:list[dict], # from `report_parameters`
+               ) -> str:
+    "The HTML title block: the report's facts, the parameters table and the show-code button."
+    from html import escape as e
+    facts = ''.join(f'<tr><th>{e(k)}</th><td>{e(v)}</td></tr>' for k, v in meta.items())
+    rows = ''.join(f"<tr><td><code>{e(p['name'])}</code></td><td><code>{e(p['value'])}</code></td><td>{e(p['description'])}</td></tr>"
+                   for p in params)
+    ptab = (f'<table class="ssb-params"><caption>Parameters</caption><thead><tr><th>name</th><th>value</th>'
+            f'<th>meaning</th></tr></thead><tbody>{rows}</tbody></table>' if params else '')
+    button = ('<label for="ssb-show-code" class="ssb-button"><span class="ssb-when-hidden">Show code</span>'
+              '<span class="ssb-when-shown">Hide code</span></label>')
+    return f'<section class="ssb-title"><table class="ssb-facts">{facts}</table>{ptab}{button}</section>'
+
+# %% ../../nbs/70_pipeline.ipynb #a1c0de10
+_CSS = """#ssb-show-code { position: absolute; opacity: 0; pointer-events: none; }
+#ssb-show-code:not(:checked) ~ .jp-Cell .ssb-code, #ssb-show-code:not(:checked) ~ .jp-CodeCell.jp-mod-noOutputs,
+#ssb-show-code:not(:checked) ~ .jp-Cell .jp-InputPrompt, #ssb-show-code:not(:checked) ~ .jp-Cell .jp-OutputPrompt,
+#ssb-show-code:checked ~ * .ssb-when-hidden, #ssb-show-code:not(:checked) ~ * .ssb-when-shown { display: none; }
+.ssb-title { margin: 0.5em 0 1.5em; padding: 0.6em 1em; border: 1px solid #ddd; border-radius: 6px; background: #fafafa;
+  font-family: var(--jp-content-font-family); font-size: 13px; }
+.ssb-title table { border-collapse: collapse; margin: 0 0 0.6em; }
+.ssb-title th, .ssb-title td { text-align: left; padding: 2px 12px 2px 0; vertical-align: top; border: none; }
+.ssb-facts th { color: #666; font-weight: normal; }
+.ssb-params caption { text-align: left; font-weight: bold; padding: 0.4em 0 0.2em; }
+.ssb-params thead th { color: #666; font-weight: normal; border-bottom: 1px solid #ddd; }
+.ssb-button { display: inline-block; cursor: pointer; padding: 3px 12px; border: 1px solid #bbb; border-radius: 4px;
+  background: white; } .ssb-button:hover { background: #eee; }
+#ssb-show-code:focus-visible ~ * .ssb-button { outline: 2px solid #4a90d9; }"""
+
+# %% ../../nbs/70_pipeline.ipynb #a1c0de11
+_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{% block extra_css %}{{ super() }}<style>""" + _CSS + """</style>{% endblock extra_css %}
+{%- block body_header -%}{{ super() }}<input type="checkbox" id="ssb-show-code" aria-label="show code">
+{%- if not resources.ssb_title_cell %}{{ resources.ssb_title }}{% endif %}{%- endblock body_header -%}
+{% block input_group %}<div class="ssb-code">{{ super() }}</div>{% endblock input_group %}
+{% block markdowncell scoped %}{{ super() }}
+{%- if resources.ssb_title_cell and cell.id == resources.ssb_title_cell %}{{ resources.ssb_title }}{% endif %}
+{%- endblock markdowncell %}"""
+
+# %% ../../nbs/70_pipeline.ipynb #a1c0de12
 @functools.lru_cache(maxsize=1)
 def html_exporter():
-    "The HTML exporter, built once (its templates take about a second to load)."
+    "The report HTML exporter, built and warmed up once (loading and compiling its templates takes seconds)."
+    import jinja2, nbformat
     from nbconvert import HTMLExporter
-    return HTMLExporter()
+    ex = HTMLExporter(template_name='lab', extra_loaders=[jinja2.DictLoader({'ssb_report.html.j2': _TEMPLATE})],
+                      template_file='ssb_report.html.j2')
+    v4 = nbformat.v4      # compile templates and the code highlighter now, not on the first report
+    ex.from_notebook_node(v4.new_notebook(metadata={'language_info': {'name': 'python', 'pygments_lexer': 'ipython3'}},
+        cells=[v4.new_markdown_cell('# T\n> `s`'), v4.new_code_cell('x = 1', outputs=[v4.new_output('stream', text='1')])]))
+    return ex
 
 def export_html(nb_path:str|Path) -> Path:
-    "Export an executed notebook to HTML next to it (atomically)."
-    nb_path = Path(nb_path)
-    body, _ = html_exporter().from_filename(str(nb_path))
+    "Export an executed report to HTML next to it (atomically): title block, parameters table, code hidden."
+    import nbformat
+    nb_path = Path(nb_path); nb = nbformat.read(nb_path, as_version=4)
+    title = next((c for c in nb.cells if c.cell_type == 'markdown' and c.source.lstrip().startswith('# ')), None)
+    res = {'ssb_title': title_block(report_meta(nb_path, nb), report_parameters(nb)),
+           'ssb_title_cell': title.get('id') if title else None}
+    body, _ = html_exporter().from_notebook_node(nb, resources=res)
     return atomic_write_text(nb_path.with_suffix('.html'), body)
 
 # %% ../../nbs/70_pipeline.ipynb #81ff4a39
