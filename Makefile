@@ -14,7 +14,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 .PHONY: help install dev demo lab test lint sync-check nbtest nbtest-slow pytest docs-check readme bench bench-train clean
 
 help:
-	@echo "make demo   - create .venv, install, demo corpora, features, train + evaluate the audio CNN and its reference, print the run dir"
+	@echo "make demo   - create .venv, install, run the whole benchmark on the demo corpora (ssb --mode all): leaderboard + outputs/index.html"
 	@echo "make lab    - JupyterLab on nbs/tutorials/explore.ipynb: browse runs, listen to clips, click the confusion matrix"
 	@echo "make test   - .venv with dev extras, flake8, nbdev_clean/nbdev_export no-diff, nbdev_test, docs check, pytest"
 	@echo "make docs   - the documentation site without Quarto: site/index.html (make docs-check also checks it)"
@@ -40,8 +40,8 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
-# Generate the demo corpora, describe them, extract features, train the audio CNN beside its logistic reference and
-# evaluate both: one line per stage, the last line is the run directory.
+# The whole benchmark on the embedded demo corpora (`ssb --mode all`): data, audio and face baselines with the logistic
+# reference, fusion, gold slice, evaluation, comparison; ends with the leaderboard and the path of outputs/index.html.
 DEMO_MODES ?= all
 demo: install
 	@$(BIN)/ssb --config $(DEMO_CONFIG) --mode $(DEMO_MODES)
