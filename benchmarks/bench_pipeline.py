@@ -19,13 +19,16 @@ on two workloads:
    fixed cost too.
 
 It also times, in fresh subprocesses, what the parent `ssb` process spends on the torch version in the run
-manifest: `import torch` (old) against `importlib.metadata.version('torch')` (new).
+manifest: `import torch` (old) against `importlib.metadata.version('torch')` (new); and (4) runs `--mode all` once on
+the tiny demo (3 epochs) and prints every stage's wall time, its own work (the cells' summed durations) and the
+rest, the fixed per-stage cost (kernel reset, papermill, HTML export).
 
 On a shared machine wall times are noisy: compare the two paths within one run, not across runs. A benchmark only
 reports; it exits 0. Run: `.venv/bin/python benchmarks/bench_pipeline.py [--repeats R] [--stages N]`.
 """
 import argparse
 import json
+import re
 import shutil
 import statistics
 import subprocess
@@ -115,11 +118,34 @@ def subprocess_seconds(code, repeats):
     return statistics.median(ts)
 
 
+def suite_table(config):
+    """4. `--mode all` on the tiny demo: per stage, wall time, own work and fixed cost."""
+    from socialsignalbench.pipeline.suite import run_suite
+    lines, t0 = [], time.perf_counter()
+    root = run_suite(config, 'bench-all', log=lambda *a, **k: lines.append(''.join(map(str, a))), overrides={'train': {'epochs': 3}})
+    total = time.perf_counter() - t0
+    walls, run = [], None
+    for ln in lines:
+        if m := re.match(r'\[ssb\] suite step \d+: (\S+)', ln): run = m.group(1)
+        elif m := re.match(r'\[ssb\] \d+/\d+ (\S+)\s+\.\.\.', ln): stage = m.group(1)
+        elif m := re.match(r' done in ([\d.]+) s', ln): walls.append((run, stage, float(m.group(1))))
+    print(f'\n4. --mode all on the tiny demo (3 epochs): {total:.1f} s in all, {len(walls)} stages')
+    print(f"  {'run':<16} {'stage':<16} {'wall':>7} {'work':>7} {'fixed':>7}")
+    fixed = []
+    for run, stage, wall in walls:
+        work = cell_seconds(root / run / f'{stage}.ipynb')
+        fixed.append(wall - work)
+        print(f'  {run:<16} {stage:<16} {wall:7.1f} {work:7.1f} {wall - work:7.1f}')
+    print(f"  fixed cost per stage: median {statistics.median(fixed):.2f} s, total {sum(fixed):.1f} s of {sum(w for *_, w in walls):.1f} s;"
+          f" the rest of the {total:.1f} s is the leaderboard and index")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--repeats', type=int, default=3, help='alternations of old and new path (median reported)')
     ap.add_argument('--stages', type=int, default=3, help='empty-report stages in a row')
     ap.add_argument('--skip-demo', action='store_true', help='only the empty report')
+    ap.add_argument('--skip-all', action='store_true', help='skip the --mode all per-stage table')
     a = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix='ssb-bench-'))
     try:
@@ -152,6 +178,8 @@ def main():
         base = subprocess_seconds('pass', a.repeats)
         print(f'\n3. torch version for the run manifest (parent process, once per ssb call, python start-up '
               f'{base:.2f} s subtracted): import torch {old - base:.2f} s, package metadata {new - base:.2f} s')
+        if not a.skip_all:
+            suite_table(tmp / 'small.yaml')
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
