@@ -18,7 +18,8 @@ from ..evaluation.compare import compare_pair, load_run
 from .runner import resolve_config, run_modes
 
 # %% auto #0
-__all__ = ['SuiteStep', 'suite_plan', 'run_suite', 'leaderboard', 'fusion_gains', 'index_html', 'write_index', 'summary_text']
+__all__ = ['SuiteStep', 'suite_plan', 'run_suite', 'leaderboard', 'fusion_gains', 'index_html', 'other_runs', 'write_index',
+           'summary_text']
 
 # %% ../../nbs/72_suite.ipynb #c9f4294c
 @dataclass(frozen=True)
@@ -83,9 +84,9 @@ def _row(f:Path, root:Path) -> dict:
     gold = f.parent/'metrics_gold.json'
     g = json.loads(gold.read_text()) if f.name == 'metrics.json' and gold.is_file() else None
     return dict(run=str(f.parent.relative_to(root)), model=meta.get('model', '?'), role=_ROLE.get(f.name, f.stem.replace('metrics_', '')),
-                corpus=meta.get('corpus', '?'), scheme=m['scheme'], items=m['n_items'], groups=m['n_groups'],
+                corpus=meta.get('corpus', '?'), scheme=m['scheme'], items=m['n_items'], groups=f"{m['n_groups']}" + (' (few)' if h['uar']['few_groups'] else ''),
                 uar=h['uar']['value'], UAR=_ci(h['uar']), macro_F1=_ci(h['macro_f1']), accuracy=_ci(h['accuracy']),
-                gold_UAR=(_ci(g['headline']['uar']) + (' circular' if g['meta'].get('circular') else '')) if g else '', few_groups=bool(h['uar']['few_groups']),
+                gold_UAR=(_ci(g['headline']['uar']) + (' circular' if g['meta'].get('circular') else '')) if g else '',
                 reports=' '.join(sorted(p.name for p in f.parent.glob('*.html'))))
 
 # %% ../../nbs/72_suite.ipynb #f36e64d7
@@ -95,7 +96,7 @@ def leaderboard(root:str|Path, # a runs folder or a suite folder: every metrics*
     root = Path(root)
     files = sorted(p for p in root.rglob('metrics*.json') if p.name != 'metrics_gold.json' and not p.name.startswith('.'))
     rows = [_row(f, root) for f in files]
-    cols = ['run', 'model', 'role', 'corpus', 'scheme', 'items', 'groups', 'UAR', 'macro_F1', 'accuracy', 'gold_UAR', 'few_groups', 'reports']
+    cols = ['run', 'model', 'role', 'corpus', 'scheme', 'items', 'groups', 'UAR', 'macro_F1', 'gold_UAR', 'reports']
     if not rows: return pd.DataFrame(columns=cols)
     return pd.DataFrame(rows).sort_values(['corpus', 'items', 'uar'], ascending=[True, True, False])[cols].reset_index(drop=True)
 
@@ -113,11 +114,11 @@ def fusion_gains(root:str|Path, # a runs or suite folder
         u = next(x for x in compare_pair(cfg, best, fused).full.metrics if x.metric == 'uar')
         rows.append(dict(run=str(d.relative_to(root)), model=fused.report.meta.get('model') if fused.report else '?',
                          best_alone=best.name.rsplit('_', 1)[-1], items=len(fused.preds), UAR_alone=f'{u.a:.3f}', UAR_fusion=f'{u.b:.3f}',
-                         gain=f'{u.diff:+.3f} [{u.low:+.3f}, {u.high:+.3f}]', verdict=u.verdict + (f' ({u.n_groups} groups: no interval)' if u.few_groups else '')))
+                         gain=f'{u.diff:+.3f} [{u.low:+.3f}, {u.high:+.3f}]', verdict=u.verdict + (f' ({u.n_groups} group(s): no interval)' if u.few_groups else '')))
     return pd.DataFrame(rows, columns=['run', 'model', 'best_alone', 'items', 'UAR_alone', 'UAR_fusion', 'gain', 'verdict'])
 
 # %% ../../nbs/72_suite.ipynb #97656972
-_CSS = ("body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;font-size:14px}"
+_CSS = ("body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;font-size:13px}td{white-space:nowrap}"
         "th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}th{background:#f4f4f4}"
         "td.num{font-variant-numeric:tabular-nums}.note{color:#555;max-width:60rem}")
 
@@ -130,6 +131,7 @@ def _table(df:pd.DataFrame) -> str:
 def index_html(board:pd.DataFrame, # `leaderboard` of the runs folder
                rel:str='runs', # the runs folder, relative to the page
                gains:pd.DataFrame|None=None, # `fusion_gains` of the runs folder
+               others:pd.DataFrame|None=None, # `other_runs` of the runs folder
               ) -> str:
     "The leaderboard page: one row per evaluated model, links to each run's reports."
     b = board.drop(columns=['reports']).astype(str).map(html.escape) if len(board) else board
@@ -143,14 +145,23 @@ def index_html(board:pd.DataFrame, # `leaderboard` of the runs folder
             'only within the same corpus and item count. Fusion pairs are synthetic (labels matched across different people): an optimistic bound.</p>'
             f'<table><tr>{head}</tr>{rows}</table>'
             '<h2>Fusion against the better modality alone, on the same synthetic pairs</h2><p class="note">B - A of UAR with a paired '
-            f'bootstrap interval (evaluation.compare); verdict from the interval.</p>{_table(gains if gains is not None else pd.DataFrame())}</body></html>')
+            f'bootstrap interval (evaluation.compare); verdict from the interval.</p>{_table(gains if gains is not None else pd.DataFrame())}'
+            '<h2>Other runs</h2><p class="note">Data, gold-slice, comparison and sweep runs: their reports.</p>'
+            + ''.join(f'<p><code>{html.escape(r)}</code>: {_links(r, rep, rel)}</p>' for r, rep in (others.itertuples(index=False) if others is not None else []))
+            + '</body></html>')
 
 # %% ../../nbs/72_suite.ipynb #96e275ff
+def other_runs(root:str|Path) -> pd.DataFrame:
+    "Run folders under `root` with reports but no metrics (data, gold slice, comparison, sweep): run, reports."
+    root = Path(root)
+    dirs = sorted({p.parent for p in root.rglob('manifest.json')} - {p.parent for p in root.rglob('metrics*.json')})
+    return pd.DataFrame([(str(d.relative_to(root)), ' '.join(sorted(p.name for p in d.glob('*.html')))) for d in dirs], columns=['run', 'reports'])
+
 def write_index(runs_dir:str|Path, # the runs folder (e.g. outputs/runs)
                ) -> Path:
     "Write `<runs_dir>/../index.html` (the leaderboard of every run below `runs_dir`) atomically; return its path."
     runs_dir = Path(runs_dir)
-    return atomic_write_text(runs_dir.parent/'index.html', index_html(leaderboard(runs_dir), runs_dir.name, fusion_gains(runs_dir)))
+    return atomic_write_text(runs_dir.parent/'index.html', index_html(leaderboard(runs_dir), runs_dir.name, fusion_gains(runs_dir), other_runs(runs_dir)))
 
 def summary_text(board:pd.DataFrame, gains:pd.DataFrame, root:Path, index:Path, seconds:float) -> str:
     "The suite's leaderboard and fusion gains in one terminal screen."
