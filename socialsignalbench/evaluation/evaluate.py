@@ -32,8 +32,8 @@ __all__ = ['CHECKPOINT_ENV', 'MODEL_FILE', 'REFERENCE_FILE', 'GOLD_FILES', 'chec
            'check_compatible', 'evaluation_split', 'Evaluated', 'evaluate_predictions', 'norm_label', 'results_table',
            'ci_warnings', 'write_outputs', 'gold_slice_for', 'full_vs_gold', 'evaluate_gold', 'gold_info',
            'read_results_gold', 'holdout_meta', 'evaluate_checkpoint', 'read_oof', 'fold_metrics', 'kfold_meta',
-           'evaluate_kfold', 'EvaluateSummary', 'stage_evaluate', 'read_results', 'per_class_table', 'proxy_table',
-           'read_folds']
+           'evaluate_kfold', 'EvaluateSummary', 'stage_evaluate', 'read_results', 'results_view', 'per_class_table',
+           'proxy_table', 'read_folds']
 
 # %% ../../nbs/65_evaluate.ipynb #e6441fb0
 declare_stage('evaluate', 'evaluate.ipynb', 'test metrics with speaker-bootstrap CIs, model beside its reference; plots, predictions, errors',
@@ -299,6 +299,13 @@ def stage_evaluate(cfg:Config, # resolved config
 def read_results(run_dir:str|Path) -> pd.DataFrame:
     "`results.csv` of a run, indexed by metric."
     return pd.read_csv(Path(run_dir)/'results.csv').set_index('metric')
+
+def results_view(run_dir:str|Path) -> pd.DataFrame:
+    "`results.csv` for reading: one 'value [low, high]' column per model, the groups and each metric's direction."
+    t = read_results(run_dir)
+    ci = lambda m: [f"{v:.3f} [{lo:.3f}, {hi:.3f}]" for v, lo, hi in zip(t[m], t[f'{m} low'], t[f'{m} high'])]
+    out = pd.DataFrame({m: ci(m) for m in t.columns if f'{m} low' in t.columns}, index=t.index)
+    return out.assign(groups=t['n_groups'], better=np.where(t['higher_is_better'], 'higher', 'lower'))
 
 def per_class_table(report:MetricsReport) -> pd.DataFrame:
     "Precision, recall, F1 and support per class."
