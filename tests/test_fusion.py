@@ -11,7 +11,16 @@ from socialsignalbench.config import load_config
 from socialsignalbench.metrics.predictions import Predictions
 from socialsignalbench.train.fusion import load_baseline
 
-BASE = SMALL + "train: {epochs: 2}\neval: {n_boot: 100}\n"
+# 5 actors and 5 subjects in a data folder of its own, so that validation holds 2 speakers and 2 subjects: the fusion
+# head learns from one half of them (fusion.fit_on: val) and stops on the other
+BASE = SMALL + """train: {epochs: 2}
+eval: {n_boot: 100}
+demo: {n_actors: 5, n_subjects: 5}
+paths: {data_dir: data/fz, cache_dir: data/fz/cache}
+ravdess: {root: data/fz/raw/ravdess, archive: data/fz/raw/unused.zip, actors: [1, 2, 3, 4, 5]}
+ckplus: {root: data/fz/raw/ckplus}
+split: {n_train: 2, n_val: 2, n_test: 1, ckplus_val: 0.4, ckplus_test: 0.2}
+"""
 FACE = "extends: fz_audio.yaml\nmodel: {name: face_cnn, reference: null}\ntrain: {corpus: ckplus}\n"
 FUSION = ("extends: fz_audio.yaml\nmodel: {name: fusion_concat, reference: fusion_average}\n"
           "fusion: {audio_run: fz-audio, face_run: fz-face, pairs_per_class: 10, snr_db: [10]}\n")
@@ -34,7 +43,8 @@ def fused(project):
 
 
 def test_pairs_stay_in_their_split_and_use_every_test_item(fused):
-    pairs = {s: pd.read_csv(fused / 'fz' / f'pairs_{s}.csv') for s in ('train', 'val', 'test')}
+    pairs = {s: pd.read_csv(fused / 'fz' / f'pairs_{s}.csv') for s in ('fit', 'val', 'test')}
+    assert not (fused / 'fz' / 'pairs_train.csv').exists()   # fit_on: val: the baselines' training items are never fused
     for s, p in pairs.items():
         assert (p['split'] == s).all() and p['pair_id'].is_unique
     test = pairs['test']
@@ -44,7 +54,9 @@ def test_pairs_stay_in_their_split_and_use_every_test_item(fused):
     a_ids = {i for i, y in zip(audio.ids, audio.y_true) if audio.classes[y] in fused_classes}
     f_ids = {i for i, y in zip(face.ids, face.y_true) if face.classes[y] in fused_classes}
     assert set(test['audio_id']) == a_ids and set(test['face_id']) == f_ids   # only test items, every one of them
-    assert pairs['train'].groupby('class').size().eq(10).all()
+    assert pairs['fit'].groupby('class').size().le(10).all()
+    for side in ('audio_group', 'face_group'):   # the head's halves of validation never share a speaker or subject
+        assert not set(pairs['fit'][side]) & set(pairs['val'][side])
 
 
 def test_fusion_is_evaluated_like_a_baseline_with_robustness(fused):

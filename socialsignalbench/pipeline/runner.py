@@ -304,6 +304,8 @@ def run_modes(config_path:str|Path, # YAML config, or a shipped config's name ('
     cfg = resolve_config(config_path, overrides)
     stages = [get_stage(m) for m in modes]          # unknown modes fail before anything runs
     run_dir = open_run(cfg, run_id, input_manifests(cfg))
+    import IPython.paths, jupyter_client.kernelspec, nbconvert, papermill  # noqa: F401  (imported before the warm-up thread:
+    # two threads importing one package at once can fail with KeyError: 'IPython')
     threading.Thread(target=html_exporter, daemon=True).start()   # warm up while the first report runs
     params = {'config_path': str(run_dir/'config.yaml'), 'run_dir': str(run_dir)}
     with report_kernel() as km:

@@ -318,7 +318,12 @@ def write_pairs(cfg:Config, run_dir:Path, data:FusionData, kept:list) -> tuple[d
     tr = fit_split(cfg)
     n = {tr: cfg.fusion.pairs_per_class, 'val': cfg.fusion.eval_pairs_per_class, 'test': cfg.fusion.eval_pairs_per_class}
     a, f = data.frames['audio'], data.frames['face']
-    if tr == 'fit': a, f = held_out_halves(a, cfg.seed), held_out_halves(f, cfg.seed)
+    if tr == 'fit':
+        if few := [k for k, d in (('audio', a), ('face', f)) if d.loc[d['split'] == 'val', 'group'].nunique() < 2]: raise SSBError(
+            f"fusion.fit_on is 'val', which splits the validation speakers/subjects in two, but the {' and '.join(few)} baseline's "
+            "validation part has fewer than 2: give it more (split.n_val, split.ckplus_val, csv val share), or set fusion.fit_on: train "
+            "(the head then learns from the baselines' own training items: optimistic).")
+        a, f = held_out_halves(a, cfg.seed), held_out_halves(f, cfg.seed)
     pairs = {s: make_pairs(a[a['split'] == s], f[f['split'] == s], kept, n[s], cfg.seed) for s in n}
     if empty := [s for s, p in pairs.items() if not len(p)]: raise SSBError(f"No {', '.join(empty)} pairs: the baselines' corpora share no class in those splits (fused classes: {', '.join(kept) or 'none'}).")
     return pairs, [save_csv(p, run_dir/f'pairs_{s}.csv').name for s, p in pairs.items()]
