@@ -21,6 +21,13 @@ def ssb(*args, cwd=None, timeout=900, umask=0o022):
                           capture_output=True, text=True, timeout=timeout, preexec_fn=lambda: os.umask(umask))
 
 
+def ssb_ok(*args, cwd, timeout=900):
+    """`ssb(...)` that must succeed: its output tails are the assertion message otherwise."""
+    r = ssb(*args, cwd=cwd, timeout=timeout)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
+    return r
+
+
 @pytest.fixture(scope='session')
 def project(tmp_path_factory):
     """A scratch project: `settings.ini` marker, the shipped configs and `configs/small.yaml` (4 actors, 4 subjects)."""

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import SMALL, ssb
+from conftest import SMALL, ssb, ssb_ok
 from socialsignalbench.metrics.predictions import Predictions
 from socialsignalbench.metrics.report import read_report
 
@@ -22,17 +22,11 @@ EVAL_FILES = ('metrics.json', 'metrics_reference.json', 'results.csv', 'predicti
               'evaluate.html')
 
 
-def run_ok(*args, cwd):
-    r = ssb(*args, cwd=cwd)
-    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
-    return r
-
-
 @pytest.fixture(scope='module')
 def evaluated(project):
     """A run of the small demo through demo_data, preprocess, train and evaluate."""
     (project / 'configs' / 'eval.yaml').write_text(FAST)
-    run_ok('--config', 'configs/eval.yaml', '--mode', 'demo_data', 'preprocess', 'train', 'evaluate', '--run-id', 'ev1',
+    ssb_ok('--config', 'configs/eval.yaml', '--mode', 'demo_data', 'preprocess', 'train', 'evaluate', '--run-id', 'ev1',
            cwd=project)
     return project / 'outputs' / 'runs' / 'ev1'
 
@@ -60,7 +54,7 @@ def test_evaluate_writes_every_file(evaluated):
 
 
 def test_same_seed_gives_identical_metrics(evaluated, project):
-    run_ok('--config', 'configs/eval.yaml', '--mode', 'train', 'evaluate', '--run-id', 'ev2', cwd=project)
+    ssb_ok('--config', 'configs/eval.yaml', '--mode', 'train', 'evaluate', '--run-id', 'ev2', cwd=project)
     again = project / 'outputs' / 'runs' / 'ev2'
     for f in ('metrics.json', 'metrics_reference.json', 'results.csv', 'predictions.csv'):
         assert (again / f).read_bytes() == (evaluated / f).read_bytes(), f
@@ -94,7 +88,7 @@ def test_predict_files_and_a_broken_one(evaluated, project, tmp_path):
 def test_checkpoint_on_another_data_folder_and_refusal(evaluated, project):
     (project / 'configs' / 'other.yaml').write_text(OTHER)
     ckpt = evaluated / 'model_best.pt'
-    run_ok('--config', 'configs/other.yaml', '--mode', 'demo_data', 'preprocess', 'evaluate', '--checkpoint', ckpt,
+    ssb_ok('--config', 'configs/other.yaml', '--mode', 'demo_data', 'preprocess', 'evaluate', '--checkpoint', ckpt,
            '--run-id', 'other', cwd=project)
     out = project / 'outputs' / 'runs' / 'other'
     rep = read_report(out / 'metrics.json')
@@ -116,7 +110,7 @@ def test_checkpoint_on_another_data_folder_and_refusal(evaluated, project):
 
 def test_kfold_evaluates_pooled_out_of_fold_predictions(evaluated, project):
     (project / 'configs' / 'kfold.yaml').write_text("extends: eval.yaml\nsplit: {mode: kfold, k_folds: 4}\n")
-    run_ok('--config', 'configs/kfold.yaml', '--mode', 'train', 'evaluate', '--run-id', 'kf', cwd=project)
+    ssb_ok('--config', 'configs/kfold.yaml', '--mode', 'train', 'evaluate', '--run-id', 'kf', cwd=project)
     out = project / 'outputs' / 'runs' / 'kf'
     rep = read_report(out / 'metrics.json')
     assert (rep.meta['protocol'], rep.n_groups, rep.n_items) == ('kfold', 4, 240)   # every speaker tested once

@@ -5,7 +5,7 @@ import dataclasses
 import pandas as pd
 import pytest
 
-from conftest import SMALL, ssb
+from conftest import SMALL, ssb_ok
 from socialsignalbench.core import SSBError
 from socialsignalbench.config import load_config
 from socialsignalbench.metrics.predictions import Predictions
@@ -26,19 +26,13 @@ FUSION = ("extends: fz_audio.yaml\nmodel: {name: fusion_concat, reference: fusio
           "fusion: {audio_run: fz-audio, face_run: fz-face, pairs_per_class: 10, snr_db: [10]}\n")
 
 
-def run_ok(*args, cwd):
-    r = ssb(*args, cwd=cwd)
-    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
-    return r
-
-
 @pytest.fixture(scope='module')
 def fused(project):
     c = project / 'configs'
     (c / 'fz_audio.yaml').write_text(BASE); (c / 'fz_face.yaml').write_text(FACE); (c / 'fz.yaml').write_text(FUSION)
-    run_ok('--config', 'configs/fz_audio.yaml', '--mode', 'demo_data', 'preprocess', 'train', '--run-id', 'fz-audio', cwd=project)
-    run_ok('--config', 'configs/fz_face.yaml', '--mode', 'train', '--run-id', 'fz-face', cwd=project)
-    run_ok('--config', 'configs/fz.yaml', '--mode', 'train_fusion', 'evaluate', '--run-id', 'fz', cwd=project)
+    ssb_ok('--config', 'configs/fz_audio.yaml', '--mode', 'demo_data', 'preprocess', 'train', '--run-id', 'fz-audio', cwd=project)
+    ssb_ok('--config', 'configs/fz_face.yaml', '--mode', 'train', '--run-id', 'fz-face', cwd=project)
+    ssb_ok('--config', 'configs/fz.yaml', '--mode', 'train_fusion', 'evaluate', '--run-id', 'fz', cwd=project)
     return project / 'outputs' / 'runs'
 
 

@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 
-from conftest import ssb
+from conftest import ssb, ssb_ok
 from socialsignalbench.config import load_config
 from socialsignalbench.evaluation.gold import mine_gold
 from socialsignalbench.metrics.predictions import Predictions, ids_sha256
@@ -32,8 +32,7 @@ def test_mine_gold_slice_cli(project):
     src = {n: fake_run(runs, n, s) for n, s in (('g1', 1), ('g2', 2), ('g3', 3))}
     fake_run(runs, 'g4', 4)
     (project / 'configs' / 'gold.yaml').write_text(GOLD.format(check='g4'))
-    r = ssb('--config', 'configs/gold.yaml', '--mode', 'mine_gold_slice', '--run-id', 'gold1', cwd=project)
-    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
+    ssb_ok('--config', 'configs/gold.yaml', '--mode', 'mine_gold_slice', '--run-id', 'gold1', cwd=project)
     out = runs / 'gold1'
     for f in ('gold_slice.json', 'gold_slice.csv', 'gold_items.csv', 'gold_runs.csv', 'gold_jaccard.csv', 'gold_validation.csv',
               'gold_random.csv', 'gold_validation.png', 'mine_gold_slice_summary.json', 'mine_gold_slice.html'):
