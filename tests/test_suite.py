@@ -31,3 +31,13 @@ def test_mode_all_on_tiny_demo(project):
     for run in ('audio', 'face', 'fusion', seed_run):
         assert f'runs/suite/{run}/evaluate.html' in links, run
     assert all((project / 'outputs' / link).is_file() for link in links)
+
+
+def test_reports_outside_the_suite_run_on_tiny_demo(project):
+    """The reports --mode all does not run: ingest_ckplus on the demo's CK+ layout, and a one-cell sweep."""
+    ssb_ok('--config', 'configs/small.yaml', '--mode', 'demo_data', 'ingest_ckplus', 'preprocess', 'sweep', '--set', 'sweep.seeds=[1]',
+           '--set', 'train.epochs=2', '--run-id', 'rest', cwd=project, timeout=1800)
+    run = project / 'outputs' / 'runs' / 'rest'
+    for st in ('ingest_ckplus', 'sweep'):
+        assert (run / f'{st}.html').is_file() and not (run / f'{st}.failed.ipynb').exists(), st
+    assert len((run / 'sweep.csv').read_text().strip().splitlines()) == 2   # header + the one cell
