@@ -181,7 +181,7 @@ def stage_sweep(cfg:Config, # resolved config (its `sweep` grid, `compute` and `
     n_ran = sum(r['ran'] for r in rows)
     s = SweepSummary(run_dir.name, str(cfg.path(cfg.paths.runs_dir)), where, tuple(ids), n_ran, len(rows) - n_ran, failed,
                      round(time.perf_counter() - t0, 3), files)
-    if failed: raise SSBError(f"{len(failed)} of {len(cells)} sweep cells failed: " + '; '.join(f'{k}: {v}' for k, v in failed.items())
+    if failed: raise SSBError(f"{len(failed)} of {len(cells)} sweep cells failed: " + '; '.join(f'{k}: {str(v).rstrip(".")}' for k, v in failed.items())
                               + f". The finished cells are in {run_dir/'sweep.csv'}; rerun with --run-id {run_dir.name} to retry only the failed ones.")
     save_result(run_dir, 'sweep_summary', s)
     return s
