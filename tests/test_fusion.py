@@ -20,6 +20,7 @@ paths: {data_dir: data/fz, cache_dir: data/fz/cache}
 ravdess: {root: data/fz/raw/ravdess, archive: data/fz/raw/unused.zip, actors: [1, 2, 3, 4, 5]}
 ckplus: {root: data/fz/raw/ckplus}
 split: {n_train: 2, n_val: 2, n_test: 1, ckplus_val: 0.4, ckplus_test: 0.2}
+fusion: {fit_on: val}
 """
 FACE = "extends: fz_audio.yaml\nmodel: {name: face_cnn, reference: null}\ntrain: {corpus: ckplus}\n"
 FUSION = ("extends: fz_audio.yaml\nmodel: {name: fusion_concat, reference: fusion_average}\n"
