@@ -77,3 +77,19 @@ def test_incompatible_baselines_are_refused(fused, project):
     other = dataclasses.replace(cfg, labels=dataclasses.replace(cfg.labels, scheme='emotions8'))
     with pytest.raises(SSBError, match='label scheme'):
         load_baseline(other, 'audio')
+
+
+def test_fine_tuned_fusion_keeps_the_baselines_untouched(fused, project):
+    """fusion.freeze: false trains copies of both networks with the head; the baselines' checkpoints do not change."""
+    import torch
+    from socialsignalbench.train.checkpoint import load_checkpoint
+    before = {k: (fused / k / 'model_best.pt').read_bytes() for k in ('fz-audio', 'fz-face')}
+    ssb_ok('--config', 'configs/fz.yaml', '--set', 'fusion.freeze=false', '--mode', 'train_fusion', 'evaluate',
+           '--run-id', 'fzt', cwd=project)
+    tensors, meta = load_checkpoint(fused / 'fzt' / 'model_best.pt')
+    assert meta['fusion']['settings']['freeze'] is False
+    base, _ = load_checkpoint(fused / 'fz-audio' / 'model_best.pt')
+    tuned = {k[len('tuned_audio.'):]: v for k, v in tensors.items() if k.startswith('tuned_audio.')}
+    assert set(tuned) == set(base) and any(not torch.equal(tuned[k], base[k]) for k in base)   # trained, not copied
+    assert {k: (fused / k / 'model_best.pt').read_bytes() for k in ('fz-audio', 'fz-face')} == before
+    assert (fused / 'fzt' / 'robustness.csv').is_file() and (fused / 'fzt' / 'metrics.json').is_file()

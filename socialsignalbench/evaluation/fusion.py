@@ -4,7 +4,7 @@
 
 # %% ../../nbs/67_fusion_eval.ipynb #d43f81b5
 from __future__ import annotations
-import dataclasses, os
+import copy, dataclasses, os
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -21,15 +21,16 @@ from ..metrics.bootstrap import bootstrap_cis
 from ..metrics.predictions import Predictions
 from ..models.fusion import build_fusion
 from ..train.checkpoint import load_checkpoint
-from ..train.fusion import FusionData, baseline_outputs, fusion_data, fusion_probs, pair_inputs, pair_predictions
+from ..train.fusion import (TUNED, FusionData, baseline_inputs, embed_arrays, embedder, fusion_data, fusion_probs,
+                                            pair_inputs, pair_predictions, with_tuned)
 from ..train.predict import normalise_inputs
 from ..train.stage import save_csv, save_figure
 from .evaluate import CHECKPOINT_ENV, MODEL_FILE, Evaluated, evaluate_predictions
 
 # %% auto #0
-__all__ = ['read_pairs', 'fusion_problems', 'FusionModel', 'load_fusion', 'noisy_audio', 'robustness_row', 'conditions',
-           'robustness_table', 'plot_robustness', 'fusion_eval_meta', 'evaluate_fusion', 'read_robustness',
-           'alone_table']
+__all__ = ['read_pairs', 'fusion_problems', 'FusionModel', 'load_fusion', 'tuned_data', 'noisy_audio', 'robustness_row',
+           'conditions', 'robustness_table', 'plot_robustness', 'fusion_eval_meta', 'evaluate_fusion',
+           'read_robustness', 'alone_table']
 
 # %% ../../nbs/67_fusion_eval.ipynb #7f21ae96
 def read_pairs(run_dir:str|Path, split:str) -> pd.DataFrame:
@@ -75,8 +76,17 @@ def load_fusion(cfg:Config, path:str|Path) -> tuple[FusionModel, dict]:
         raise SSBError(f"Fusion checkpoint {path} cannot be evaluated: {'; '.join(bad)}. Re-run train_fusion with the current baselines.")
     st = fz['settings']
     m = build_fusion(name, tuple(meta['in_shape']), K, st['hidden'], st['dropout'])
-    if tensors: m.load_state_dict(tensors)
+    if tensors: m.load_state_dict({k: v for k, v in tensors.items() if not k.startswith(TUNED)})
+    if name == 'fusion_concat' and not st['freeze']: data = tuned_data(cfg, data, tensors)
     return FusionModel(name, m.eval(), data, np.array([c in fz['fused_classes'] for c in meta['classes']])), meta
+
+def tuned_data(cfg:Config, data:FusionData, tensors:dict) -> FusionData:
+    "`data` with the fine-tuned networks a `freeze: false` checkpoint stores (`TUNED` keys) and their embeddings."
+    nets = {}
+    for k in ('audio', 'face'):
+        nets[k] = copy.deepcopy(getattr(data, k).model)
+        nets[k].load_state_dict({n[len(f'{TUNED}{k}.'):]: v for n, v in tensors.items() if n.startswith(f'{TUNED}{k}.')})
+    return with_tuned(data, {k: n.eval() for k, n in nets.items()}, {k: baseline_inputs(cfg, getattr(data, k))[0] for k in nets})
 
 # %% ../../nbs/67_fusion_eval.ipynb #9667ff2e
 def noisy_audio(cfg:Config, data:FusionData, # config (corpus roots); the baselines
@@ -88,7 +98,8 @@ def noisy_audio(cfg:Config, data:FusionData, # config (corpus roots); the baseli
     rows = np.flatnonzero(fr['id'].isin(set(ids)).to_numpy())
     rng, root = np.random.default_rng([seed, int(round(snr_db*1000)) % 2**32]), corpus_root(data.configs['audio'], p.meta['corpus'])
     X = np.stack([waveform_features(add_noise(prepare_clip(root/fr['path'].iloc[i], p.params)[0], snr_db, rng), p.params) for i in rows])
-    emb, probs = baseline_outputs(p, normalise_inputs(X, p.norm, p.spec, fr['group'].to_numpy()[rows]), data.emb['audio'] is not None)
+    Xn = normalise_inputs(X, p.norm, p.spec, fr['group'].to_numpy()[rows])
+    emb, probs = (embed_arrays(embedder(data, 'audio'), Xn) if data.emb['audio'] is not None else None), p.predict_proba(Xn)
     out = dict(emb=None if emb is None else data.emb['audio'].copy(), probs=data.probs['audio'].copy())
     if emb is not None: out['emb'][rows] = emb
     out['probs'][rows] = probs

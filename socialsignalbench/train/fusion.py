@@ -4,7 +4,7 @@
 
 # %% ../../nbs/44_fusion.ipynb #7fa03d8a
 from __future__ import annotations
-import dataclasses, zlib
+import copy, dataclasses, zlib
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -26,12 +26,12 @@ from .predict import Predictor, load_predictor, normalise_inputs
 from .stage import plot_history, save_csv, save_figure
 
 # %% auto #0
-__all__ = ['PAIR_COLUMNS', 'BASELINE_KEYS', 'pair_indices', 'make_pairs', 'held_out_halves', 'shared_classes',
+__all__ = ['PAIR_COLUMNS', 'BASELINE_KEYS', 'TUNED', 'pair_indices', 'make_pairs', 'held_out_halves', 'shared_classes',
            'composition_table', 'baseline_problems', 'baseline_config', 'load_baseline', 'baseline_inputs',
            'embed_arrays', 'baseline_outputs', 'pair_index', 'restrict', 'pair_predictions', 'PairArrays', 'fit_concat',
-           'FusionData', 'fusion_data', 'pair_inputs', 'FusionSummary', 'fusion_names', 'split_arrays', 'fusion_meta',
-           'is_fusion_checkpoint', 'fusion_probs', 'fit_split', 'write_pairs', 'stage_train_fusion', 'read_composition',
-           'pairs_overview']
+           'FusionData', 'embedder', 'fusion_data', 'TunedFusion', 'with_tuned', 'fit_tuned', 'pair_inputs',
+           'FusionSummary', 'fusion_names', 'split_arrays', 'fusion_meta', 'is_fusion_checkpoint', 'fusion_probs',
+           'fit_split', 'write_pairs', 'stage_train_fusion', 'read_composition', 'pairs_overview']
 
 # %% ../../nbs/44_fusion.ipynb #d339bf2e
 declare_stage('train_fusion', 'train_fusion.ipynb', 'late fusion of an audio and a face baseline on synthetic same-class pairs (optimistic bound)',
@@ -200,7 +200,6 @@ def fit_concat(cfg:Config, train:PairArrays, val:PairArrays, # config; training 
                ckpt_dir:str|Path|None=None, # per-epoch training state (resume)
               ):
     "(trained `fusion_concat`, `FitResult`) on frozen embeddings."
-    if not cfg.fusion.freeze: raise SSBError("fusion.freeze: false (fine-tuning the baselines' embedding networks) is not available yet: set fusion.freeze: true.")
     m = build_fusion('fusion_concat', sizes, len(train.classes), cfg.fusion.hidden, cfg.fusion.dropout, seed=cfg.seed)
     m.audio_mean.copy_(torch.from_numpy(train.X[:, :sizes[0]].mean(0))); m.face_mean.copy_(torch.from_numpy(train.X[:, sizes[0]:].mean(0)))
     return m, fit(m, train, val, cfg.train, None, cfg.seed, ckpt_dir)
@@ -215,6 +214,11 @@ class FusionData:
     emb: dict # 'audio'/'face' -> (n, d) embeddings (None: not computed)
     probs: dict # 'audio'/'face' -> (n, K) class probabilities
     configs: dict|None = None # 'audio'/'face' -> the config its items were read with (`baseline_config`)
+    tuned: dict|None = None # 'audio'/'face' -> the fine-tuned embedding network (`fusion.freeze: false`), else None
+
+def embedder(data:FusionData, k:str) -> torch.nn.Module:
+    "The network whose `embed` gives modality `k`'s embeddings: its fine-tuned copy when there is one, else the baseline's."
+    return (data.tuned or {}).get(k) or getattr(data, k).model
 
 def fusion_data(cfg:Config, needs_embed:bool=True, paths:dict|None=None) -> FusionData:
     "Load both baselines (the config's runs, or `paths` {'audio':, 'face':} checkpoints) and run them on every item."
@@ -224,6 +228,42 @@ def fusion_data(cfg:Config, needs_embed:bool=True, paths:dict|None=None) -> Fusi
         X, frames[k] = baseline_inputs(cfg, preds[k])
         emb[k], probs[k] = baseline_outputs(preds[k], X, needs_embed)
     return FusionData(preds['audio'], preds['face'], frames, emb, probs, {k: baseline_config(cfg, p) for k, p in preds.items()})
+
+# %% ../../nbs/44_fusion.ipynb #032f7da7
+class TunedFusion(torch.nn.Module):
+    "Both embedding networks and the fusion head, trained together; input rows are (audio row, face row) indices."
+    def __init__(self, audio:torch.nn.Module, face:torch.nn.Module, head:torch.nn.Module, # networks (copies) and head
+                 xa:np.ndarray, xf:np.ndarray): # every normalised audio and face input, rows as the data's frames
+        super().__init__()
+        self.audio, self.face, self.head = audio, face, head
+        self.register_buffer('xa', torch.as_tensor(xa, dtype=torch.float32), persistent=False)
+        self.register_buffer('xf', torch.as_tensor(xf, dtype=torch.float32), persistent=False)
+    def forward(self, idx:torch.Tensor) -> torch.Tensor:
+        i = idx.long()
+        return self.head(torch.cat([self.audio.embed(self.xa[i[:, 0]]), self.face.embed(self.xf[i[:, 1]])], 1))
+
+# %% ../../nbs/44_fusion.ipynb #151c0590
+def with_tuned(data:FusionData, nets:dict, inputs:dict) -> FusionData:
+    "`data` whose embeddings come from the tuned networks `nets` ('audio'/'face') on their `inputs`."
+    return dataclasses.replace(data, tuned=nets, emb={k: embed_arrays(nets[k], inputs[k]) for k in ('audio', 'face')})
+
+def fit_tuned(cfg:Config, data:FusionData, # config; the baselines
+              fit_pairs:pd.DataFrame, val_pairs:pd.DataFrame, classes:tuple, # training and validation pairs; the classes
+              ckpt_dir:str|Path|None=None, # per-epoch training state (resume)
+             ):
+    "(head, FitResult, `data` with the tuned embeddings): head and copies of both networks trained together."
+    inputs = {k: baseline_inputs(cfg, getattr(data, k))[0] for k in ('audio', 'face')}
+    nets = {k: copy.deepcopy(getattr(data, k).model) for k in ('audio', 'face')}
+    sizes = tuple(int(nets[k].embed_dim) for k in ('audio', 'face'))
+    head = build_fusion('fusion_concat', sizes, len(classes), cfg.fusion.hidden, cfg.fusion.dropout, seed=cfg.seed)
+    m = TunedFusion(nets['audio'], nets['face'], head, inputs['audio'], inputs['face'])
+    arr = lambda p: PairArrays(np.stack(pair_index(p, data.frames['audio']['id'], data.frames['face']['id']), 1).astype(np.float32),
+                               np.array([classes.index(c) for c in p['class']], np.int64), p['group'].to_numpy(str), classes)
+    res = fit(m, arr(fit_pairs), arr(val_pairs), cfg.train, None, cfg.seed, ckpt_dir)
+    tuned = with_tuned(data, {k: n.eval() for k, n in nets.items()}, inputs)
+    x = pair_inputs(tuned, fit_pairs, 'emb')
+    head.audio_mean.copy_(torch.from_numpy(x[:, :sizes[0]].mean(0))); head.face_mean.copy_(torch.from_numpy(x[:, sizes[0]:].mean(0)))
+    return head.eval(), res, tuned
 
 # %% ../../nbs/44_fusion.ipynb #76576a05
 def pair_inputs(data:FusionData, pairs:pd.DataFrame, kind:str, # 'emb' (fusion_concat) or 'probs' (fusion_average)
@@ -279,6 +319,8 @@ def split_arrays(data:FusionData, pairs:pd.DataFrame, kind:str, classes:tuple) -
     return PairArrays(pair_inputs(data, pairs, kind), y, pairs['group'].to_numpy(str), classes)
 
 # %% ../../nbs/44_fusion.ipynb #c828fd2c
+TUNED = 'tuned_' # checkpoint key prefix of the fine-tuned networks' weights: tuned_audio.*, tuned_face.*
+
 def fusion_meta(cfg:Config, name:str, data:FusionData, keep:np.ndarray, dropped:dict, in_shape, **extra) -> dict:
     "Checkpoint metadata of a fusion model: both baselines (path, sha256, model, corpus), the fused classes, `fusion:`."
     base = {k: dict(checkpoint=str(Path(p.path).resolve()), sha256=p.sha256, model=p.name, corpus=p.meta['corpus'])
@@ -334,7 +376,6 @@ def stage_train_fusion(cfg:Config, # resolved config (`fusion:`, `model.name`, `
                       ) -> FusionSummary:
     "The `train_fusion` stage: pairs, the fusion model and its reference line, checkpoint, predictions."
     (name, ref), run_dir, scheme = fusion_names(cfg), Path(run_dir), scheme_for_config(cfg)
-    if name == 'fusion_concat' and not cfg.fusion.freeze: raise SSBError("fusion.freeze: false (fine-tuning the baselines' embedding networks) is not available yet: set fusion.freeze: true.")
     run_dir.mkdir(parents=True, exist_ok=True)
     data, classes = fusion_data(cfg, name == 'fusion_concat'), tuple(scheme.classes)
     kept, dropped = shared_classes(data.frames['audio'], data.frames['face'], classes)
@@ -345,8 +386,13 @@ def stage_train_fusion(cfg:Config, # resolved config (`fusion:`, `model.name`, `
     best, sizes = None, (len(classes),)*2
     if name == 'fusion_concat':
         sizes = (data.emb['audio'].shape[1], data.emb['face'].shape[1])
-        m, res = fit_concat(cfg, *(split_arrays(data, pairs[s], 'emb', classes) for s in (fit_split(cfg), 'val')), sizes, run_dir/'train_state')
-        probs, best, tensors = {s: fusion_probs(m, pair_inputs(data, pairs[s], 'emb')) for s in ('val', 'test')}, res.best_epoch, res.state
+        if cfg.fusion.freeze:
+            m, res = fit_concat(cfg, *(split_arrays(data, pairs[s], 'emb', classes) for s in (fit_split(cfg), 'val')), sizes, run_dir/'train_state')
+            tensors = res.state
+        else:
+            m, res, data = fit_tuned(cfg, data, pairs[fit_split(cfg)], pairs['val'], classes, run_dir/'train_state')
+            tensors = {**m.state_dict(), **{f'{TUNED}{k}.{n}': v for k in ('audio', 'face') for n, v in data.tuned[k].state_dict().items()}}
+        probs, best = {s: fusion_probs(m, pair_inputs(data, pairs[s], 'emb')) for s in ('val', 'test')}, res.best_epoch
         h = res.history_frame(); files += [save_csv(h, run_dir/'history.csv').name, save_figure(plot_history(h, 'fusion_concat on pairs'), run_dir/'training_curves.png').name]
     else: probs, tensors = avg, {}
     files += _preds(run_dir, '', pairs, probs, classes, keep, scheme) + (_preds(run_dir, 'reference_', pairs, avg, classes, keep, scheme) if ref else [])
