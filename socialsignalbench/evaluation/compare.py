@@ -17,7 +17,7 @@ from ..data.labels import LabelScheme, load_scheme, scheme_for_config
 from ..metrics import functional as F
 from ..metrics.functional import METRICS
 from ..metrics.predictions import Predictions, ids_sha256, read_run_predictions
-from ..metrics.report import MetricsReport, metric_stats, metrics_report, read_report
+from ..metrics.report import MetricsReport, ci_text, metric_stats, metrics_report, read_report
 from ..metrics.bootstrap import McNemar, mcnemar_exact, paired_bootstrap_cis, paired_verdict
 
 # %% auto #0
@@ -262,15 +262,14 @@ def mcnemar_frame(m:McNemar, a:str='A', b:str='B') -> pd.DataFrame:
 def leaderboard_frame(rc:RunComparison) -> pd.DataFrame:
     "One row per run: each headline metric as 'value [low, high]', items and groups."
     return pd.DataFrame([{'run': r.run, 'n_items': r.n_items, 'n_groups': r.n_groups,
-                          **{k: _ci(e['value'], e['low'], e['high']) for k, e in r.metrics.items()}} for r in rc.leaderboard]).set_index('run')
+                          **{k: ci_text(e['value'], e['low'], e['high']) for k, e in r.metrics.items()}} for r in rc.leaderboard]).set_index('run')
 
 # %% ../../nbs/66_compare.ipynb #85f1a694
 def _f(x) -> str: return 'nan' if x is None or (isinstance(x, float) and math.isnan(x)) else f'{x:.3f}'
-def _ci(v, lo, hi) -> str: return f'{_f(v)} [{_f(lo)}, {_f(hi)}]'
 
 def delta_display(deltas:tuple) -> pd.DataFrame:
     "The deltas formatted for reading: A, B, 'B - A [low, high]', direction and verdict."
-    return pd.DataFrame([{'metric': d.metric, 'A': _f(d.a), 'B': _f(d.b), 'B - A [95% CI]': _ci(d.diff, d.low, d.high),
+    return pd.DataFrame([{'metric': d.metric, 'A': _f(d.a), 'B': _f(d.b), 'B - A [95% CI]': ci_text(d.diff, d.low, d.high),
                           'better is': 'higher' if d.higher_is_better else 'lower', 'verdict': d.verdict} for d in deltas]).set_index('metric')
 
 # %% ../../nbs/66_compare.ipynb #46afe443

@@ -19,7 +19,7 @@ from ..data.dataset import load_corpus
 from ..features.loader import SplitData, load_split
 from ..metrics import functional as F
 from ..metrics.predictions import Predictions, errors_frame
-from ..metrics.report import (MetricsReport, choose_thresholds, metrics_report, write_report, report_table,
+from ..metrics.report import (MetricsReport, choose_thresholds, ci_text, metrics_report, write_report, report_table,
                                               plot_confusion, plot_reliability)
 from ..train.predict import Predictor, load_predictor, normalise_inputs
 from ..train.stage import predictions, save_csv, save_figure
@@ -303,7 +303,7 @@ def read_results(run_dir:str|Path) -> pd.DataFrame:
 def results_view(run_dir:str|Path) -> pd.DataFrame:
     "`results.csv` for reading: one 'value [low, high]' column per model, the groups and each metric's direction."
     t = read_results(run_dir)
-    ci = lambda m: [f"{v:.3f} [{lo:.3f}, {hi:.3f}]" for v, lo, hi in zip(t[m], t[f'{m} low'], t[f'{m} high'])]
+    ci = lambda m: [ci_text(*x) for x in zip(t[m], t[f'{m} low'], t[f'{m} high'])]
     out = pd.DataFrame({m: ci(m) for m in t.columns if f'{m} low' in t.columns}, index=t.index)
     return out.assign(groups=t['n_groups'], better=np.where(t['higher_is_better'], 'higher', 'lower'))
 
@@ -314,7 +314,7 @@ def per_class_table(report:MetricsReport) -> pd.DataFrame:
 def proxy_table(report:MetricsReport) -> pd.DataFrame:
     "Per proxy: its classes, positives, the threshold chosen on validation and each metric as 'value [low, high]'."
     return pd.DataFrame({p: {'classes': ', '.join(b['classes']), 'positives': b['n_positive'], 'threshold': b['threshold'],
-                             **{k: f"{e['value']:.3f} [{e['low']:.3f}, {e['high']:.3f}]" for k, e in b.items() if isinstance(e, dict)}}
+                             **{k: ci_text(e['value'], e['low'], e['high']) for k, e in b.items() if isinstance(e, dict)}}
                          for p, b in report.proxies.items()}).T
 
 def read_folds(run_dir:str|Path) -> pd.DataFrame|None:

@@ -21,7 +21,7 @@ from ..metrics.bootstrap import bootstrap_cis
 from ..metrics.predictions import Predictions
 from ..models.fusion import build_fusion
 from ..train.checkpoint import load_checkpoint
-from ..train.fusion import (TUNED, FusionData, baseline_inputs, embed_arrays, embedder, fusion_data, fusion_probs,
+from ..train.fusion import (TUNED, FusionData, embed_arrays, embedder, fusion_data, fusion_probs,
                                             pair_inputs, pair_predictions, with_tuned)
 from ..train.predict import normalise_inputs
 from ..train.stage import save_csv, save_figure
@@ -77,16 +77,16 @@ def load_fusion(cfg:Config, path:str|Path) -> tuple[FusionModel, dict]:
     st = fz['settings']
     m = build_fusion(name, tuple(meta['in_shape']), K, st['hidden'], st['dropout'])
     if tensors: m.load_state_dict({k: v for k, v in tensors.items() if not k.startswith(TUNED)})
-    if name == 'fusion_concat' and not st['freeze']: data = tuned_data(cfg, data, tensors)
+    if name == 'fusion_concat' and not st['freeze']: data = tuned_data(data, tensors)
     return FusionModel(name, m.eval(), data, np.array([c in fz['fused_classes'] for c in meta['classes']])), meta
 
-def tuned_data(cfg:Config, data:FusionData, tensors:dict) -> FusionData:
+def tuned_data(data:FusionData, tensors:dict) -> FusionData:
     "`data` with the fine-tuned networks a `freeze: false` checkpoint stores (`TUNED` keys) and their embeddings."
     nets = {}
     for k in ('audio', 'face'):
         nets[k] = copy.deepcopy(getattr(data, k).model)
         nets[k].load_state_dict({n[len(f'{TUNED}{k}.'):]: v for n, v in tensors.items() if n.startswith(f'{TUNED}{k}.')})
-    return with_tuned(data, {k: n.eval() for k, n in nets.items()}, {k: baseline_inputs(cfg, getattr(data, k))[0] for k in nets})
+    return with_tuned(data, {k: n.eval() for k, n in nets.items()})
 
 # %% ../../nbs/67_fusion_eval.ipynb #9667ff2e
 def noisy_audio(cfg:Config, data:FusionData, # config (corpus roots); the baselines

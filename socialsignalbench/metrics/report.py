@@ -19,7 +19,7 @@ from .bootstrap import bootstrap_cis, BootstrapCI
 
 # %% auto #0
 __all__ = ['SCHEMA_VERSION', 'choose_thresholds', 'metric_stats', 'MetricsReport', 'metrics_report', 'write_report',
-           'read_report', 'report_table', 'plot_confusion', 'plot_reliability']
+           'read_report', 'ci_text', 'report_table', 'plot_confusion', 'plot_reliability']
 
 # %% ../../nbs/63_metrics_report.ipynb #23a5e7ed
 def choose_thresholds(val_preds:Predictions, # VALIDATION predictions
@@ -136,6 +136,14 @@ def read_report(path:str|Path) -> MetricsReport:
     names = [f.name for f in fields(MetricsReport)]
     if missing := [n for n in names if n not in d]: raise SSBError(f"{path}: missing key(s) {', '.join(missing)}.")
     return MetricsReport(**{n: tuple(d[n]) if n in ('classes', 'ids') else d[n] for n in names})
+
+# %% ../../nbs/63_metrics_report.ipynb #9a007de8
+def ci_text(value, low, high, # a statistic and its interval
+            sign:bool=False, # print '+' on positive numbers (differences)
+           ) -> str:
+    "'value [low, high]' with 3 decimals; 'nan' for a missing number: how every table writes an interval."
+    f = lambda x: 'nan' if x is None or x != x else (f'{x:+.3f}' if sign else f'{x:.3f}')
+    return f'{f(value)} [{f(low)}, {f(high)}]'
 
 # %% ../../nbs/63_metrics_report.ipynb #dd88f82c
 def report_table(report:MetricsReport) -> pd.DataFrame:

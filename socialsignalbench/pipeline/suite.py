@@ -14,6 +14,7 @@ from ..core import atomic_write_text
 from ..config import Config, deep_merge
 from ..runs import check_run_id, load_run_config, make_run_id
 from ..metrics.functional import uar
+from ..metrics.report import ci_text
 from ..evaluation.compare import compare_pair, load_run
 from .runner import resolve_config, run_modes
 
@@ -76,7 +77,7 @@ def run_suite(config:str|Path, # YAML config, or a shipped config's name ('demo'
 # %% ../../nbs/72_suite.ipynb #3b513b79
 _ROLE = {'metrics.json': 'model', 'metrics_reference.json': 'reference'}
 
-def _ci(e:dict) -> str: return f"{e['value']:.3f} [{e['low']:.3f}, {e['high']:.3f}]"
+def _ci(e:dict) -> str: return ci_text(e['value'], e['low'], e['high'])
 
 def _row(f:Path, root:Path) -> dict:
     "One leaderboard row from a metrics file."
@@ -114,7 +115,7 @@ def fusion_gains(root:str|Path, # a runs or suite folder
         u = next(x for x in compare_pair(cfg, best, fused).full.metrics if x.metric == 'uar')
         rows.append(dict(run=str(d.relative_to(root)), model=fused.report.meta.get('model') if fused.report else '?',
                          best_alone=best.name.rsplit('_', 1)[-1], items=len(fused.preds), UAR_alone=f'{u.a:.3f}', UAR_fusion=f'{u.b:.3f}',
-                         gain=f'{u.diff:+.3f} [{u.low:+.3f}, {u.high:+.3f}]', verdict=u.verdict + (f' ({u.n_groups} group(s): no interval)' if u.few_groups else '')))
+                         gain=ci_text(u.diff, u.low, u.high, sign=True), verdict=u.verdict + (f' ({u.n_groups} group(s): no interval)' if u.few_groups else '')))
     return pd.DataFrame(rows, columns=['run', 'model', 'best_alone', 'items', 'UAR_alone', 'UAR_fusion', 'gain', 'verdict'])
 
 # %% ../../nbs/72_suite.ipynb #97656972

@@ -215,6 +215,7 @@ class FusionData:
     probs: dict # 'audio'/'face' -> (n, K) class probabilities
     configs: dict|None = None # 'audio'/'face' -> the config its items were read with (`baseline_config`)
     tuned: dict|None = None # 'audio'/'face' -> the fine-tuned embedding network (`fusion.freeze: false`), else None
+    inputs: dict|None = None # 'audio'/'face' -> (n, ...) normalised inputs of every item (what the networks read)
 
 def embedder(data:FusionData, k:str) -> torch.nn.Module:
     "The network whose `embed` gives modality `k`'s embeddings: its fine-tuned copy when there is one, else the baseline's."
@@ -222,12 +223,12 @@ def embedder(data:FusionData, k:str) -> torch.nn.Module:
 
 def fusion_data(cfg:Config, needs_embed:bool=True, paths:dict|None=None) -> FusionData:
     "Load both baselines (the config's runs, or `paths` {'audio':, 'face':} checkpoints) and run them on every item."
-    preds, frames, emb, probs = {}, {}, {}, {}
+    preds, frames, emb, probs, inputs = {}, {}, {}, {}, {}
     for k, mod in (('audio', 'audio'), ('face', 'image')):
         preds[k] = load_baseline(cfg, mod, needs_embed, (paths or {}).get(k))
-        X, frames[k] = baseline_inputs(cfg, preds[k])
-        emb[k], probs[k] = baseline_outputs(preds[k], X, needs_embed)
-    return FusionData(preds['audio'], preds['face'], frames, emb, probs, {k: baseline_config(cfg, p) for k, p in preds.items()})
+        inputs[k], frames[k] = baseline_inputs(cfg, preds[k])
+        emb[k], probs[k] = baseline_outputs(preds[k], inputs[k], needs_embed)
+    return FusionData(preds['audio'], preds['face'], frames, emb, probs, {k: baseline_config(cfg, p) for k, p in preds.items()}, inputs=inputs)
 
 # %% ../../nbs/44_fusion.ipynb #032f7da7
 class TunedFusion(torch.nn.Module):
@@ -243,24 +244,23 @@ class TunedFusion(torch.nn.Module):
         return self.head(torch.cat([self.audio.embed(self.xa[i[:, 0]]), self.face.embed(self.xf[i[:, 1]])], 1))
 
 # %% ../../nbs/44_fusion.ipynb #151c0590
-def with_tuned(data:FusionData, nets:dict, inputs:dict) -> FusionData:
-    "`data` whose embeddings come from the tuned networks `nets` ('audio'/'face') on their `inputs`."
-    return dataclasses.replace(data, tuned=nets, emb={k: embed_arrays(nets[k], inputs[k]) for k in ('audio', 'face')})
+def with_tuned(data:FusionData, nets:dict) -> FusionData:
+    "`data` whose embeddings come from the tuned networks `nets` ('audio'/'face') on its inputs."
+    return dataclasses.replace(data, tuned=nets, emb={k: embed_arrays(nets[k], data.inputs[k]) for k in ('audio', 'face')})
 
 def fit_tuned(cfg:Config, data:FusionData, # config; the baselines
               fit_pairs:pd.DataFrame, val_pairs:pd.DataFrame, classes:tuple, # training and validation pairs; the classes
               ckpt_dir:str|Path|None=None, # per-epoch training state (resume)
              ):
     "(head, FitResult, `data` with the tuned embeddings): head and copies of both networks trained together."
-    inputs = {k: baseline_inputs(cfg, getattr(data, k))[0] for k in ('audio', 'face')}
     nets = {k: copy.deepcopy(getattr(data, k).model) for k in ('audio', 'face')}
     sizes = tuple(int(nets[k].embed_dim) for k in ('audio', 'face'))
     head = build_fusion('fusion_concat', sizes, len(classes), cfg.fusion.hidden, cfg.fusion.dropout, seed=cfg.seed)
-    m = TunedFusion(nets['audio'], nets['face'], head, inputs['audio'], inputs['face'])
+    m = TunedFusion(nets['audio'], nets['face'], head, data.inputs['audio'], data.inputs['face'])
     arr = lambda p: PairArrays(np.stack(pair_index(p, data.frames['audio']['id'], data.frames['face']['id']), 1).astype(np.float32),
                                np.array([classes.index(c) for c in p['class']], np.int64), p['group'].to_numpy(str), classes)
     res = fit(m, arr(fit_pairs), arr(val_pairs), cfg.train, None, cfg.seed, ckpt_dir)
-    tuned = with_tuned(data, {k: n.eval() for k, n in nets.items()}, inputs)
+    tuned = with_tuned(data, {k: n.eval() for k, n in nets.items()})
     x = pair_inputs(tuned, fit_pairs, 'emb')
     head.audio_mean.copy_(torch.from_numpy(x[:, :sizes[0]].mean(0))); head.face_mean.copy_(torch.from_numpy(x[:, sizes[0]:].mean(0)))
     return head.eval(), res, tuned
