@@ -4,7 +4,7 @@
 
 # %% ../../nbs/80_explore.ipynb #682b74c1
 from __future__ import annotations
-import io, json
+import json
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -13,20 +13,21 @@ from ..core import SSBError, atomic_write_bytes, sha256_file
 from ..config import Config, load_config, save_config
 from ..runs import load_run_config
 from ..data.dataset import corpus_root
+from ..data.csvcorpus import SUFFIX_MODALITY
 from ..data.labels import load_scheme
 from ..features.cache import FeatureCache, feature_keys
 from ..features.loader import feature_spec
 from ..metrics.predictions import Predictions
-from ..metrics.report import MetricsReport, metrics_report, plot_reliability, read_report, write_report
+from ..metrics.report import MetricsReport, metrics_report, read_report, write_report
 from ..metrics.bootstrap import McNemar
 from ..evaluation.compare import compare_predictions, delta_frame
 from ..metrics import functional as F
 from .runner import shipped_dir
 
 # %% auto #0
-__all__ = ['example_runs', 'list_runs', 'item_frame', 'Run', 'load_run', 'filter_items', 'item_path', 'item_audio', 'face_crop',
-           'png', 'confusion_counts', 'cell_items', 'confusion_figure', 'reliability_figure', 'RunPair', 'pair_runs',
-           'Explorer']
+__all__ = ['PAIR_SEP', 'example_runs', 'item_kind', 'list_runs', 'default_run', 'item_frame', 'Run', 'load_run', 'filter_items',
+           'item_path', 'item_files', 'item_audio', 'face_crop', 'png', 'confusion_counts', 'cell_items',
+           'confusion_figure', 'reliability_figure', 'RunPair', 'pair_runs', 'Explorer']
 
 # %% ../../nbs/80_explore.ipynb #b416512a
 def _example_corpora(root:Path, n_actors:int, n_subjects:int, seed:int) -> list[tuple[str, str, str]]:
@@ -47,6 +48,11 @@ def _example_corpora(root:Path, n_actors:int, n_subjects:int, seed:int) -> list[
             out.append((f'ckplus:{rel}', f'ckplus_{subj}', e))
     return out
 
+def _example_pairs(items:list) -> list[tuple[str, str, str]]:
+    "Fusion-style pairs `<clip id>|<face id>` of one emotion (groups `<speaker>&<subject>`), as `train.fusion` writes them."
+    clips, faces = ([i for i in items if i[0].startswith(c)] for c in ('ravdess:', 'ckplus:'))
+    return [(f'{a}|{f}', f'{ga}&{gf}', e) for a, ga, e in clips for f, gf, e2 in faces if e2 == e][::3]
+
 # %% ../../nbs/80_explore.ipynb #c5be148f
 def _noisy_predictions(items:list, classes:tuple, label_of, accuracy:float, seed:int) -> Predictions:
     "Synthetic predictions: the true class with probability `accuracy`, else a random one, as softmax rows."
@@ -62,6 +68,7 @@ def example_runs(dest:str|Path, # folder to write into: `<dest>/corpora`, `<dest
                  accuracies:dict|None=None, # run name -> share of items predicted right (default: two runs)
                  n_actors:int=4, n_subjects:int=4, # generated speakers and face subjects (5 files each)
                  seed:int=0, n_boot:int=200, # generator/predictions seed; bootstrap resamples of metrics.json
+                 pair_run:str|None=None, # also write a run of this name over clip|face pairs (like a fusion run)
                 ) -> Path:
     "Write small example runs with synthetic predictions over generated demo files; returns the runs folder."
     dest = Path(dest).resolve()
@@ -70,24 +77,44 @@ def example_runs(dest:str|Path, # folder to write into: `<dest>/corpora`, `<dest
                 paths=dict(runs_dir=str(dest/'runs'), cache_dir=str(dest/'cache')))
     cfg = load_config(shipped_dir('configs')/'demo.yaml', over)
     s = load_scheme(cfg.labels.scheme)
-    for k, (name, acc) in enumerate((accuracies or {'example-a': 0.55, 'example-b': 0.75}).items()):
-        p, rd = _noisy_predictions(items, s.classes, s.label_of, acc, seed + k), dest/'runs'/name
+    runs = [(n, a, items) for n, a in (accuracies or {'example-a': 0.55, 'example-b': 0.75}).items()]
+    for k, (name, acc, its) in enumerate(runs + ([(pair_run, 0.8, _example_pairs(items))] if pair_run else [])):
+        p, rd = _noisy_predictions(its, s.classes, s.label_of, acc, seed + k), dest/'runs'/name
         p.write_csv(rd/'predictions.csv', s); save_config(cfg, rd/'config.yaml')
         write_report(metrics_report(p, s, n_boot=n_boot, min_groups=cfg.eval.min_groups, meta=dict(example=True)), rd/'metrics.json')
     return dest/'runs'
 
 # %% ../../nbs/80_explore.ipynb #f73d1d03
-def list_runs(runs_dir:str|Path, # a config's `paths.runs_dir`, e.g. outputs/runs
+PAIR_SEP = '|' # joins the clip id and the face id of a fusion pair (`train.fusion`)
+
+def item_kind(item_id:str) -> str:
+    "'audio' or 'image' for one file's id (from its suffix), 'audio|image' for a fusion pair."
+    return PAIR_SEP.join(SUFFIX_MODALITY.get(Path(i).suffix.lower(), 'unknown') for i in item_id.split(PAIR_SEP))
+
+def _media(pred_csv:Path) -> str:
+    "The kinds of the items of a predictions.csv, e.g. 'audio', 'image', 'audio, image' or 'audio|image'."
+    ids = pd.read_csv(pred_csv, usecols=['id'], dtype=str, keep_default_na=False)['id']
+    return ', '.join(sorted({item_kind(i) for i in ids}))
+
+# %% ../../nbs/80_explore.ipynb #e1a0b001
+def list_runs(runs_dir:str|Path, # a runs folder (e.g. outputs/runs), a suite folder, or one run's folder
              ) -> pd.DataFrame:
-    "One row per run folder with a predictions.csv: run, path, items, uar (from metrics.json), modified; newest first."
-    rows = []
-    for f in Path(runs_dir).glob('*/predictions.csv'):
-        m = f.parent/'metrics.json'
+    "One row per run (a folder with predictions.csv) at any depth: run, suite, media, path, items, uar, modified."
+    root, rows = Path(runs_dir), []
+    for f in sorted(root.rglob('predictions.csv')):
+        m, rel = f.parent/'metrics.json', f.parent.relative_to(root)
         d = json.loads(m.read_text(encoding='utf-8')) if m.is_file() else {}
-        rows.append(dict(run=f.parent.name, path=str(f.parent), items=d.get('n_items'),
-                         uar=d.get('headline', {}).get('uar', {}).get('value'), modified=pd.Timestamp(f.stat().st_mtime, unit='s')))
-    df = pd.DataFrame(rows, columns=['run', 'path', 'items', 'uar', 'modified'])
-    return df.sort_values(['modified', 'run'], ascending=[False, True]).reset_index(drop=True)
+        rows.append(dict(run=rel.as_posix() if rel.parts else f.parent.name, suite=rel.parent.as_posix() if len(rel.parts) > 1 else '',
+                         media=_media(f), path=str(f.parent), items=d.get('n_items'), uar=d.get('headline', {}).get('uar', {}).get('value'),
+                         modified=pd.Timestamp(f.stat().st_mtime, unit='s')))
+    df = pd.DataFrame(rows, columns=['run', 'suite', 'media', 'path', 'items', 'uar', 'modified'])
+    newest = df.groupby(df['suite'].where(df['suite'] != '', df['run']))['modified'].transform('max')   # a suite's newest run
+    return df.assign(_k=newest).sort_values(['_k', 'run'], ascending=[False, True]).drop(columns='_k').reset_index(drop=True)
+
+def default_run(runs:pd.DataFrame) -> str|None:
+    "The run the explorer opens on: the first of `runs` whose items are single clips or faces (not pairs), else the first."
+    single = runs[~runs['media'].str.contains(PAIR_SEP, regex=False)]
+    return None if runs.empty else (single if len(single) else runs)['run'].iloc[0]
 
 # %% ../../nbs/80_explore.ipynb #1365d55f
 def item_frame(preds:Predictions) -> pd.DataFrame:
@@ -136,17 +163,24 @@ def filter_items(items:pd.DataFrame, # an item table (`item_frame`)
 
 # %% ../../nbs/80_explore.ipynb #94cfe5cb
 def item_path(run:Run, item_id:str) -> Path:
-    "The file of `item_id` (`<corpus>:<path>`) under the corpus root of the run's config."
+    "The file of a one-file `item_id` (`<corpus>:<path>`) under the corpus root of the run's config."
     corpus, _, rel = item_id.partition(':')
     if run.cfg is None: raise SSBError(f"Run {run.name} has no config.yaml: its files cannot be located.")
+    if PAIR_SEP in item_id: raise SSBError(f"{item_id} is a pair of files (a fusion item): use item_files for its clip and its face.")
     p = corpus_root(run.cfg, corpus)/rel
     if not p.is_file(): raise SSBError(f"{item_id}: file {p} not found; is the corpus still at the root the run's config.yaml names?")
     return p
 
+def item_files(run:Run, item_id:str) -> list[tuple[str, str, Path]]:
+    "(kind, id, file) of each file of `item_id`: one for a clip or a face, the clip and the face of a fusion pair."
+    return [(item_kind(i), i, item_path(run, i)) for i in item_id.split(PAIR_SEP)]
+
 def item_audio(run:Run, item_id:str):
-    "The clip of an audio item as an `IPython.display.Audio` (shown as a player)."
+    "The clip of an audio item (or of a pair) as an `IPython.display.Audio` (shown as a player)."
     from IPython.display import Audio
-    return Audio(filename=str(item_path(run, item_id)))
+    p = next((p for k, _, p in item_files(run, item_id) if k == 'audio'), None)
+    if p is None: raise SSBError(f"{item_id} has no audio file: pick an audio item (see item_kind).")
+    return Audio(filename=str(p))
 
 # %% ../../nbs/80_explore.ipynb #a547ede8
 def face_crop(run:Run, item_id:str) -> np.ndarray:
@@ -225,35 +259,42 @@ def _table(df:pd.DataFrame, max_rows:int, cols=('id', 'group', 'true', 'pred', '
     head = f"<p>{len(df)} item(s){f', first {max_rows} shown' if len(df) > max_rows else ''}</p>"
     return head + df.loc[:, [c for c in cols if c in df]].head(max_rows).to_html(index=False, float_format='{:.3f}'.format)
 
-def _png_figure(fig) -> bytes:
-    "PNG bytes of a matplotlib figure (closed afterwards)."
-    import matplotlib.pyplot as plt
-    buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=80, bbox_inches='tight'); plt.close(fig)
-    return buf.getvalue()
+def _widgets():
+    "ipywidgets and plotly's FigureWidget class, or an error naming the `lab` extra."
+    try:
+        import ipywidgets, anywidget  # noqa: F401  (plotly's FigureWidget needs anywidget)
+        from plotly.graph_objects import FigureWidget
+    except ImportError as e:
+        raise SSBError(f"The explorer needs {e.name}, from the lab extra: pip install 'socialsignalbench[lab]' (or `make lab`).") from None
+    return ipywidgets, FigureWidget
+
+def _run_label(r) -> str:
+    "A run picker entry: run name, media, UAR."
+    return f"{r.run}  ({r.media}" + (f", UAR {r.uar:.3f})" if pd.notna(r.uar) else ')')
 
 # %% ../../nbs/80_explore.ipynb #bb4509d2
 class Explorer:
     "Widgets over a runs folder: pick a run, filter, play or see an item, click a confusion cell, compare two runs."
-    def __init__(self, runs_dir:str|Path, # a runs folder, e.g. outputs/runs (see `list_runs`)
+    def __init__(self, runs_dir:str|Path, # a runs folder (e.g. outputs/runs), a suite folder or a run (see `list_runs`)
                  n_boot:int=500, # paired bootstrap resamples for the comparison
                  max_rows:int=30, # rows shown in the tables
                 ):
-        import ipywidgets as W
+        W, _ = _widgets()
         self.runs, self.n_boot, self.max_rows, self.run, self.shown = list_runs(runs_dir), n_boot, max_rows, None, None
         if self.runs.empty: raise SSBError(f"No evaluated run (a folder with predictions.csv) under {runs_dir}: "
                                            "run `make demo` (or `ssb --mode evaluate`) first.")
-        names, lay = list(self.runs['run']), W.Layout(width='420px')
-        self.w = dict(run=W.Dropdown(options=names, description='run'), other=W.Dropdown(options=names, description='run B'),
+        opts, lay = [(_run_label(r), r.run) for r in self.runs.itertuples()], W.Layout(width='420px')
+        self.w = dict(run=W.Dropdown(options=opts, description='run', layout=W.Layout(width='640px')),
+                      other=W.Dropdown(options=opts, description='run B', layout=W.Layout(width='640px')),
                       by=W.ToggleButtons(options=['true', 'pred'], description='class of'),
                       classes=W.SelectMultiple(description='classes', rows=5), groups=W.SelectMultiple(description='speakers', rows=5),
                       correct=W.ToggleButtons(options=[('all', None), ('right', True), ('wrong', False)], description='items'),
                       confidence=W.FloatRangeSlider(value=(0, 1), min=0, max=1, step=0.05, description='confidence', layout=lay),
                       table=W.HTML(), item=W.Dropdown(description='item', layout=W.Layout(width='640px')), info=W.HTML(),
                       audio=W.Audio(value=b'', format='wav', autoplay=False), face=W.Image(value=b'', format='png', width=144),
-                      cell=W.HTML(), reliability=W.Image(value=b'', format='png'), compare=W.HTML())
-        self.cells, self.cm_box = {}, W.VBox()
-        self.w['other'].value = names[min(1, len(names) - 1)]
-        self._wire(); self.box = self._layout(W); self.load(names[0])
+                      cell=W.HTML(), compare=W.HTML())
+        self.cm, self.cm_box, self.rel_box, self._busy = None, W.VBox(), W.VBox(), False
+        self._wire(); self.box = self._layout(W); self.load(default_run(self.runs))
     def _repr_mimebundle_(self, **kw):
         "The widget box; where no widget can render (a static page), a line saying where it works."
         return {**self.box._repr_mimebundle_(**kw), 'text/plain': f"Explorer over {len(self.runs)} run(s): open this notebook in JupyterLab (`make lab`) to use it."}
@@ -262,17 +303,17 @@ class Explorer:
 def _wire(self:Explorer):
     "Connect each control to what it updates."
     w = self.w
-    w['run'].observe(lambda ch: self.load(ch['new']), 'value')
+    w['run'].observe(lambda ch: self._busy or self.load(ch['new']), 'value')
     for k in ('by', 'classes', 'groups', 'correct', 'confidence'): w[k].observe(lambda ch: self.refresh(), 'value')
     w['item'].observe(lambda ch: self.show_item(ch['new']), 'value')
-    w['other'].observe(lambda ch: self.compare(), 'value')
+    w['other'].observe(lambda ch: self._busy or self.compare(), 'value')   # not while `load` sets them
 
 def _layout(self:Explorer, W):
     "Tabs: items (filters, table, media), confusion matrix, reliability, comparison."
     w = self.w
     filters = W.HBox([W.VBox([w['classes'], w['by']]), W.VBox([w['groups'], w['correct'], w['confidence']])])
     items = W.VBox([filters, w['item'], W.HBox([w['face'], W.VBox([w['audio'], w['info']])]), w['table']])
-    tabs = W.Tab([items, W.VBox([self.cm_box, w['cell']]), w['reliability'], W.VBox([w['other'], w['compare']])])
+    tabs = W.Tab([items, W.VBox([self.cm_box, w['cell']]), self.rel_box, W.VBox([w['other'], w['compare']])])
     for i, t in enumerate(('items', 'confusion matrix', 'reliability', 'compare')): tabs.set_title(i, t)
     return W.VBox([w['run'], tabs])
 Explorer._wire, Explorer._layout = _wire, _layout
@@ -280,12 +321,18 @@ Explorer._wire, Explorer._layout = _wire, _layout
 # %% ../../nbs/80_explore.ipynb #42ab422f
 def _load(self:Explorer, name:str):
     "Show run `name`: reset the filters to its classes and speakers, redraw matrix, reliability and comparison."
-    w, self.run = self.w, load_run(self.runs.set_index('run').loc[name, 'path'])
-    if w['run'].value != name: w['run'].value = name
+    w, runs = self.w, self.runs.set_index('run')
+    self.run, self._busy = load_run(runs.loc[name, 'path']), True
+    same = [r for r in runs.index if r != name and runs.loc[r, 'media'] == runs.loc[name, 'media']]
+    try:
+        w['run'].value = name
+        if same and w['other'].value not in same: w['other'].value = same[0]   # run B: a run on the same kind of items
+    finally: self._busy = False
     with self.w['classes'].hold_trait_notifications(), self.w['groups'].hold_trait_notifications():
         w['classes'].options, w['groups'].options = self.run.preds.classes, sorted(set(self.run.preds.groups))
     self._confusion(); self.refresh(); self.compare()
-    w['reliability'].value = _png_figure(plot_reliability(self.run.preds, bins=10))
+    _, FigureWidget = _widgets()
+    self.rel_box.children = [FigureWidget(reliability_figure(self.run.preds))]
 
 def _refresh(self:Explorer):
     "Apply the filters: the table and the item picker show the passing items."
@@ -304,34 +351,28 @@ def _offer(self:Explorer, df:pd.DataFrame):
     if not opts: self.show_item(None)
 
 def _show_item(self:Explorer, item_id:str|None):
-    "Play the clip or show the face crop of `item_id`, with its prediction."
-    w = self.w
+    "Show the media `item_id` has (its clip in the player, its face crop, or both for a pair) and its prediction; hide the rest."
+    w, kinds = self.w, set()
     w['audio'].value, w['face'].value, w['info'].value = b'', b'', ''
-    if item_id is None: return
-    r = self.run.items.set_index('id').loc[item_id]
     try:
-        if r['corpus'] == 'ckplus' or Path(item_id).suffix.lower() in ('.png', '.jpg', '.jpeg', '.bmp'): w['face'].value = png(face_crop(self.run, item_id))
-        else: w['audio'].value = item_path(self.run, item_id).read_bytes()
-        w['info'].value = f"<b>{item_id}</b><br>speaker/subject {r['group']}; true <b>{r['true']}</b>, predicted <b>{r['pred']}</b> ({r['confidence']:.2f})"
+        for kind, part, p in (item_files(self.run, item_id) if item_id is not None else []):
+            if kind == 'audio': w['audio'].format, w['audio'].value = p.suffix.lstrip('.').lower(), p.read_bytes()
+            if kind == 'image': w['face'].value = png(face_crop(self.run, part))
+            kinds.add(kind)
+        if item_id is not None:
+            r = self.run.items.set_index('id').loc[item_id]
+            w['info'].value = f"<b>{item_id}</b><br>speaker/subject {r['group']}; true <b>{r['true']}</b>, predicted <b>{r['pred']}</b> ({r['confidence']:.2f})"
     except SSBError as e: w['info'].value = f"<span style='color:#b00'>{e}</span>"
+    w['audio'].layout.display, w['face'].layout.display = ('' if k in kinds else 'none' for k in ('audio', 'image'))
 Explorer._offer, Explorer.show_item = _offer, _show_item
 
 # %% ../../nbs/80_explore.ipynb #54c81ebd
 def _confusion(self:Explorer):
-    "The confusion matrix as a grid of buttons, one per (true, pred) cell, shaded by its row share."
-    import ipywidgets as W
-    classes, cm = self.run.preds.classes, confusion_counts(self.run.items, self.run.preds.classes)
-    share, self.cells = cm.to_numpy() / np.maximum(cm.to_numpy().sum(1, keepdims=True), 1), {}
-    lab = lambda t: W.Label(t, layout=W.Layout(width='90px'))
-    rows = [W.HBox([lab('true \\ pred')] + [lab(c) for c in classes])]
-    for i, t in enumerate(classes):
-        btns = []
-        for j, p in enumerate(classes):
-            b = W.Button(description=str(cm.loc[t, p]), tooltip=f'true {t}, predicted {p}', layout=W.Layout(width='90px'))
-            b.style.button_color = f'rgba(33, 113, 181, {0.1 + 0.8*share[i, j]:.2f})'
-            b.on_click(lambda _, t=t, p=p: self.select_cell(t, p)); self.cells[(t, p)] = b; btns.append(b)
-        rows.append(W.HBox([lab(t)] + btns))
-    self.cm_box.children, self.w['cell'].value = rows, '<p>Click a cell to list its items.</p>'
+    "The confusion matrix as an interactive plotly figure: a click on a cell lists its items."
+    _, FigureWidget = _widgets()
+    self.cm = FigureWidget(confusion_figure(self.run.items, self.run.preds.classes))
+    self.cm.data[0].on_click(lambda trace, points, state: points.xs and self.select_cell(points.ys[0], points.xs[0]))
+    self.cm_box.children, self.w['cell'].value = [self.cm], '<p>Click a cell to list its items.</p>'
 
 def _select_cell(self:Explorer, true:str, pred:str):
     "List the items of one confusion cell and offer them in the item picker."
