@@ -16,7 +16,7 @@ from .core import SSBError, closest, find_project_dir, to_jsonable, atomic_write
 __all__ = ['POS', 'NONNEG', 'UNIT', 'CHECKS', 'Range', 'PathsConfig', 'RavdessConfig', 'CkplusConfig', 'LabelsConfig',
            'SplitConfig', 'DemoConfig', 'AudioConfig', 'AugmentConfig', 'FaceConfig', 'PreprocessConfig', 'ModelConfig',
            'TrainConfig', 'EvalConfig', 'FusionConfig', 'GoldConfig', 'CompareConfig', 'ComputeConfig', 'SweepConfig',
-           'SuiteConfig', 'CsvCorpusConfig', 'Config', 'build', 'hz_to_mel', 'mel_to_hz', 'mel_edges',
+           'SuiteConfig', 'TrackingConfig', 'CsvCorpusConfig', 'Config', 'build', 'hz_to_mel', 'mel_to_hz', 'mel_edges',
            'empty_mel_bands', 'cascade_dir', 'available_cascades', 'cascade_path', 'audio_problems', 'face_problems',
            'split_problems', 'check_config', 'validated', 'parse_overrides', 'deep_merge', 'read_yaml_chain',
            'load_config', 'config_dict', 'config_hash', 'save_config']
@@ -263,6 +263,12 @@ class SuiteConfig:
     face_corpus: str = 'ckplus' # the face baseline's corpus
     check_seeds: Annotated[int, Range(1)] = 1 # extra audio CNN seeds, trained to check the gold slice (never mined)
 
+@dataclass(frozen=True)
+class TrackingConfig:
+    "Experiment tracking (`pipeline.tracking`): every stage logs its run's config, headline metrics and artefacts."
+    mlflow: Optional[str] = None # MLflow tracking URI (http://..., sqlite:///...), or a folder for a local store, e.g. outputs/mlruns (None: off)
+    experiment: Optional[str] = None # MLflow experiment (None: the config's `name`)
+
 # %% ../nbs/01_config.ipynb #3b412a24
 @dataclass(frozen=True)
 class CsvCorpusConfig:
@@ -311,6 +317,7 @@ class Config:
     compute: ComputeConfig = field(default_factory=ComputeConfig)
     sweep: SweepConfig = field(default_factory=SweepConfig)
     suite: SuiteConfig = field(default_factory=SuiteConfig)
+    tracking: TrackingConfig = field(default_factory=TrackingConfig)
     project_dir: Optional[str] = None # set on load: where relative paths resolve
     source: Optional[str] = None # set on load: the YAML file this came from
 
