@@ -34,7 +34,7 @@ $(VENV)/.installed: $(PY) setup.py settings.ini
 
 $(VENV)/.installed-dev: $(VENV)/.installed
 	@echo "[make] installing the dev extras into $(VENV)"
-	@$(PY) -m pip install -qq -e ".[dev,dask,lab,docs]"
+	@$(PY) -m pip install -qq -e ".[dev,dask,lab,docs,mlflow]"
 	@touch $@
 
 install: $(VENV)/.installed

@@ -21,7 +21,7 @@ statuses = ['1 - Planning', '2 - Pre-Alpha', '3 - Alpha', '4 - Beta', '5 - Produ
 py_versions = '3.10 3.11 3.12 3.13'.split()
 
 requirements = shlex.split(cfg.get('requirements', ''))
-extras = {k: shlex.split(cfg.get(f'{k}_requirements', '')) for k in ('dev', 'dask', 'lab', 'docs')}
+extras = {k: shlex.split(cfg.get(f'{k}_requirements', '')) for k in ('dev', 'dask', 'lab', 'docs', 'mlflow')}
 lic = licenses.get(cfg['license'].lower(), cfg['license'])
 min_python = cfg['min_python']
 console_scripts = cfg.get('console_scripts', '').split()

@@ -13,6 +13,7 @@ from ..core import SSBError, STAGES, Stage, atomic_write_text, unknown_name_msg,
 from ..config import Config, load_config
 from ..runs import load_run_config, open_run
 from ..data.dataset import input_manifests
+from .tracking import stage_tracker
 
 # %% auto #0
 __all__ = ['INIT_CONFIGS', 'discover_stages', 'shipped_dir', 'reports_dir', 'shipped_configs', 'find_config', 'resolve_config',
@@ -304,6 +305,7 @@ def run_modes(config_path:str|Path, # YAML config, or a shipped config's name ('
     cfg = resolve_config(config_path, overrides)
     stages = [get_stage(m) for m in modes]          # unknown modes fail before anything runs
     run_dir = open_run(cfg, run_id, input_manifests(cfg))
+    track = stage_tracker(cfg)      # `tracking:` set: log each stage's outputs (pipeline.tracking); None otherwise
     import IPython.paths, jupyter_client.kernelspec, nbconvert, papermill  # noqa: F401  (imported before the warm-up thread:
     # two threads importing one package at once can fail with KeyError: 'IPython')
     threading.Thread(target=html_exporter, daemon=True).start()   # warm up while the first report runs
@@ -315,6 +317,7 @@ def run_modes(config_path:str|Path, # YAML config, or a shipped config's name ('
             try: execute_report(reports_dir(cfg)/st.notebook, run_dir, params, st.name, km=km)
             except BaseException: log(f" FAILED after {time.time()-t0:.1f} s"); raise
             log(f" done in {time.time()-t0:.1f} s")
+            if track: track(run_dir, st.name, t0)
             open_run(cfg, run_dir.name, input_manifests(cfg))
     return run_dir
 
