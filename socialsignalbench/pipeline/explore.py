@@ -326,7 +326,7 @@ def _load(self:Explorer, name:str):
     same = [r for r in runs.index if r != name and runs.loc[r, 'media'] == runs.loc[name, 'media']]
     try:
         w['run'].value = name
-        if same and w['other'].value not in same: w['other'].value = same[0]   # run B: a run on the same kind of items
+        if w['other'].value not in same: w['other'].value = same[0] if same else name   # run B: a run on the same kind of items
     finally: self._busy = False
     with self.w['classes'].hold_trait_notifications(), self.w['groups'].hold_trait_notifications():
         w['classes'].options, w['groups'].options = self.run.preds.classes, sorted(set(self.run.preds.groups))

@@ -304,8 +304,8 @@ def run_modes(config_path:str|Path, # YAML config, or a shipped config's name ('
     "Execute the report notebook of each mode into one run directory, in one kernel; return the run directory."
     cfg = resolve_config(config_path, overrides)
     stages = [get_stage(m) for m in modes]          # unknown modes fail before anything runs
-    run_dir = open_run(cfg, run_id, input_manifests(cfg))
     track = stage_tracker(cfg)      # `tracking:` set: log each stage's outputs (pipeline.tracking); None otherwise
+    run_dir = open_run(cfg, run_id, input_manifests(cfg))
     import IPython.paths, jupyter_client.kernelspec, nbconvert, papermill  # noqa: F401  (imported before the warm-up thread:
     # two threads importing one package at once can fail with KeyError: 'IPython')
     threading.Thread(target=html_exporter, daemon=True).start()   # warm up while the first report runs
