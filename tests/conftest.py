@@ -38,6 +38,15 @@ def project(tmp_path_factory):
     return d
 
 
+@pytest.fixture(scope='session')
+def suite(project):
+    """`ssb --mode all` on the tiny demo (3 epochs) into `outputs/runs/suite`, once per session: (suite folder, its
+    CompletedProcess). Tests reading it must not change it."""
+    r = ssb_ok('--config', 'configs/small.yaml', '--mode', 'all', '--set', 'train.epochs=3', '--run-id', 'suite',
+               cwd=project, timeout=1800)
+    return project / 'outputs' / 'runs' / 'suite', r
+
+
 def need_shared(*parts):
     """The path under ../shared/data, or skip the test when it is absent."""
     p = SHARED.joinpath(*parts)

@@ -9,10 +9,8 @@ STAGES = {'data': ['demo_data', 'data_card', 'preprocess'], 'audio': ['train', '
           'fusion': ['train_fusion', 'evaluate'], 'gold': ['mine_gold_slice'], 'compare': ['compare']}
 
 
-def test_mode_all_on_tiny_demo(project):
-    r = ssb_ok('--config', 'configs/small.yaml', '--mode', 'all', '--set', 'train.epochs=3', '--run-id', 'suite',
-               cwd=project, timeout=1800)
-    root = project / 'outputs' / 'runs' / 'suite'
+def test_mode_all_on_tiny_demo(project, suite):
+    root, r = suite
     seed_run = next(p.name for p in root.iterdir() if p.name.startswith('audio-seed'))
     for run, stages in {**STAGES, seed_run: ['train', 'evaluate']}.items():
         for st in stages:

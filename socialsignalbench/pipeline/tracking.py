@@ -62,7 +62,7 @@ def mlflow_client(cfg:Config):
 
 # %% ../../nbs/76_tracking.ipynb #7725f7b2
 def mlflow_run(client, cfg:Config, run_dir:Path) -> str:
-    "The id of the MLflow run of `run_dir`: the one its mlflow_run.json records for this URI, else a new one with the config as parameters."
+    "The id of the MLflow run of `run_dir`: the one its mlflow_run.json records for this URI, else a new one (config as parameters, config.yaml)."
     from mlflow.entities import Param
     rec, uri = json.loads((run_dir/RECORD).read_text()) if (run_dir/RECORD).is_file() else {}, tracking_uri(cfg)
     if rec.get('tracking_uri') == uri: return rec['run_id']
@@ -72,6 +72,8 @@ def mlflow_run(client, cfg:Config, run_dir:Path) -> str:
                             tags={'ssb.run_dir': str(run_dir), 'ssb.config': cfg.name})
     params = [Param(k, v) for k, v in config_params(cfg).items()]
     for i in range(0, len(params), 100): client.log_batch(run.info.run_id, params=params[i:i + 100])   # at most 100 per batch
+    for f in ('config.yaml', 'manifest.json'):
+        if (run_dir/f).is_file(): client.log_artifact(run.info.run_id, str(run_dir/f))
     atomic_write_json(run_dir/RECORD, dict(tracking_uri=uri, experiment=name, run_id=run.info.run_id))
     return run.info.run_id
 
