@@ -4,7 +4,8 @@ Fails, naming the page and the offending text, when
 - a module notebook or tutorial lacks its `# Title` markdown cell with a `> summary` line,
 - nbdev cannot process a notebook, or `mkdocs build --strict` reports an error or warning,
 - a page shows directive text (`#|`), raw pandoc/Quarto markup (`{target=`, `:::`) or front matter as text,
-- an internal link or anchor (href/src) points at nothing, or a link still goes to the published site.
+- an internal link or anchor (href/src) points at nothing, or a link still goes to the published site,
+- a page loads a script from the web (`<script src="https://...">`, a module importing a URL): blank offline.
 `nbdev_docs` builds the Quarto site where Quarto exists; this checks what people read from `make docs`.
 """
 import json
@@ -26,6 +27,9 @@ BAD_TEXT = [(re.compile(r'(?m)^\s*#\|'), 'notebook directive'),
             (re.compile(r'output-file:|---\s*(title|description):'),
              'front matter printed as text')]
 
+# A static import from the web in an inline module script (a dynamic `import(...)` only runs when needed).
+_STATIC_IMPORT = re.compile(r'(?m)^\s*import\s+(?:[\w{}*,\s]+\s+from\s+)?["\']((?:https?:)?//[^"\']+)["\']')
+
 
 def has_title(nb_path):
     nb = json.loads(Path(nb_path).read_text(encoding='utf-8'))
@@ -40,12 +44,14 @@ class Page(HTMLParser):
     "Visible text (no script/style), element ids and link targets of one HTML page."
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.text, self.ids, self.links, self._skip = [], set(), [], 0
+        self.text, self.ids, self.links, self.web_scripts, self._skip = [], set(), [], [], 0
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag in ('script', 'style'):
             self._skip += 1
+        if tag == 'script' and (urlsplit(a.get('src') or '').scheme or urlsplit(a.get('src') or '').netloc):
+            self.web_scripts.append(a['src'])
         if a.get('id'):
             self.ids.add(a['id'])
         if tag == 'a' and a.get('name'):
@@ -61,6 +67,8 @@ class Page(HTMLParser):
     def handle_data(self, data):
         if not self._skip:
             self.text.append(data)
+        elif self.lasttag == 'script':
+            self.web_scripts += _STATIC_IMPORT.findall(data)
 
 
 def read_page(path, cache={}):
@@ -79,6 +87,8 @@ def page_problems(path):
         for m in pat.finditer(text):
             line = text[text.rfind('\n', 0, m.start()) + 1:text.find('\n', m.end())].strip()
             out.append(f'{rel}: {what}: {line[:100]!r}')
+    for src in page.web_scripts:
+        out.append(f'{rel}: script loaded from the web (blank offline): {src}')
     for link in page.links:
         parts = urlsplit(link)
         if link.startswith(build_docs.DOC_URL + '/'):
@@ -111,7 +121,7 @@ def main():
         print(f'Docs check failed ({len(problems)} problems):\n  ' + '\n  '.join(problems))
         sys.exit(1)
     print(f'Docs check: {len(pages)} pages in {SITE.relative_to(ROOT)}/ built without errors; no directive text, raw '
-          'markup or front matter shown; every internal link and anchor resolves')
+          'markup or front matter shown; every internal link and anchor resolves; no script from the web')
 
 
 if __name__ == '__main__':

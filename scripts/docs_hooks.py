@@ -8,8 +8,14 @@ as "## The `METRICS` registry" gets TOC link `#the-registry` while the page says
 repeated headings share one id. Here every heading gets pandoc's identifier (what Quarto and nbdev's doc links use:
 `Config.path` -> `config.path`), made unique with `-1`, `-2` like pandoc, and the TOC is read back from the headings
 actually on the page, so every TOC entry and doc link lands.
+
+The site works offline: plotly figures (saved with `notebook_connected`) would load plotly.js from its CDN and
+notebook pages MathJax from cdnjs. Every script a page loads from the web is dropped, except plotly.js, which is
+loaded once per page from the site's own copy of the installed plotly package's bundle (`js/plotly.min.js`).
+No page needs MathJax.
 """
 import re
+import shutil
 from html import unescape
 from pathlib import Path
 
@@ -18,6 +24,10 @@ from mkdocs.structure.toc import get_toc
 
 _H = re.compile(r'<h([1-6])([^>]*?)\sid="([^"]*)"([^>]*)>(.*?)</h\1>', re.S)
 TOC_DEPTH = 3
+PLOTLY_JS = 'js/plotly.min.js'   # in the site: plotly.js of the installed plotly package
+# A script loaded from the web: <script src="https://..."></script>, or a module that only imports one.
+_WEB_SCRIPT = re.compile(r'<script\b[^>]*?\ssrc="(?P<src>(?:https?:)?//[^"]*)"[^>]*>\s*</script>'
+                         r'|<script type="module">\s*import\s+"(?P<mod>(?:https?:)?//[^"]*)";?\s*</script>', re.I)
 
 
 def pandoc_id(text):
@@ -58,3 +68,27 @@ def on_page_content(html, page, config, files):
     html = _H.sub(fix, html)
     page.toc = get_toc(tokens)
     return html
+
+
+def offline_scripts(html, depth):
+    "`html` without scripts from the web: plotly.js from the site's copy (once, where first needed), others dropped."
+    done = []
+
+    def sub(m):
+        url = m.group('src') or m.group('mod')
+        if 'plot.ly/' not in url and not url.rsplit('/', 1)[-1].startswith('plotly') or done:
+            return ''
+        done.append(url)
+        return f'<script charset="utf-8" src="{"../" * depth}{PLOTLY_JS}"></script>'
+    return _WEB_SCRIPT.sub(sub, html)
+
+
+def on_post_page(output, page, config):
+    return offline_scripts(output, page.file.dest_uri.count('/'))
+
+
+def on_post_build(config):
+    import plotly
+    dest = Path(config['site_dir'])/PLOTLY_JS
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(Path(plotly.__file__).parent/'package_data'/'plotly.min.js', dest)

@@ -75,3 +75,24 @@ def test_page_problems_names_page_and_text(tmp_path, monkeypatch):
                  'link to the published site'):
         assert any(p.startswith('bad.html: ' + what) for p in problems), (what, problems)
     assert "'#| echo: false'" in problems[0]
+
+
+PLOTLY_OUT = ('<script type="module">import "https://cdn.plot.ly/plotly-4.1.1.min"</script><p>x</p>'
+              '<div><script src="https://cdnjs.cloudflare.com/ajax/libs/mathjax/3.2.2/es5/tex-svg.min.js"></script>'
+              '<script charset="utf-8" src="https://cdn.plot.ly/plotly-4.1.1.min.js" integrity="sha256-x" crossorigin="anonymous">'
+              '</script><div id="f"></div><script>Plotly.newPlot("f", [])</script></div>')
+
+
+def test_offline_scripts_use_the_local_plotly_and_drop_the_rest(tmp_path, monkeypatch):
+    import docs_hooks
+    html = docs_hooks.offline_scripts(PLOTLY_OUT, depth=1)
+    assert html.count('<script charset="utf-8" src="../js/plotly.min.js"></script>') == 1 and 'http' not in html
+    assert html.index('plotly.min.js') < html.index('Plotly.newPlot')      # loaded before the first figure draws
+    monkeypatch.setattr(check_docs, 'SITE', tmp_path)
+    (tmp_path/'js').mkdir()
+    (tmp_path/'js'/'plotly.min.js').write_text('')
+    (tmp_path/'online.html').write_text(PLOTLY_OUT + '<script type="module">\nimport mermaid from "https://x.org/m.mjs";\n</script>')
+    (tmp_path/'offline.html').write_text(docs_hooks.offline_scripts(PLOTLY_OUT, depth=0))
+    problems = check_docs.page_problems(tmp_path/'online.html')
+    assert len(problems) == 4 and all('script loaded from the web' in p for p in problems), problems
+    assert check_docs.page_problems(tmp_path/'offline.html') == []
