@@ -67,7 +67,7 @@ def test_tracking_logs_a_stage_to_mlflow(project, suite, tmp_path):
     their intervals, its config and its artefacts to a local MLflow store."""
     mlflow = pytest.importorskip('mlflow')
     root, _ = suite
-    runs = tmp_path / 'runs'
+    runs = project / 'tracking-test' / tmp_path.name   # inside the project: its data and cache are the suite's
     shutil.copytree(root / 'audio', runs / 'audio', ignore=shutil.ignore_patterns('manifest.json', 'mlflow_run.json'))
     store = tmp_path / 'mlruns'
     ssb_ok('--config', runs / 'audio' / 'config.yaml', '--mode', 'evaluate', '--run-id', 'audio', '--set', f'paths.runs_dir={runs}',
