@@ -560,7 +560,7 @@ def paths_note(cfg:Config) -> str:
     why = (f"the project folder of {src} (it holds {mark})" if mark and src else f"the folder of {src}: no folder above it holds "
            f"{', '.join(PROJECT_MARKERS[:-1])} or {PROJECT_MARKERS[-1]}" if src and src.parent == d else 'the current folder (a shipped config chosen by name)')
     out = [f"Relative paths resolve against {d}, {why}."]
-    if src and (far := [p for p in extends_chain(src)[1:] if not p.is_relative_to(d)]): out.append(
+    if src and src.is_relative_to(d) and (far := [p for p in extends_chain(src)[1:] if not p.is_relative_to(d)]): out.append(
         f"So do the paths it takes from {far[0]} through `extends`: to use the data of that project, put {src.name} inside "
         f"{find_project_dir(far[0])} or give absolute paths.")
     return ' '.join(out)
