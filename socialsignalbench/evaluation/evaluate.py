@@ -86,7 +86,7 @@ def check_modality(pred:Predictor, cfg:Config) -> None:
     if pred.spec.modality not in have: raise SSBError(
         f"Checkpoint {pred.path} is a {pred.name} model of {pred.spec.modality} inputs, but train.corpus '{c}' of the config "
         f"{cfg.source or ''} holds only {', '.join(have) or 'no'} rows: evaluate it with a config whose train.corpus has "
-        f"{pred.spec.modality} rows (e.g. the config.yaml of the run that trained it), or give a checkpoint of a {'/'.join(have)} model.")
+        f"{pred.spec.modality} rows (e.g. the config.yaml of the run that trained it), or give a checkpoint of an {'/'.join(have)} model.")
 
 # %% ../../nbs/65_evaluate.ipynb #360a09b8
 def evaluation_split(pred:Predictor, # the loaded checkpoint
