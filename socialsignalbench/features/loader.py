@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib, importlib, json, pkgutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 from ..core import SSBError, Registry, atomic_write_json, unknown_name_msg
