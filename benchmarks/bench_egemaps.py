@@ -6,7 +6,8 @@ runs the `preprocess` stage with `features=['audio_egemaps']` (eGeMAPSv02 functi
 and worker on a busy 2-core machine when cold, instant when warm). The outer folds are the config's computed,
 gender-balanced grouped folds (`configs/ravdess_real.yaml`: `split.ravdess: auto`, `k_folds: 4`, 4 actors each).
 For each outer fold, C (logistic) or C x gamma (SVM) is chosen by the mean UAR over inner folds made of the other
-three outer folds (3 folds of 4 training actors each): the test actors never choose a parameter. The chosen model is
+three outer folds (3 folds of 4 training actors each; grids `NESTED`: C in {0.01, 0.1, 1} for the logistic regression,
+C in {1, 3, 10} x gamma in {0.003, 0.01} for the SVM): the test actors never choose a parameter. The chosen model is
 refitted on the 12 training actors and predicts the 4 test actors. Inputs are loaded by the package's loader
 (`load_split(..., feature='audio_egemaps')`) raw (`normalise='none'`: the pipeline's scaler standardises with the
 training actors' statistics) or per speaker (`normalise='group'`). Models are fitted through the registry
@@ -40,7 +41,9 @@ REAL_DIR = ROOT.parent / 'shared' / 'data' / 'ravdess_speech_16k'
 CONFIG = ROOT / 'configs' / 'ravdess_real.yaml'
 SCHEMES = ('emotions8', 'seed')
 GRIDS = {'egemaps_logreg': [dict(c=c) for c in (0.001, 0.01, 0.1, 1.0, 10.0)],
-         'egemaps_svm': [dict(c=c, gamma=g) for c, g in itertools.product((0.3, 1.0, 3.0, 10.0), (0.003, 0.01, 0.03))]}
+         'egemaps_svm': [dict(c=c, gamma=g) for c, g in itertools.product((0.3, 1.0, 3.0, 10.0), (0.003, 0.01, 0.03))]}  # --choose
+NESTED = {'egemaps_logreg': [dict(c=c) for c in (0.01, 0.1, 1.0)],  # the nested CV's smaller grids (the choices of --choose and
+          'egemaps_svm': [dict(c=c, gamma=g) for c, g in itertools.product((1.0, 3.0, 10.0), (0.003, 0.01))]}  # their neighbours)
 NORMS = {'train': 'none', 'speaker': 'group'}  # label -> load_split normalise ('none': the pipeline's scaler uses train statistics)
 
 
@@ -54,6 +57,8 @@ def parse_args(argv=None):
     p.add_argument('--schemes', nargs='+', default=list(SCHEMES), choices=SCHEMES, help='label schemes')
     p.add_argument('--workers', type=int, default=2, help='feature extraction processes')
     p.add_argument('--seed', type=int, default=0, help='seed of the models (SVM Platt scaling)')
+    p.add_argument('--models', nargs='+', default=list(GRIDS), choices=list(GRIDS), help='models to measure')
+    p.add_argument('--norms', nargs='+', default=list(NORMS), choices=list(NORMS), help="statistics: 'train' and/or per-'speaker'")
     p.add_argument('--choose', action='store_true', help='grid search on the train actors of ravdess_speaker_v1 (default parameters)')
     return p.parse_args(argv)
 
@@ -80,10 +85,10 @@ def fit_predict(name:str, params:dict, Xtr, ytr, Xte, n_classes:int, seed:int) -
     return spec.predict_proba(spec.fit(Xtr, ytr, p, seed), Xte, n_classes)
 
 
-def choose(name:str, X, y, folds, n_classes:int, seed:int) -> tuple:
-    """The grid point of `name` with the best mean UAR over the grouped `folds` of (`X`, `y`); (params, {params: mean UAR})."""
+def choose(name:str, X, y, folds, n_classes:int, seed:int, grids:dict=GRIDS) -> tuple:
+    """The point of `grids[name]` with the best mean UAR over the grouped `folds` of (`X`, `y`); (params, {params: mean UAR})."""
     scores = {}
-    for params in GRIDS[name]:
+    for params in grids[name]:
         u = [uar(y[folds == f], fit_predict(name, params, X[folds != f], y[folds != f], X[folds == f], n_classes, seed).argmax(1))
              for f in np.unique(folds)]
         scores[json.dumps(params)] = float(np.mean(u))
@@ -97,7 +102,7 @@ def nested_cv(name:str, data, seed:int) -> dict:
     pred, fold_uar, chosen = np.full(len(data.y), -1), [], []
     for k in np.unique(folds):
         tr, te = folds != k, folds == k
-        params, _ = choose(name, data.X[tr], data.y[tr], folds[tr], K, seed)
+        params, _ = choose(name, data.X[tr], data.y[tr], folds[tr], K, seed, NESTED)
         pred[te] = fit_predict(name, params, data.X[tr], data.y[tr], data.X[te], K, seed).argmax(1)
         fold_uar.append(uar(data.y[te], pred[te])); chosen.append(params)
     b = bootstrap_ci(lambda w: uar(data.y, pred, sample_weight=w), data.groups, n_boot=1000, seed=0)
@@ -129,12 +134,12 @@ def main(argv=None):
     rows, t0 = [], time.perf_counter()
     for scheme in a.schemes:
         cfg = project_config(a, scheme)
-        for norm, how in NORMS.items():
+        for norm, how in ((n, NORMS[n]) for n in a.norms):
             data = load_split(cfg, 'ravdess', None, how, feature='audio_egemaps')
             if scheme == a.schemes[0] and norm == 'train':
                 folds = data.frame.groupby('fold')['group'].apply(lambda g: sorted(set(g))).to_dict()
                 print(f'features {data.X.shape}; outer folds (test actors): {folds}')
-            for name in GRIDS:
+            for name in a.models:
                 t = time.perf_counter()
                 rows.append(dict(scheme=scheme, model=name, norm=norm, **nested_cv(name, data, a.seed), s=time.perf_counter() - t))
                 r = rows[-1]
