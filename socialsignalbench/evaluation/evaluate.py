@@ -16,7 +16,7 @@ from ..runs import save_result
 from ..data.labels import LabelScheme, scheme_for_config
 from ..data.splits import split_info
 from ..data.dataset import load_corpus
-from ..features.loader import SplitData, load_split
+from ..features.loader import SplitData, feature_spec, load_split
 from ..metrics import functional as F
 from ..metrics.predictions import Predictions, errors_frame
 from ..metrics.report import (MetricsReport, choose_thresholds, ci_text, metrics_report, write_report, report_table,
@@ -69,7 +69,8 @@ def compatibility_problems(pred:Predictor, # the loaded checkpoint
     if pred.scheme.name != s.name: out.append(f"label scheme: checkpoint '{pred.scheme.name}', config labels.scheme '{s.name}'")
     if pred.classes != tuple(s.classes): out.append(f"classes: checkpoint ({', '.join(pred.classes)}), config ({', '.join(s.classes)})")
     elif any(set(pred.scheme.members[c]) != set(s.members[c]) for c in s.classes): out.append("class members differ between the schemes")
-    return out + _diff(to_jsonable(pred.params), to_jsonable(getattr(cfg, pred.spec.section)), pred.spec.section)
+    now = feature_spec(cfg, pred.spec.modality, pred.spec.name or None).params(cfg)   # the config's parameters of the checkpoint's feature
+    return out + _diff(to_jsonable(pred.params), to_jsonable(now), pred.spec.section or pred.spec.name)
 
 # %% ../../nbs/65_evaluate.ipynb #bc0559be
 def check_compatible(pred:Predictor, cfg:Config) -> Predictor:
@@ -95,7 +96,7 @@ def evaluation_split(pred:Predictor, # the loaded checkpoint
                     ) -> SplitData:
     "A split of `train.corpus` with the checkpoint's modality, normalised the checkpoint's way."
     check_modality(pred, cfg)
-    d = load_split(cfg, cfg.train.corpus, split, 'none', modality=pred.spec.modality)
+    d = load_split(cfg, cfg.train.corpus, split, 'none', modality=pred.spec.modality, feature=pred.spec.name or None)
     if not len(d): raise SSBError(f"The {split} split of {cfg.train.corpus} is empty: evaluation needs validation and test speakers (check `split`).")
     return dataclasses.replace(d, X=normalise_inputs(d.X, pred.norm, pred.spec, d.groups))
 
