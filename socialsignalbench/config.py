@@ -221,12 +221,14 @@ class FusionConfig:
 class GoldConfig:
     "Mining the gold slice of hard test items from the predictions of reference runs (`mine_gold_slice`)."
     name: str = 'gold' # slice name (its version is the sha256 of its sorted ids)
-    sources: tuple[str, ...] = () # the reference runs mined (run ids or folders): several seeds and/or architectures
+    sources: tuple[str, ...] = () # runs mined (ids, folders, predictions CSVs, globs 'run/*predictions_test.csv'): >= 3, diverse
     check_runs: tuple[str, ...] = () # runs NOT mined, scored on the slice against random slices to validate it
     max_confidence: Annotated[float, UNIT] = 0.5 # hard: the predicted class has at most this probability
     max_margin: Annotated[float, UNIT] = 0.1 # hard: top-1 minus top-2 probability at most this
     confusion_pairs: tuple[str, ...] = ('fearful<->surprised', 'neutral<->*') # hard: mistaken across one of these pairs (emotion or class names; '*' any)
-    min_share: Annotated[float, Range(0, 1, lo_open=True)] = 0.5 # keep an item that at least this share of the source runs selects
+    min_share: Annotated[float, Range(0, 1, lo_open=True)] = 0.5 # an item is eligible when at least this share of the source runs selects it
+    max_share: Annotated[float, Range(0, 1, lo_open=True)] = 0.2 # cap: keep at most this share of the test items, hardest first (1: no cap)
+    n_resamples: Annotated[int, Range(1)] = 200 # bootstrap resamples of the sources: how often each kept item is kept again
     n_random: Annotated[int, Range(1)] = 200 # random slices with the gold slice's class mix, for validation
 
 @dataclass(frozen=True)

@@ -46,13 +46,13 @@ def suite_plan(cfg:Config) -> list[SuiteStep]:
     "The steps of `--mode all` for `cfg`, in order."
     runs = _trained(cfg)
     fusion = {'fusion': {'audio_run': 'audio', 'face_run': 'face'}, 'model': {'name': 'fusion_concat', 'reference': 'fusion_average'}}
-    gold = {'gold': {'sources': ['audio/predictions_test.csv', 'audio/reference_predictions_test.csv'],
+    gold = {'gold': {'sources': ['audio/*predictions_test.csv'],   # the model, every reference, every repeat
                      'check_runs': [f'{r}/predictions_test.csv' for r, _, _ in runs[2:]]}}
     compare = {'compare': {'runs': ['fusion/predictions_audio.csv', 'fusion/predictions_face.csv', 'fusion'], 'baseline': 'fusion/predictions_audio.csv'}}
     return ([SuiteStep('data', tuple(cfg.suite.data_modes), {}, 'data: ' + ', '.join(cfg.suite.data_modes))]
             + [SuiteStep(r, ('train',), o, w) for r, o, w in runs]
             + [SuiteStep('fusion', ('train_fusion',), fusion, 'fusion_concat beside fusion_average on synthetic pairs'),
-               SuiteStep('gold', ('mine_gold_slice',), gold, 'gold slice mined from the audio CNN and its reference')]
+               SuiteStep('gold', ('mine_gold_slice',), gold, 'gold slice mined from every test prediction of the audio run')]
             + [SuiteStep(r, ('evaluate',), o, f'evaluate {r}') for r, o, _ in runs] + [SuiteStep('fusion', ('evaluate',), fusion, 'evaluate fusion')]
             + [SuiteStep('compare', ('compare',), compare, 'fusion against each modality alone, on the same pairs')])
 
