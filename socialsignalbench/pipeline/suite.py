@@ -17,7 +17,7 @@ from ..runs import check_run_id, load_run_config, make_run_id
 from ..metrics.functional import uar
 from ..metrics.report import ci_text
 from ..evaluation.compare import compare_pair, load_run
-from .runner import resolve_config, run_modes
+from .runner import Interrupted, resolve_config, run_modes
 
 # %% auto #0
 __all__ = ['FACE_SOURCES', 'SuiteStep', 'FaceChoice', 'face_choice', 'suite_plan', 'run_suite', 'leaderboard', 'fusion_gains',
@@ -92,7 +92,8 @@ def run_suite(config:str|Path, # YAML config, or a shipped config's name ('demo'
     where = {'paths': {'runs_dir': str(root)}}
     for i, st in enumerate(suite_plan(cfg), 1):
         log(f"[ssb] suite step {i}: {st.run_id} - {st.what}")
-        run_modes(config, st.modes, st.run_id, log, deep_merge(deep_merge(overrides or {}, st.overrides), where))
+        try: run_modes(config, st.modes, st.run_id, log, deep_merge(deep_merge(overrides or {}, st.overrides), where))
+        except Interrupted as e: raise Interrupted(f'{st.run_id}/{e.stage}', sid) from None   # resume the suite, not the step
     index = write_index(cfg.path(cfg.paths.runs_dir))
     log(summary_text(leaderboard(root), fusion_gains(root), root, index, time.time() - t0))
     return root
