@@ -18,7 +18,7 @@ from ..data.dataset import input_manifests
 __all__ = ['INIT_CONFIGS', 'discover_stages', 'shipped_dir', 'reports_dir', 'shipped_configs', 'find_config', 'resolve_config',
            'init_project', 'ReportError', 'Interrupted', 'stage_warnings', 'report_parameters', 'report_meta',
            'title_block', 'html_exporter', 'export_html', 'report_kernel', 'reset_kernel', 'execute_report',
-           'get_stage', 'run_modes', 'report_setup']
+           'get_stage', 'run_modes', 'report_setup', 'run_features']
 
 # %% ../../nbs/70_pipeline.ipynb #be66b228
 def _declarations(path:Path, module:str) -> list[Stage]:
@@ -351,3 +351,11 @@ def report_setup(config_path:str|Path) -> Config:
     pd.set_option('display.max_rows', 100)
     os.environ['SSB_PROGRESS'] = '0'   # progress bars would only clutter the report's HTML; `ssb` prints a line per stage
     return load_run_config(config_path)
+
+# %% ../../nbs/70_pipeline.ipynb #d991ae7b
+def run_features(cfg:Config, # the run's config
+                ) -> tuple[str, ...]:
+    "The registered features `model.name` and the `model.reference` entries read beside their modality's default."
+    from socialsignalbench.models.core import model_spec   # torch comes with the models: imported when a report asks
+    names = (cfg.model.name, *(cfg.model.reference or ()))
+    return tuple(dict.fromkeys(f for n in names if (f := getattr(model_spec(n), 'feature', None)) is not None))

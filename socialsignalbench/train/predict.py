@@ -4,7 +4,7 @@
 
 # %% ../../nbs/46_predict.ipynb #87813b08
 from __future__ import annotations
-import argparse, json, sys
+import argparse, dataclasses, json, sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -36,11 +36,14 @@ def scheme_of(meta:dict, # checkpoint metadata
 
 def feature_setup(meta:dict, # checkpoint metadata
                  ) -> tuple[FeatureSpec, Any]:
-    "The checkpoint's `FeatureSpec` and the feature parameters (`AudioConfig`/`FaceConfig`) it was trained with."
-    mod = model_spec(meta['model']).modality
-    section = feature_spec(Config(), mod).section
-    cfg = build(Config, {section: meta['features']}, "checkpoint metadata 'features'")
-    return feature_spec(cfg, mod), getattr(cfg, section)
+    "The checkpoint's `FeatureSpec` (its `feature`, else the modality's default) and the feature parameters it was trained with."
+    mod, feature, where = model_spec(meta['model']).modality, meta.get('feature'), "checkpoint metadata 'features'"
+    spec = feature_spec(Config(), mod, feature)
+    if spec.section is None:   # the feature's own parameters (e.g. `EgemapsParams`), not a config section
+        params = build(type(spec.fixed), meta['features'], where, spec.name)
+        return dataclasses.replace(spec, fixed=params), params
+    cfg = build(Config, {spec.section: meta['features']}, where)
+    return feature_spec(cfg, mod, feature), getattr(cfg, spec.section)
 
 # %% ../../nbs/46_predict.ipynb #898a0c24
 def normalise_inputs(X:np.ndarray, # raw features: (n, n_coef, n_frames) or (n, H, W)
