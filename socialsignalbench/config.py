@@ -13,13 +13,14 @@ import yaml
 from .core import SSBError, PROJECT_MARKERS, closest, find_project_dir, to_jsonable, atomic_write_text, unknown_name_msg
 
 # %% auto #0
-__all__ = ['POS', 'NONNEG', 'UNIT', 'MOVED', 'CHECKS', 'Range', 'PathsConfig', 'RavdessConfig', 'CkplusConfig', 'LabelsConfig',
-           'SplitConfig', 'DemoConfig', 'AudioConfig', 'AugmentConfig', 'FaceConfig', 'PreprocessConfig', 'ModelConfig',
-           'TrainConfig', 'EvalConfig', 'FusionConfig', 'GoldConfig', 'CompareConfig', 'ComputeConfig', 'SweepConfig',
-           'SuiteConfig', 'CsvCorpusConfig', 'Config', 'build', 'hz_to_mel', 'mel_to_hz', 'mel_edges',
-           'empty_mel_bands', 'cascade_dir', 'available_cascades', 'cascade_path', 'audio_problems', 'face_problems',
-           'split_problems', 'check_config', 'validated', 'parse_overrides', 'deep_merge', 'read_yaml_chain',
-           'load_config', 'extends_chain', 'paths_note', 'config_dict', 'config_hash', 'save_config']
+__all__ = ['POS', 'NONNEG', 'UNIT', 'LONDON_FILES', 'MOVED', 'CHECKS', 'Range', 'PathsConfig', 'RavdessConfig', 'CkplusConfig',
+           'LabelsConfig', 'SplitConfig', 'DemoConfig', 'AudioConfig', 'AugmentConfig', 'FaceConfig',
+           'PreprocessConfig', 'ModelConfig', 'TrainConfig', 'EvalConfig', 'FusionConfig', 'GoldConfig',
+           'CompareConfig', 'ComputeConfig', 'SweepConfig', 'SuiteConfig', 'CsvCorpusConfig', 'LondonFile',
+           'LondonConfig', 'Config', 'build', 'hz_to_mel', 'mel_to_hz', 'mel_edges', 'empty_mel_bands', 'cascade_dir',
+           'available_cascades', 'cascade_path', 'audio_problems', 'face_problems', 'split_problems', 'check_config',
+           'validated', 'parse_overrides', 'deep_merge', 'read_yaml_chain', 'load_config', 'extends_chain',
+           'paths_note', 'config_dict', 'config_hash', 'save_config']
 
 # %% ../nbs/01_config.ipynb #2eb48493
 @dataclass(frozen=True)
@@ -262,7 +263,7 @@ class SuiteConfig:
     "What `--mode all` runs around its fixed chain (baselines -> fusion -> gold slice -> evaluate -> compare)."
     data_modes: tuple[str, ...] = ('download', 'ingest_ckplus', 'data_card', 'preprocess') # the data stages run first
     audio_corpus: str = 'ravdess' # the audio baselines' corpus
-    face_corpus: str = 'ckplus' # the face baseline's corpus
+    face_corpus: str = 'ckplus' # the face baseline's corpus; 'auto': CK+ when `ckplus.root` holds it, else the London set (`london:`)
     check_seeds: Annotated[int, Range(1)] = 1 # extra audio CNN seeds, trained to check the gold slice (never mined)
 
 # %% ../nbs/01_config.ipynb #3b412a24
@@ -287,6 +288,37 @@ class CsvCorpusConfig:
         if self.val + self.test >= 1: raise SSBError(
             f"csv corpus '{self.name}': 'val' ({self.val}) and 'test' ({self.test}) must add up to less than 1.")
 
+# %% ../nbs/01_config.ipynb #610748ac
+@dataclass(frozen=True)
+class LondonFile:
+    "One file of the London set to download: its name, URL and MD5."
+    name: str = '' # file name in `london.downloads`; a `.zip` holds photos (extracted into `<root>/<stem>/`), a `.csv` the age/gender/ethnicity table
+    url: str = '' # http(s) URL (a mirror works)
+    md5: Optional[str] = None # the file's MD5 (in quotes when all digits); None: not verified, and a warning prints the MD5 received
+
+LONDON_FILES = (LondonFile('neutral_front.zip', 'https://ndownloader.figshare.com/files/8541961'),
+                LondonFile('smiling_front.zip', 'https://ndownloader.figshare.com/files/8541964'),
+                LondonFile('london_faces_info.csv', 'https://ndownloader.figshare.com/files/27397184')) # figshare 5047666 v5
+
+@dataclass(frozen=True)
+class LondonConfig:
+    "The Face Research Lab London Set (neutral and smiling photos, CC BY 4.0): a complete copy at `root`, else downloaded into it."
+    root: str = 'data/raw/london' # holds manifest.csv and the photos it lists; point it at a complete copy you have and nothing is downloaded
+    downloads: str = 'data/raw/london_downloads' # where the downloaded files are kept (and resumed from)
+    files: tuple[LondonFile, ...] = LONDON_FILES # what to download when `root` holds no manifest.csv
+    retries: Annotated[int, Range(1)] = 5 # failed download attempts in a row (without progress) before giving up
+    backoff: Annotated[float, NONNEG] = 1.0 # seconds before the first retry (doubles each time)
+    timeout: Annotated[float, POS] = 60.0 # seconds without data before a retry
+    val: Annotated[float, Range(0, 1, hi_open=True)] = 0.15 # share of the people in val (seeded holdout with `split.seed`)
+    test: Annotated[float, Range(0, 1, hi_open=True)] = 0.15 # share of the people in test
+
+    def __post_init__(self):
+        if self.val + self.test >= 1: raise SSBError(f"london: 'val' ({self.val}) and 'test' ({self.test}) must add up to less than 1.")
+
+    def as_csv(self) -> CsvCorpusConfig:
+        "The London set as the CSV corpus 'london': `<root>/manifest.csv`, one group per person (`face_id`)."
+        return CsvCorpusConfig('london', f'{self.root.rstrip("/")}/manifest.csv', group_column='face_id', val=self.val, test=self.test)
+
 # %% ../nbs/01_config.ipynb #f69c7320
 @dataclass(frozen=True)
 class Config:
@@ -296,6 +328,7 @@ class Config:
     paths: PathsConfig = field(default_factory=PathsConfig)
     ravdess: RavdessConfig = field(default_factory=RavdessConfig)
     ckplus: CkplusConfig = field(default_factory=CkplusConfig)
+    london: LondonConfig = field(default_factory=LondonConfig)
     labels: LabelsConfig = field(default_factory=LabelsConfig)
     split: SplitConfig = field(default_factory=SplitConfig)
     demo: DemoConfig = field(default_factory=DemoConfig)

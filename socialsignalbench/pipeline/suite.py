@@ -12,6 +12,7 @@ import pandas as pd
 import socialsignalbench
 from ..core import atomic_write_text
 from ..config import Config, deep_merge
+from ..data.ckplus import holds_ckplus
 from ..runs import check_run_id, load_run_config, make_run_id
 from ..metrics.functional import uar
 from ..metrics.report import ci_text
@@ -19,8 +20,8 @@ from ..evaluation.compare import compare_pair, load_run
 from .runner import Interrupted, resolve_config, run_modes
 
 # %% auto #0
-__all__ = ['SuiteStep', 'suite_plan', 'run_suite', 'leaderboard', 'fusion_gains', 'index_html', 'other_runs', 'write_index',
-           'summary_text']
+__all__ = ['FACE_SOURCES', 'SuiteStep', 'FaceChoice', 'face_choice', 'suite_plan', 'run_suite', 'leaderboard', 'fusion_gains',
+           'index_html', 'other_runs', 'write_index', 'summary_text']
 
 # %% ../../nbs/72_suite.ipynb #c9f4294c
 @dataclass(frozen=True)
@@ -31,13 +32,34 @@ class SuiteStep:
     overrides: dict # config keys set for this run (merged over the config and `--set`)
     what: str # one line for the terminal
 
+# %% ../../nbs/72_suite.ipynb #a6ba6d1e
+FACE_SOURCES = {'ckplus': 'ingest_ckplus', 'london': 'download_london'} # face corpus `auto` picks -> the data mode writing its manifest
+
+@dataclass(frozen=True)
+class FaceChoice:
+    "The suite's face corpus, the data modes run first, and why (printed with the face step)."
+    corpus: str # the face baseline's corpus
+    data_modes: tuple # the data step's modes
+    why: str # one line for the terminal
+
+def face_choice(cfg:Config) -> FaceChoice:
+    "`suite.face_corpus`; under 'auto' CK+ when `ckplus.root` holds it, else the London set, with its data mode put before data_card."
+    s = cfg.suite
+    if s.face_corpus != 'auto': return FaceChoice(s.face_corpus, tuple(s.data_modes), 'suite.face_corpus')
+    ck = cfg.path(cfg.ckplus.root)
+    corpus = 'ckplus' if holds_ckplus(ck) else 'london'
+    why = f'CK+ found in ckplus.root {ck}' if corpus == 'ckplus' else f'no CK+ in ckplus.root {ck}: the London set, london.root {cfg.path(cfg.london.root)}'
+    modes = [m for m in s.data_modes if m not in FACE_SOURCES.values()]
+    at = next((i for i, m in enumerate(modes) if m in ('data_card', 'preprocess')), len(modes))
+    return FaceChoice(corpus, (*modes[:at], FACE_SOURCES[corpus], *modes[at:]), f'suite.face_corpus auto: {why}')
+
 # %% ../../nbs/72_suite.ipynb #44d0261f
 def _trained(cfg:Config) -> list[tuple[str, dict, str]]:
     "(run id, config keys, description) of every trained baseline."
-    s, gold = cfg.suite, {'eval': {'gold_slice': 'gold'}}
+    s, gold, fc = cfg.suite, {'eval': {'gold_slice': 'gold'}}, face_choice(cfg)
     audio = deep_merge(gold, {'train': {'corpus': s.audio_corpus}})
     out = [('audio', audio, f'{cfg.model.name} + {", ".join(cfg.model.reference or ()) or "no reference"} on {s.audio_corpus}'),
-           ('face', {'model': {'name': 'face_cnn', 'reference': None}, 'train': {'corpus': s.face_corpus}}, f'face_cnn on {s.face_corpus}')]
+           ('face', {'model': {'name': 'face_cnn', 'reference': None}, 'train': {'corpus': fc.corpus}}, f'face_cnn on {fc.corpus} ({fc.why})')]
     return out + [(f'audio-seed{cfg.seed + k}', deep_merge(audio, {'seed': cfg.seed + k}), f'{cfg.model.name} seed {cfg.seed + k} (checks the gold slice)')
                   for k in range(1, s.check_seeds + 1)]
 
@@ -49,7 +71,8 @@ def suite_plan(cfg:Config) -> list[SuiteStep]:
     gold = {'gold': {'sources': ['audio/*predictions_test.csv'],   # the model, every reference, every repeat
                      'check_runs': [f'{r}/predictions_test.csv' for r, _, _ in runs[2:]]}}
     compare = {'compare': {'runs': ['fusion/predictions_audio.csv', 'fusion/predictions_face.csv', 'fusion'], 'baseline': 'fusion/predictions_audio.csv'}}
-    return ([SuiteStep('data', tuple(cfg.suite.data_modes), {}, 'data: ' + ', '.join(cfg.suite.data_modes))]
+    modes = face_choice(cfg).data_modes
+    return ([SuiteStep('data', modes, {}, 'data: ' + ', '.join(modes))]
             + [SuiteStep(r, ('train',), o, w) for r, o, w in runs]
             + [SuiteStep('fusion', ('train_fusion',), fusion, 'fusion_concat beside fusion_average on synthetic pairs'),
                SuiteStep('gold', ('mine_gold_slice',), gold, 'gold slice mined from every test prediction of the audio run')]
