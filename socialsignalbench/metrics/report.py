@@ -19,7 +19,8 @@ from .bootstrap import bootstrap_cis, BootstrapCI
 
 # %% auto #0
 __all__ = ['SCHEMA_VERSION', 'choose_thresholds', 'metric_stats', 'MetricsReport', 'metrics_report', 'write_report',
-           'read_report', 'ci_text', 'readable', 'FileLinks', 'report_table', 'plot_confusion', 'plot_reliability']
+           'read_report', 'ci_text', 'readable', 'ci_columns', 'FileLinks', 'report_table', 'plot_confusion',
+           'plot_reliability']
 
 # %% ../../nbs/63_metrics_report.ipynb #23a5e7ed
 def choose_thresholds(val_preds:Predictions, # VALIDATION predictions
@@ -168,6 +169,20 @@ def readable(df:pd.DataFrame, # any table
         s = df.iloc[:, j]; w = _whole(s)
         out.isetitem(j, s.map(lambda x: _cell(x, decimals, w)).astype(object))
     return out
+
+# %% ../../nbs/63_metrics_report.ipynb #86dcac0d
+def ci_columns(t:pd.DataFrame, # columns 'X' or 'X value', 'X low', 'X high' per statistic; 'n_groups', 'higher_is_better' optional
+              ) -> pd.DataFrame:
+    "`t` for reading: 'value [low, high]' per statistic, its groups, and each row's direction; other columns dropped."
+    out = {}
+    for c in t.columns:
+        if not c.endswith(' low'): continue
+        b = c[:-len(' low')]; v = b if b in t.columns else f'{b} value'
+        out[b] = [ci_text(*x) for x in zip(t[v], t[c], t[f'{b} high'])]
+        if f'{b} n_groups' in t.columns: out[f'{b} groups'] = t[f'{b} n_groups'].tolist()
+    out = pd.DataFrame(out, index=t.index)
+    if 'n_groups' in t.columns: out['groups'] = t['n_groups']
+    return out.assign(better=np.where(t['higher_is_better'], 'higher', 'lower')) if 'higher_is_better' in t.columns else out
 
 # %% ../../nbs/63_metrics_report.ipynb #091ed4f7
 @dataclass(frozen=True)
