@@ -151,7 +151,8 @@ def _cell(x, decimals:int, whole:bool) -> str:
     if x is None or (isinstance(x, (float, np.floating)) and x != x): return ''
     if isinstance(x, (bool, np.bool_)): return 'yes' if x else 'no'
     if isinstance(x, (int, np.integer)) or (whole and isinstance(x, (float, np.floating))): return f'{int(round(x))}'
-    return f'{x:.{decimals}f}' if isinstance(x, (float, np.floating)) else str(x)
+    if not isinstance(x, (float, np.floating)): return str(x)
+    return f'{x:.{decimals}g}' if 0 < abs(x) < 10**-decimals else f'{x:.{decimals}f}'   # a learning rate 1e-4 stays readable
 
 def _whole(s:pd.Series) -> bool:
     "A column of counts: integers, or floats that are all whole with one above 1 (a count read back from a CSV)."
