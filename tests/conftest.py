@@ -38,6 +38,18 @@ def project(tmp_path_factory):
     return d
 
 
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'browser: runs headless Chromium (Debian packages chromium, chromium-driver); skipped without them')
+
+
+@pytest.fixture(scope='session')
+def tiny_suite(project):
+    """`ssb --mode all` on the tiny demo (3 epochs), once per session: (the suite folder, the CompletedProcess)."""
+    r = ssb_ok('--config', 'configs/small.yaml', '--mode', 'all', '--set', 'train.epochs=3', '--run-id', 'suite',
+               cwd=project, timeout=1800)
+    return project / 'outputs' / 'runs' / 'suite', r
+
+
 def need_shared(*parts):
     """The path under ../shared/data, or skip the test when it is absent."""
     p = SHARED.joinpath(*parts)

@@ -9,10 +9,8 @@ STAGES = {'data': ['demo_data', 'data_card', 'preprocess'], 'audio': ['train', '
           'fusion': ['train_fusion', 'evaluate'], 'gold': ['mine_gold_slice'], 'compare': ['compare']}
 
 
-def test_mode_all_on_tiny_demo(project):
-    r = ssb_ok('--config', 'configs/small.yaml', '--mode', 'all', '--set', 'train.epochs=3', '--run-id', 'suite',
-               cwd=project, timeout=1800)
-    root = project / 'outputs' / 'runs' / 'suite'
+def test_mode_all_on_tiny_demo(project, tiny_suite):
+    root, r = tiny_suite
     seed_run = next(p.name for p in root.iterdir() if p.name.startswith('audio-seed'))
     for run, stages in {**STAGES, seed_run: ['train', 'evaluate']}.items():
         for st in stages:
@@ -31,6 +29,10 @@ def test_mode_all_on_tiny_demo(project):
     for run in ('audio', 'face', 'fusion', seed_run):
         assert f'runs/suite/{run}/evaluate.html' in links, run
     assert all((project / 'outputs' / link).is_file() for link in links)
+    # the leaderboard's fusion gain is in the compare report: the same pair (fusion against the better modality alone)
+    gain = re.search(r'fusion \(fusion_concat\) vs \w+ alone on \d+ pairs: UAR \S+ -> \S+, (\S+ \[\S+ \S+\])', r.stdout)
+    assert gain and gain.group(1) in (root / 'compare' / 'comparison.md').read_text(), r.stdout[-1500:]
+    assert 'runs/suite/compare/compare.html' in links
 
 
 def test_reports_outside_the_suite_run_on_tiny_demo(project):

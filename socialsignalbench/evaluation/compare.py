@@ -268,7 +268,7 @@ def _f(x) -> str: return '' if x is None or (isinstance(x, float) and math.isnan
 
 def delta_display(deltas:tuple) -> pd.DataFrame:
     "The deltas formatted for reading: A, B, 'B - A [low, high]', direction and verdict."
-    return pd.DataFrame([{'metric': d.metric, 'A': _f(d.a), 'B': _f(d.b), 'B - A [95% CI]': ci_text(d.diff, d.low, d.high),
+    return pd.DataFrame([{'metric': d.metric, 'A': _f(d.a), 'B': _f(d.b), 'B - A [95% CI]': ci_text(d.diff, d.low, d.high, sign=True),
                           'better is': 'higher' if d.higher_is_better else 'lower', 'verdict': d.verdict} for d in deltas]).set_index('metric')
 
 # %% ../../nbs/66_compare.ipynb #46afe443
