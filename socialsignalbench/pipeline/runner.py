@@ -175,7 +175,8 @@ _CSS = """#ssb-show-code { position: absolute; opacity: 0; pointer-events: none;
   background: white; } .ssb-button:hover { background: #eee; }
 #ssb-show-code:focus-visible ~ * .ssb-button { outline: 2px solid #4a90d9; }
 .jp-OutputArea-output pre { word-break: normal; overflow-wrap: anywhere; }
-.jp-OutputArea-output.jp-RenderedHTMLCommon td, .jp-OutputArea-output.jp-RenderedHTMLCommon th { white-space: nowrap; }
+.jp-OutputArea-output.jp-RenderedHTMLCommon td { white-space: nowrap; }
+.jp-OutputArea-output.jp-RenderedHTMLCommon tbody th { overflow-wrap: anywhere; min-width: 8em; }
 .ssb-files { margin: 0; padding-left: 1.2em; columns: 16em; }"""
 
 # %% ../../nbs/70_pipeline.ipynb #a1c0de11

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/72_suite.ipynb #d0360026
 from __future__ import annotations
-import datetime as dt, html, json, time
+import datetime as dt, html, json, os, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -164,14 +164,14 @@ def _links(run:str, reports:str, rel:str) -> str:
                                              for r in reports.split()) + '</span>'
 
 # %% ../../nbs/72_suite.ipynb #f118df00
-def _block(t:pd.DataFrame, rel:str) -> str:
-    "One table of rows that compare (one corpus, scheme and item set), best UAR first."
+def _block(t:pd.DataFrame, rel:str, strip:str='') -> str:
+    "One table of rows that compare (one corpus, scheme and item set), best UAR first; run ids shown without `strip`."
     head = '<tr><th>model</th><th>UAR</th><th>macro-F1</th><th>gold-slice UAR</th><th>speakers / subjects</th><th>run: reports</th></tr>'
     rows = ''.join(f'<tr><td>{html.escape(r.model)}' + (f' {_tag("reference")}' if r.role == 'reference' else '') + '</td>'
                    f'<td class="num">{_num(r.UAR)}</td><td class="num">{_num(r.macro_F1)}</td>'
                    f'<td class="num">{_num(r.gold_UAR)}' + (f' {_tag("circular")}' if 'circular' in r.flags.split() else '') + '</td>'
                    f'<td class="num">{r.groups}' + (f' {_tag("few")}' if 'few' in r.flags.split() else '') + '</td>'
-                   f'<td><span class="run">{html.escape(r.run)}</span><br>{_links(r.run, r.reports, rel)}</td></tr>' for r in t.itertuples())
+                   f'<td><span class="run">{html.escape(r.run.removeprefix(strip))}</span><br>{_links(r.run, r.reports, rel)}</td></tr>' for r in t.itertuples())
     c, s, n = t.iloc[0][BLOCK]
     return f'<h2>{html.escape(str(c))} · scheme {html.escape(str(s))} · {n} test items</h2><table>{head}{rows}</table>'
 
@@ -192,11 +192,13 @@ def index_html(board:pd.DataFrame, # `leaderboard` of the runs folder
                others:pd.DataFrame|None=None, # `other_runs` of the runs folder
               ) -> str:
     "The leaderboard page: one table per block of comparable rows, a line explaining every flag, links to each run's reports."
-    tables = ''.join(_block(t, rel) for _, t in board.groupby(BLOCK, sort=False)) if len(board) else '<p>(no evaluated run)</p>'
+    suite = os.path.commonpath([str(Path(r).parent) for r in board['run']]) if len(board) else ''   # one suite: named once, above
+    strip = f'{suite}/' if suite and suite != '.' else ''
+    tables = ''.join(_block(t, rel, strip) for _, t in board.groupby(BLOCK, sort=False)) if len(board) else '<p>(no evaluated run)</p>'
     flags = ' '.join(f'{_tag(k)} {html.escape(v)}.' for k, v in ((k, d) for k, (_, d) in _FLAGS.items()))
     return (f'<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<title>SocialSignalBench leaderboard</title><style>{_CSS}</style></head><body>'
-            f'<h1>SocialSignalBench leaderboard</h1><p class="note">Every evaluated model under <code>{html.escape(rel)}/</code>, '
+            f'<h1>SocialSignalBench leaderboard</h1><p class="note">Every evaluated model under <code>{html.escape(rel)}/{html.escape(strip)}</code>, '
             f'{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, socialsignalbench {socialsignalbench.__version__}. Values are test-set '
             'point estimates with 95% intervals from a bootstrap over speakers/subjects (fusion: speaker-subject combinations); rows compare '
             'only within one table (the same corpus, label scheme and test items), best UAR first. Fusion pairs are synthetic (labels matched '
