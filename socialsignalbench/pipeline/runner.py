@@ -174,7 +174,7 @@ _CSS = """#ssb-show-code { position: absolute; opacity: 0; pointer-events: none;
 .ssb-button { display: inline-block; cursor: pointer; padding: 3px 12px; border: 1px solid #bbb; border-radius: 4px;
   background: white; } .ssb-button:hover { background: #eee; }
 #ssb-show-code:focus-visible ~ * .ssb-button { outline: 2px solid #4a90d9; }
-.jp-OutputArea-output pre { word-break: normal; overflow-wrap: anywhere; }
+.jp-Cell .jp-OutputArea-output pre { word-break: normal; overflow-wrap: anywhere; }
 .jp-OutputArea-output.jp-RenderedHTMLCommon td { white-space: nowrap; }
 .jp-OutputArea-output.jp-RenderedHTMLCommon tbody th { overflow-wrap: anywhere; min-width: 8em; }
 .ssb-files { margin: 0; padding-left: 1.2em; columns: 16em; }"""
