@@ -147,7 +147,7 @@ _CSS = ("body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222;max-widt
         "table{border-collapse:collapse;font-size:13px;width:100%}th,td{border-bottom:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}"
         "th{background:#f4f4f4}td.num{font-variant-numeric:tabular-nums}.v,.ci,.links a{white-space:nowrap}.ci{color:#666}"
         ".tag{font-size:11px;padding:0 4px;border-radius:3px;background:#e8eef8;color:#234;white-space:nowrap}.tag.warn{background:#fbe6c8;color:#6b4200}"
-        ".run{color:#555;font-size:12px;word-break:break-all}.note{color:#555;max-width:60rem}code{word-break:break-all}")
+        ".run{color:#555;font-size:12px;overflow-wrap:anywhere}.note{color:#555;max-width:60rem}code{word-break:break-all}")
 _FLAGS = {'reference': ('', "the run's classical reference, trained on the same split in the same run"),
           'few': ('warn', 'the interval rests on fewer speakers/subjects than eval.min_groups: do not read it as a 95% interval'),
           'circular': ('warn', "the run is a source of the gold slice (it helped choose the slice's items): its gold-slice UAR is not an independent test")}
