@@ -10,16 +10,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Optional, Sequence, Union, get_args, get_origin, get_type_hints
 import numpy as np
 import yaml
-from .core import SSBError, closest, find_project_dir, to_jsonable, atomic_write_text, unknown_name_msg
+from .core import SSBError, PROJECT_MARKERS, closest, find_project_dir, to_jsonable, atomic_write_text, unknown_name_msg
 
 # %% auto #0
-__all__ = ['POS', 'NONNEG', 'UNIT', 'CHECKS', 'Range', 'PathsConfig', 'RavdessConfig', 'CkplusConfig', 'LabelsConfig',
+__all__ = ['POS', 'NONNEG', 'UNIT', 'MOVED', 'CHECKS', 'Range', 'PathsConfig', 'RavdessConfig', 'CkplusConfig', 'LabelsConfig',
            'SplitConfig', 'DemoConfig', 'AudioConfig', 'AugmentConfig', 'FaceConfig', 'PreprocessConfig', 'ModelConfig',
            'TrainConfig', 'EvalConfig', 'FusionConfig', 'GoldConfig', 'CompareConfig', 'ComputeConfig', 'SweepConfig',
            'SuiteConfig', 'CsvCorpusConfig', 'Config', 'build', 'hz_to_mel', 'mel_to_hz', 'mel_edges',
            'empty_mel_bands', 'cascade_dir', 'available_cascades', 'cascade_path', 'audio_problems', 'face_problems',
            'split_problems', 'check_config', 'validated', 'parse_overrides', 'deep_merge', 'read_yaml_chain',
-           'load_config', 'config_dict', 'config_hash', 'save_config']
+           'load_config', 'extends_chain', 'paths_note', 'config_dict', 'config_hash', 'save_config']
 
 # %% ../nbs/01_config.ipynb #2eb48493
 @dataclass(frozen=True)
@@ -154,14 +154,14 @@ class PreprocessConfig:
 class ModelConfig:
     "Which registered model to train and its size."
     name: str = 'audio_cnn' # a registered model: audio_cnn, face_cnn, audio_logreg, ...
-    reference: Optional[str] = 'audio_logreg' # classical reference trained beside it on the same split (None: none)
+    reference: Optional[tuple[str, ...]] = ('audio_logreg',) # classical references trained beside it on the same split: one name or a list (None: none)
     width: Annotated[int, Range(1)] = 32 # channels of the first conv block (doubles per block)
     depth: Annotated[int, Range(1)] = 3 # conv blocks
     dropout: Annotated[float, Range(0, 1, hi_open=True)] = 0.3 # dropout before the classifier
     embed_dim: Annotated[int, Range(1)] = 64 # embedding size (what fusion reads)
-    logreg_c: Annotated[float, POS] = 1.0 # inverse regularisation strength of the logistic reference
     widths: Optional[tuple[Annotated[int, Range(1)], ...]] = None # channels of each conv block, e.g. [64, 128, 128] (None: `width` doubling over `depth` blocks)
     kernels: Optional[tuple[Annotated[int, Range(1)], ...]] = None # kernel size of each conv block (None: 5 for every block)
+    params: dict = field(default_factory=dict) # each registered entry's own parameters by name, e.g. {audio_logreg: {c: 0.5}}
 
     def __post_init__(self):
         n = len(self.widths) if self.widths is not None else self.depth
@@ -313,6 +313,7 @@ class Config:
     suite: SuiteConfig = field(default_factory=SuiteConfig)
     project_dir: Optional[str] = None # set on load: where relative paths resolve
     source: Optional[str] = None # set on load: the YAML file this came from
+    _internal = {'project_dir': 'the folder relative paths resolve against', 'source': 'the YAML file the config was read from'} # set on load only
 
     def path(self, p:str|Path) -> Path:
         "Resolve a config path against the project directory."
@@ -338,6 +339,7 @@ def _check_value(v:Any, tp:Any, key:str, src:str) -> Any:
         if v in args: return v
         raise SSBError(f"{src}: '{key}' must be one of {', '.join(map(repr, args))}, got {v!r}.")
     if origin is tuple:
+        if isinstance(v, str) and args[0] is str: v = [v]   # one name where a list of names is allowed
         if not isinstance(v, (list, tuple)): raise SSBError(f"{src}: '{key}' must be a list, got {v!r}.")
         return tuple(_check_value(o, args[0], f'{key}[{i}]', src) for i, o in enumerate(v))
     if dataclasses.is_dataclass(tp): return build(tp, v, src, key)
@@ -348,6 +350,8 @@ def _check_value(v:Any, tp:Any, key:str, src:str) -> Any:
                    + (" YAML reads unquoted digits as a number: put the value in quotes, e.g. md5: \"0123...\"." if quote else ''))
 
 # %% ../nbs/01_config.ipynb #0279f2f6
+MOVED = {'model.logreg_c': 'model.params.audio_logreg.c'} # keys of an older config layout -> where they live now
+
 def build(cls:type, # the dataclass to build
           data:dict|None, # the YAML mapping
           src:str='<config>', # file name for messages
@@ -357,9 +361,14 @@ def build(cls:type, # the dataclass to build
     if data is None: data = {}
     where = prefix or 'top level'
     if not isinstance(data, dict): raise SSBError(f"{src}: '{where}' must be a mapping of keys, got {data!r}.")
-    hints, names = get_type_hints(cls, include_extras=True), [f.name for f in dataclasses.fields(cls)]
+    internal = getattr(cls, '_internal', {})   # fields set on load, never by a config (`Config.project_dir`, `Config.source`)
+    hints, names = get_type_hints(cls, include_extras=True), [f.name for f in dataclasses.fields(cls) if f.name not in internal]
     for k in data:
+        if k in internal: raise SSBError(
+            f"{src}: '{k}' cannot be set: it is filled in when a config is loaded ({internal[k]}). Remove it; to read or write "
+            "files elsewhere, give absolute paths (paths.*, ravdess.root, ckplus.root, ...) or put the config inside that project.")
         if k not in names:
+            if (old := f"{prefix + '.' if prefix else ''}{k}") in MOVED: raise SSBError(f"{src}: '{old}' has moved: write it as '{MOVED[old]}'.")
             near = closest(k, names)
             raise SSBError(f"{src}: unknown key '{prefix + '.' if prefix else ''}{k}'"
                            + (f" (did you mean '{near}'?)" if near else '') + f". Valid keys in {where}: {', '.join(names)}.")
@@ -533,6 +542,32 @@ def load_config(path:str|Path, # YAML config file
     for k in ('project_dir', 'source'): data.pop(k, None)
     cfg = check_config(build(Config, data, str(path)), f"{path} (with --set overrides)" if over else str(path))
     return dataclasses.replace(cfg, project_dir=str(find_project_dir(path)), source=str(path))
+
+# %% ../nbs/01_config.ipynb #eec9a52c
+def extends_chain(path:str|Path) -> list[Path]:
+    "`path` and the config files it extends, nearest first (unreadable links end the chain)."
+    out = [Path(path).resolve()]
+    while (d := _safe_yaml(out[-1])) and isinstance(p := d.get('extends'), str) and (nxt := (out[-1].parent/p).resolve()) not in out:
+        out.append(nxt)
+    return out
+
+def _safe_yaml(p:Path) -> dict:
+    try: d = yaml.safe_load(p.read_text(encoding='utf-8-sig'))
+    except (OSError, ValueError, yaml.YAMLError): d = None
+    return d if isinstance(d, dict) else {}
+
+def paths_note(cfg:Config) -> str:
+    "Where the relative paths of `cfg` resolve and why (one or two sentences for messages about missing files)."
+    if not cfg.project_dir: return 'Relative paths resolve against the current folder.'
+    d, src = Path(cfg.project_dir), Path(cfg.source) if cfg.source else None
+    mark = next((m for m in PROJECT_MARKERS if (d/m).exists()), None)
+    why = (f"the project folder of {src} (it holds {mark})" if mark and src else f"the folder of {src}: no folder above it holds "
+           f"{', '.join(PROJECT_MARKERS[:-1])} or {PROJECT_MARKERS[-1]}" if src and src.parent == d else 'the current folder (a shipped config chosen by name)')
+    out = [f"Relative paths resolve against {d}, {why}."]
+    if src and src.is_relative_to(d) and (far := [p for p in extends_chain(src)[1:] if not p.is_relative_to(d)]): out.append(
+        f"So do the paths it takes from {far[0]} through `extends`: to use the data of that project, put {src.name} inside "
+        f"{find_project_dir(far[0])} or give absolute paths.")
+    return ' '.join(out)
 
 # %% ../nbs/01_config.ipynb #6a00be9f
 def config_dict(cfg:Config, with_location:bool=False) -> dict:

@@ -23,7 +23,7 @@ __all__ = ['REASONS', 'SCORES', 'GOLD_JSON', 'VALIDATION_METRICS', 'GOLD_TABLES'
            'align_sources', 'jaccard_table', 'min_count', 'stability', 'GoldSlice', 'criteria', 'Mined', 'mine_gold',
            'gold_table', 'read_gold_slice', 'load_gold_slice', 'gold_subset', 'circular_sources', 'random_slices',
            'validate_slice', 'verdict_text', 'read_runs', 'check_disjoint', 'plot_validation', 'random_uars',
-           'GoldSummary', 'stage_mine_gold_slice', 'read_gold_tables', 'counts_table']
+           'GoldSummary', 'stage_mine_gold_slice', 'empty_warning', 'read_gold_tables', 'counts_table']
 
 # %% ../../nbs/50_gold_slice.ipynb #8d0314db
 REASONS = ('low_confidence', 'small_margin', 'confusion_pair') # why an item is hard, in column order
@@ -332,6 +332,7 @@ class GoldSummary:
     validation: dict # check run -> {metric: {gold, random_mean, random_low, random_high, verdict}}
     verdicts: tuple # one sentence per check run
     files: tuple # files written into the run directory
+    warnings: tuple = () # what the user should know although the stage finished (`ssb` prints them after its 'done' line)
 
 # %% ../../nbs/50_gold_slice.ipynb #09ec9556
 def _mean_offdiag(j:pd.DataFrame) -> float|None:
@@ -350,6 +351,14 @@ def stage_mine_gold_slice(cfg:Config, # resolved config (`gold:`)
     vals = {n: (validate_slice(p0.align(p)[1], m.slice.ids, g.n_random, cfg.eval.ci, cfg.seed), random_uars(p0.align(p)[1], m.slice.ids, g.n_random, cfg.seed))
             for n, p in _checked(checks, p0).items()} if m.slice.n_items else {}
     return _write_gold(run_dir, m, vals, g)
+
+# %% ../../nbs/50_gold_slice.ipynb #12a9f705
+def empty_warning(s:GoldSlice, g:GoldConfig) -> tuple:
+    "The warning of a slice that kept no item (empty: it has items)."
+    if s.n_items: return ()
+    return (f"the gold slice {s.version} has 0 items: none of the {s.n_candidates} test items was selected by at least "
+            f"gold.min_share={g.min_share:g} of the {len(s.sources)} source run(s), so evaluate cannot score it. Lower gold.min_share, "
+            "loosen gold.max_confidence / max_margin / confusion_pairs or add gold.sources, and mine again.",)
 
 # %% ../../nbs/50_gold_slice.ipynb #5c0ebe75
 def _checked(checks:dict, p0:Predictions) -> dict:
@@ -372,7 +381,7 @@ def _write_gold(run_dir:Path, m:Mined, vals:dict, g:GoldConfig) -> GoldSummary:
     out = GoldSummary(s.name, s.version, s.sha256, s.n_items, s.n_candidates, tuple(x['name'] for x in s.sources), m.per_run['selected'].to_dict(),
                       g.min_share, _mean_offdiag(m.jaccard), s.counts_per_class,
                       {n: t.set_index('metric')[['gold', 'random_mean', 'random_low', 'random_high', 'verdict']].to_dict('index') for n, (t, _) in vals.items()},
-                      tuple(verdict_text(n, t) for n, (t, _) in vals.items()), tuple(files) + ('mine_gold_slice_summary.json',))
+                      tuple(verdict_text(n, t) for n, (t, _) in vals.items()), tuple(files) + ('mine_gold_slice_summary.json',), empty_warning(s, g))
     save_result(run_dir, 'mine_gold_slice_summary', out)
     return out
 

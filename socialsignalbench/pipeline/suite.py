@@ -17,7 +17,7 @@ from ..metrics.functional import uar
 from ..metrics.predictions import Predictions
 from ..metrics.report import ci_text
 from ..evaluation.compare import compare_pair, load_run
-from .runner import resolve_config, run_modes
+from .runner import Interrupted, resolve_config, run_modes
 
 # %% auto #0
 __all__ = ['ALONE', 'BLOCK', 'SuiteStep', 'better_alone', 'suite_plan', 'run_suite', 'leaderboard', 'fusion_gains', 'index_html',
@@ -38,7 +38,7 @@ def _trained(cfg:Config) -> list[tuple[str, dict, str]]:
     "(run id, config keys, description) of every trained baseline."
     s, gold = cfg.suite, {'eval': {'gold_slice': 'gold'}}
     audio = deep_merge(gold, {'train': {'corpus': s.audio_corpus}})
-    out = [('audio', audio, f'{cfg.model.name} + {cfg.model.reference or "no reference"} on {s.audio_corpus}'),
+    out = [('audio', audio, f'{cfg.model.name} + {", ".join(cfg.model.reference or ()) or "no reference"} on {s.audio_corpus}'),
            ('face', {'model': {'name': 'face_cnn', 'reference': None}, 'train': {'corpus': s.face_corpus}}, f'face_cnn on {s.face_corpus}')]
     return out + [(f'audio-seed{cfg.seed + k}', deep_merge(audio, {'seed': cfg.seed + k}), f'{cfg.model.name} seed {cfg.seed + k} (checks the gold slice)')
                   for k in range(1, s.check_seeds + 1)]
@@ -84,13 +84,16 @@ def run_suite(config:str|Path, # YAML config, or a shipped config's name ('demo'
     for i, st in enumerate(suite_plan(cfg), 1):
         log(f"[ssb] suite step {i}: {st.run_id} - {st.what}")
         keys = deep_merge(deep_merge(overrides or {}, st.overrides), where)
-        run_modes(config, st.modes, st.run_id, log, deep_merge(keys, st.late(root)) if st.late else keys)
+        try: run_modes(config, st.modes, st.run_id, log, deep_merge(keys, st.late(root)) if st.late else keys)
+        except Interrupted as e: raise Interrupted(f'{st.run_id}/{e.stage}', sid) from None   # resume the suite, not the step
     index = write_index(cfg.path(cfg.paths.runs_dir))
     log(summary_text(leaderboard(root), fusion_gains(root), root, index, time.time() - t0))
     return root
 
 # %% ../../nbs/72_suite.ipynb #3b513b79
-_ROLE = {'metrics.json': 'model', 'metrics_reference.json': 'reference'}
+def _role(f:Path) -> str:
+    "'model' for metrics.json, 'reference' for every reference's metrics file, else the file's own tag."
+    return 'model' if f.name == 'metrics.json' else 'reference' if f.stem.startswith('metrics_reference') else f.stem.replace('metrics_', '')
 
 def _ci(e:dict) -> str: return ci_text(e['value'], e['low'], e['high'])
 
@@ -100,7 +103,7 @@ def _row(f:Path, root:Path) -> dict:
     gold = f.parent/'metrics_gold.json'
     g = json.loads(gold.read_text()) if f.name == 'metrics.json' and gold.is_file() else None
     flags = ['few'] * bool(h['uar']['few_groups']) + ['circular'] * bool(g and g['meta'].get('circular'))
-    return dict(run=str(f.parent.relative_to(root)), model=meta.get('model', '?'), role=_ROLE.get(f.name, f.stem.replace('metrics_', '')),
+    return dict(run=str(f.parent.relative_to(root)), model=meta.get('model', '?'), role=_role(f),
                 corpus=meta.get('corpus', '?'), scheme=m['scheme'], items=m['n_items'], groups=m['n_groups'],
                 uar=h['uar']['value'], UAR=_ci(h['uar']), macro_F1=_ci(h['macro_f1']), accuracy=_ci(h['accuracy']),
                 gold_UAR=_ci(g['headline']['uar']) if g else '', flags=' '.join(flags),
