@@ -178,11 +178,11 @@ def _block(t:pd.DataFrame, rel:str, strip:str='') -> str:
     c, s, n = t.iloc[0][BLOCK]
     return f'<h2>{html.escape(str(c))} · scheme {html.escape(str(s))} · {n} test items</h2><table>{head}{rows}</table>'
 
-def _gains(g:pd.DataFrame, rel:str) -> str:
+def _gains(g:pd.DataFrame, rel:str, strip:str='') -> str:
     "The fusion gains table, each row linking to the compare report that holds the same numbers."
     if not len(g): return '<p>(none)</p>'
     link = lambda p: f'<a href="{html.escape(rel)}/{html.escape(p)}">compare</a>' if p else ''
-    rows = ''.join(f'<tr><td>{html.escape(r.model)}<br><span class="run">{html.escape(r.run)}</span></td><td>{html.escape(r.best_alone)}</td>'
+    rows = ''.join(f'<tr><td>{html.escape(r.model)}<br><span class="run">{html.escape(r.run.removeprefix(strip))}</span></td><td>{html.escape(r.best_alone)}</td>'
                    f'<td class="num">{r.items}</td><td class="num">{r.UAR_alone} → {r.UAR_fusion}</td><td class="num">{_num(r.gain)}</td>'
                    f'<td>{html.escape(r.verdict)}</td><td>{link(r.compare)}</td></tr>' for r in g.itertuples())
     return ('<table><tr><th>fusion model</th><th>better alone</th><th>pairs</th><th>UAR alone → fusion</th><th>gain [95% CI]</th>'
@@ -209,7 +209,7 @@ def index_html(board:pd.DataFrame, # `leaderboard` of the runs folder
             f'{tables}<p class="note">{flags}</p>'
             '<h2>Fusion against the better modality alone, on the same synthetic pairs</h2><p class="note">UAR of the modality alone and of '
             'fusion, and fusion − alone with a paired bootstrap interval (evaluation.compare); verdict from the interval. The compare report '
-            f'holds the same numbers.</p>{_gains(gains if gains is not None else pd.DataFrame(), rel)}'
+            f'holds the same numbers.</p>{_gains(gains if gains is not None else pd.DataFrame(), rel, strip)}'
             '<h2>Other runs</h2><p class="note">Data, gold-slice, comparison and sweep runs: their reports.</p>'
             + ''.join(f'<p><code>{html.escape(r)}</code>: {_links(r, rep, rel)}</p>' for r, rep in (others.itertuples(index=False) if others is not None else []))
             + '</body></html>')
