@@ -16,6 +16,7 @@ SMALL = "extends: demo_tiny.yaml\nname: small-demo\n"   # configs/demo_tiny.yaml
 def pytest_configure(config):
     config.addinivalue_line('markers', 'real: runs on the real data in ../shared/data (skips when it is absent); '
                             '`pytest -m real` runs only these, `-m "not real"` leaves them out')
+    config.addinivalue_line('markers', 'browser: runs headless Chromium (Debian packages chromium, chromium-driver); skipped without them')
 
 
 def ssb(*args, cwd=None, timeout=900, umask=0o022):

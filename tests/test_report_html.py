@@ -19,9 +19,9 @@ HIDDEN_RULE = '#ssb-show-code:not(:checked) ~ '
 
 
 def documented_parameters(nb_path):
-    """name -> comment of each `name = value  # comment` line of the report's `parameters` cell."""
+    """name -> comment of each `name: type = value  # comment` line of the report's `parameters` cell."""
     cell = json.loads(nb_path.read_text(encoding='utf-8'))['cells'][0]
-    return dict(re.findall(r'^(\w+)\s*=.*?#\s*(.+?)\s*$', ''.join(cell['source']), re.M))
+    return dict(re.findall(r'^(\w+)\s*(?::[^=]*)?=.*?#\s*(.+?)\s*$', ''.join(cell['source']), re.M))
 
 
 @pytest.fixture(scope='module')
@@ -93,5 +93,6 @@ def test_help_notebook_lists_documented_parameters(nb):
     assert r.returncode == 0, r.stderr[-2000:]
     doc = documented_parameters(nb)
     assert {'config_path', 'run_dir'} <= set(doc), doc
+    assert 'Unknown type' not in r.stdout, r.stdout      # every parameter carries a type hint papermill reads
     for name, comment in doc.items():
         assert re.search(rf'^\s*{name}: .*\n\s+{re.escape(comment)}\s*$', r.stdout, re.M), (name, r.stdout)

@@ -26,8 +26,8 @@ def test_every_mode_has_its_report():
 def test_parameters_cell_first_with_a_comment_per_parameter(nb):
     kind, src, meta = cells(nb)[0]
     assert kind == 'code' and 'parameters' in meta.get('tags', []), 'first cell must be tagged `parameters`'
-    assigned = [ln for ln in src.splitlines() if re.match(r'^\w+\s*=', ln)]
-    assert {ln.split('=')[0].strip() for ln in assigned} >= {'config_path', 'run_dir'}
+    assigned = [ln for ln in src.splitlines() if re.match(r'^\w+\s*(:[^=]*)?=', ln)]   # name[: type hint] = value
+    assert {re.split(r'[:=]', ln)[0].strip() for ln in assigned} >= {'config_path', 'run_dir'}
     for ln in assigned:
         assert '#' in ln and ln.split('#', 1)[1].strip(), f'parameter without a comment: {ln}'
 

@@ -29,6 +29,10 @@ def test_mode_all_on_tiny_demo(project, suite):
     for run in ('audio', 'face', 'fusion', seed_run):
         assert f'runs/suite/{run}/evaluate.html' in links, run
     assert all((project / 'outputs' / link).is_file() for link in links)
+    # the leaderboard's fusion gain is in the compare report: the same pair (fusion against the better modality alone)
+    gain = re.search(r'fusion \(fusion_concat\) vs \w+ alone on \d+ pairs: UAR \S+ -> \S+, (\S+ \[\S+ \S+\])', r.stdout)
+    assert gain and gain.group(1) in (root / 'compare' / 'comparison.md').read_text(), r.stdout[-1500:]
+    assert 'runs/suite/compare/compare.html' in links
 
 
 def test_reports_outside_the_suite_run_on_tiny_demo(project):

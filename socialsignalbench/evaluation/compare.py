@@ -268,9 +268,8 @@ def delta_frame(deltas:tuple, # `Delta`s
     return pd.DataFrame([{c: getattr(d, c) for c in cols} | {'metric': d.metric} for d in deltas]).set_index('metric')[cols]
 
 def mcnemar_frame(m:McNemar, a:str='A', b:str='B') -> pd.DataFrame:
-    "McNemar's 2x2 table: rows A right/wrong, columns B right/wrong."
-    return pd.DataFrame([[m.both_right, m.a_only], [m.b_only, m.both_wrong]],
-                        index=pd.Index([f'{a} right', f'{a} wrong'], name=f'rows {a}, columns {b}'), columns=[f'{b} right', f'{b} wrong'])
+    "McNemar's 2x2 table: item counts, rows '<A> right/wrong', columns '<B> right/wrong'."
+    return pd.DataFrame([[m.both_right, m.a_only], [m.b_only, m.both_wrong]], index=[f'{a} right', f'{a} wrong'], columns=[f'{b} right', f'{b} wrong'])
 
 def leaderboard_frame(rc:RunComparison) -> pd.DataFrame:
     "One row per run: each headline metric as 'value [low, high]', items and groups."
@@ -278,17 +277,17 @@ def leaderboard_frame(rc:RunComparison) -> pd.DataFrame:
                           **{k: ci_text(e['value'], e['low'], e['high']) for k, e in r.metrics.items()}} for r in rc.leaderboard]).set_index('run')
 
 # %% ../../nbs/66_compare.ipynb #85f1a694
-def _f(x) -> str: return 'nan' if x is None or (isinstance(x, float) and math.isnan(x)) else f'{x:.3f}'
+def _f(x) -> str: return '' if x is None or (isinstance(x, float) and math.isnan(x)) else f'{x:.3f}'   # blank: not applicable
 
 def delta_display(deltas:tuple) -> pd.DataFrame:
     "The deltas formatted for reading: A, B, 'B - A [low, high]', direction and verdict."
-    return pd.DataFrame([{'metric': d.metric, 'A': _f(d.a), 'B': _f(d.b), 'B - A [95% CI]': ci_text(d.diff, d.low, d.high),
+    return pd.DataFrame([{'metric': d.metric, 'A': _f(d.a), 'B': _f(d.b), 'B - A [95% CI]': ci_text(d.diff, d.low, d.high, sign=True),
                           'better is': 'higher' if d.higher_is_better else 'lower', 'verdict': d.verdict} for d in deltas]).set_index('metric')
 
 # %% ../../nbs/66_compare.ipynb #46afe443
 def markdown_table(df:pd.DataFrame) -> str:
     "A DataFrame (index included) as a GitHub markdown table."
-    d = df.reset_index()
+    d = df.reset_index(names=df.index.name or '')
     rows = [list(map(str, d.columns)), ['---']*len(d.columns)] + [[str(v) for v in r] for r in d.itertuples(index=False)]
     return '\n'.join('| ' + ' | '.join(r) + ' |' for r in rows)
 

@@ -19,7 +19,7 @@ from ..data.dataset import load_corpus
 from ..features.loader import SplitData, feature_spec, load_split
 from ..metrics import functional as F
 from ..metrics.predictions import Predictions, errors_frame
-from ..metrics.report import (MetricsReport, choose_thresholds, ci_text, metrics_report, write_report, report_table,
+from ..metrics.report import (MetricsReport, choose_thresholds, ci_columns, ci_text, metrics_report, write_report, report_table,
                                               plot_confusion, plot_reliability)
 from ..train.predict import Predictor, load_predictor, normalise_inputs
 from ..train.stage import predictions, reference_tag, save_csv, save_figure
@@ -337,10 +337,7 @@ def read_results(run_dir:str|Path) -> pd.DataFrame:
 
 def results_view(run_dir:str|Path) -> pd.DataFrame:
     "`results.csv` for reading: one 'value [low, high]' column per model, the groups and each metric's direction."
-    t = read_results(run_dir)
-    ci = lambda m: [ci_text(*x) for x in zip(t[m], t[f'{m} low'], t[f'{m} high'])]
-    out = pd.DataFrame({m: ci(m) for m in t.columns if f'{m} low' in t.columns}, index=t.index)
-    return out.assign(groups=t['n_groups'], better=np.where(t['higher_is_better'], 'higher', 'lower'))
+    return ci_columns(read_results(run_dir))
 
 def per_class_table(report:MetricsReport) -> pd.DataFrame:
     "Precision, recall, F1 and support per class."

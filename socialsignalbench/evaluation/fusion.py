@@ -19,6 +19,7 @@ from ..features.audio import add_noise, prepare_clip, waveform_features
 from ..metrics import functional as F
 from ..metrics.bootstrap import bootstrap_cis
 from ..metrics.predictions import Predictions
+from ..metrics.report import ci_text
 from ..models.fusion import build_fusion
 from ..train.checkpoint import load_checkpoint
 from ..train.fusion import (TUNED, FusionData, embed_arrays, embedder, fusion_data, fusion_probs,
@@ -30,7 +31,7 @@ from .evaluate import CHECKPOINT_ENV, MODEL_FILE, Evaluated, evaluate_prediction
 # %% auto #0
 __all__ = ['read_pairs', 'fusion_problems', 'FusionModel', 'load_fusion', 'tuned_data', 'noisy_audio', 'robustness_row',
            'conditions', 'robustness_table', 'plot_robustness', 'fusion_eval_meta', 'evaluate_fusion',
-           'read_robustness', 'alone_table']
+           'read_robustness', 'alone_table', 'robustness_view', 'robustness_notes']
 
 # %% ../../nbs/67_fusion_eval.ipynb #7f21ae96
 def read_pairs(run_dir:str|Path, split:str) -> pd.DataFrame:
@@ -195,3 +196,25 @@ def alone_table(run_dir:str|Path) -> pd.DataFrame|None:
             p = Predictions.read_csv(d/f)
             rows[k] = {m: getattr(F, m)(p.y_true, p.y_pred, n_classes=len(p.classes)) for m in ('uar', 'macro_f1')}
     return pd.DataFrame(rows).T
+
+# %% ../../nbs/67_fusion_eval.ipynb #48238847
+def _label(r) -> str: return r['condition'] + ('' if pd.isna(r['snr_db']) else f" {r['snr_db']:g} dB")
+
+def robustness_view(table:pd.DataFrame, # `robustness.csv`
+                   ) -> pd.DataFrame:
+    "One row per model and condition (noise level in the label): UAR and macro-F1 as 'value [low, high]', pairs and groups."
+    return pd.DataFrame({'model': table['model'], 'condition': table.apply(_label, axis=1),
+                         'UAR': [ci_text(*x) for x in zip(table['uar'], table['uar_low'], table['uar_high'])],
+                         'macro-F1': [ci_text(*x) for x in zip(table['macro_f1'], table['macro_f1_low'], table['macro_f1_high'])],
+                         'pairs': table['n_pairs'], 'groups': table['n_groups']}).set_index(['model', 'condition'])
+
+def robustness_notes(table:pd.DataFrame) -> list[str]:
+    "Per model: the conditions whose UAR falls outside the clean condition's interval; the others cannot be told from clean."
+    out = []
+    for m, t in table.groupby('model', sort=False):
+        c = t[t['condition'] == 'clean'].iloc[0]
+        off = [f"{_label(r)} ({r['uar']:.3f})" for _, r in t.iterrows() if r['condition'] != 'clean' and not c['uar_low'] <= r['uar'] <= c['uar_high']]
+        out.append(f"{m}: clean UAR {ci_text(c['uar'], c['uar_low'], c['uar_high'])}; " + (f"outside it: {', '.join(off)}; " if off else '')
+                   + ('every other condition lies inside it: not distinguishable from clean (or from each other) on these pairs.' if not off
+                      else 'the others lie inside it: not distinguishable from clean on these pairs.'))
+    return out

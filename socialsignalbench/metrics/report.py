@@ -19,7 +19,8 @@ from .bootstrap import bootstrap_cis, BootstrapCI
 
 # %% auto #0
 __all__ = ['SCHEMA_VERSION', 'choose_thresholds', 'metric_stats', 'MetricsReport', 'metrics_report', 'write_report',
-           'read_report', 'ci_text', 'report_table', 'plot_confusion', 'plot_reliability']
+           'read_report', 'ci_text', 'readable', 'ci_columns', 'FileLinks', 'report_table', 'plot_confusion',
+           'plot_reliability']
 
 # %% ../../nbs/63_metrics_report.ipynb #23a5e7ed
 def choose_thresholds(val_preds:Predictions, # VALIDATION predictions
@@ -144,9 +145,61 @@ def read_report(path:str|Path) -> MetricsReport:
 def ci_text(value, low, high, # a statistic and its interval
             sign:bool=False, # print '+' on positive numbers (differences)
            ) -> str:
-    "'value [low, high]' with 3 decimals; 'nan' for a missing number: how every table writes an interval."
+    "'value [low, high]' with 3 decimals, how every table writes an interval; blank when the value is missing (not applicable)."
     f = lambda x: 'nan' if x is None or x != x else (f'{x:+.3f}' if sign else f'{x:.3f}')
-    return f'{f(value)} [{f(low)}, {f(high)}]'
+    return '' if value is None or value != value else f'{f(value)} [{f(low)}, {f(high)}]'
+
+# %% ../../nbs/63_metrics_report.ipynb #34c63cc3
+def _cell(x, decimals:int, whole:bool) -> str:
+    if x is None or (isinstance(x, (float, np.floating)) and x != x): return ''
+    if isinstance(x, (bool, np.bool_)): return 'yes' if x else 'no'
+    if isinstance(x, (int, np.integer)) or (whole and isinstance(x, (float, np.floating))): return f'{int(round(x))}'
+    if not isinstance(x, (float, np.floating)): return str(x)
+    return f'{x:.{decimals}g}' if 0 < abs(x) < 10**-decimals else f'{x:.{decimals}f}'   # a learning rate 1e-4 stays readable
+
+def _whole(s:pd.Series) -> bool:
+    "A column of counts: integers, or floats that are all whole with one above 1 (a count read back from a CSV)."
+    if s.dtype.kind in 'iu': return True
+    v = pd.to_numeric(s, errors='coerce').dropna() if s.dtype.kind == 'f' else pd.Series([], dtype=float)
+    return len(v) > 0 and bool((v == v.round()).all()) and v.abs().max() > 1
+
+# %% ../../nbs/63_metrics_report.ipynb #beff2aa7
+def readable(df:pd.DataFrame, # any table
+             decimals:int=3, # digits after the point of non-integer numbers
+            ) -> pd.DataFrame:
+    "`df` with every cell as text for reading: 3 decimals, counts as integers, flags as yes/no, blank where missing."
+    out = df.copy()
+    for j in range(df.shape[1]):
+        s = df.iloc[:, j]; w = _whole(s)
+        out.isetitem(j, s.map(lambda x: _cell(x, decimals, w)).astype(object))
+    return out
+
+# %% ../../nbs/63_metrics_report.ipynb #86dcac0d
+def ci_columns(t:pd.DataFrame, # columns 'X' or 'X value', 'X low', 'X high' per statistic; 'n_groups', 'higher_is_better' optional
+              ) -> pd.DataFrame:
+    "`t` for reading: 'value [low, high]' per statistic, its groups, and each row's direction; other columns dropped."
+    out = {}
+    for c in t.columns:
+        if not c.endswith(' low'): continue
+        b = c[:-len(' low')]; v = b if b in t.columns else f'{b} value'
+        out[b] = [ci_text(*x) for x in zip(t[v], t[c], t[f'{b} high'])]
+        if f'{b} n_groups' in t.columns: out[f'{b} groups'] = t[f'{b} n_groups'].tolist()
+    out = pd.DataFrame(out, index=t.index)
+    if 'n_groups' in t.columns: out['groups'] = t['n_groups']
+    return out.assign(better=np.where(t['higher_is_better'], 'higher', 'lower')) if 'higher_is_better' in t.columns else out
+
+# %% ../../nbs/63_metrics_report.ipynb #091ed4f7
+@dataclass(frozen=True)
+class FileLinks:
+    "File names as links in HTML (relative to the report, which sits in the run folder) and one per line as text."
+    names: tuple # file names relative to the run folder
+
+    def _repr_html_(self) -> str:
+        from html import escape
+        from urllib.parse import quote
+        return '<ul class="ssb-files">' + ''.join(f'<li><a href="{escape(quote(n))}">{escape(n)}</a></li>' for n in self.names) + '</ul>'
+
+    def __repr__(self) -> str: return '\n'.join(self.names)
 
 # %% ../../nbs/63_metrics_report.ipynb #dd88f82c
 def report_table(report:MetricsReport) -> pd.DataFrame:

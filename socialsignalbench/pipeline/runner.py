@@ -192,7 +192,11 @@ _CSS = """#ssb-show-code { position: absolute; opacity: 0; pointer-events: none;
 .ssb-params thead th { color: #666; font-weight: normal; border-bottom: 1px solid #ddd; }
 .ssb-button { display: inline-block; cursor: pointer; padding: 3px 12px; border: 1px solid #bbb; border-radius: 4px;
   background: white; } .ssb-button:hover { background: #eee; }
-#ssb-show-code:focus-visible ~ * .ssb-button { outline: 2px solid #4a90d9; }"""
+#ssb-show-code:focus-visible ~ * .ssb-button { outline: 2px solid #4a90d9; }
+.jp-Cell .jp-OutputArea-output pre { word-break: normal; overflow-wrap: anywhere; }
+.jp-OutputArea-output.jp-RenderedHTMLCommon td { white-space: nowrap; }
+.jp-OutputArea-output.jp-RenderedHTMLCommon tbody th { overflow-wrap: anywhere; min-width: 8em; }
+.ssb-files { margin: 0; padding-left: 1.2em; columns: 16em; }"""
 
 # %% ../../nbs/70_pipeline.ipynb #a1c0de11
 _TEMPLATE = """{%- extends 'lab/index.html.j2' -%}

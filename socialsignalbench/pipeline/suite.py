@@ -4,7 +4,7 @@
 
 # %% ../../nbs/72_suite.ipynb #d0360026
 from __future__ import annotations
-import datetime as dt, html, json, time
+import datetime as dt, html, json, os, time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -15,13 +15,14 @@ from ..config import Config, deep_merge
 from ..data.ckplus import holds_ckplus
 from ..runs import check_run_id, load_run_config, make_run_id
 from ..metrics.functional import uar
+from ..metrics.predictions import Predictions
 from ..metrics.report import ci_text
 from ..evaluation.compare import compare_pair, load_run
 from .runner import Interrupted, resolve_config, run_modes
 
 # %% auto #0
-__all__ = ['FACE_SOURCES', 'SuiteStep', 'FaceChoice', 'face_choice', 'suite_plan', 'run_suite', 'leaderboard', 'fusion_gains',
-           'index_html', 'other_runs', 'write_index', 'summary_text']
+__all__ = ['FACE_SOURCES', 'ALONE', 'BLOCK', 'SuiteStep', 'FaceChoice', 'face_choice', 'better_alone', 'suite_plan', 'run_suite',
+           'leaderboard', 'fusion_gains', 'index_html', 'other_runs', 'write_index', 'summary_text']
 
 # %% ../../nbs/72_suite.ipynb #c9f4294c
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class SuiteStep:
     modes: tuple # modes run, in order
     overrides: dict # config keys set for this run (merged over the config and `--set`)
     what: str # one line for the terminal
+    late: Callable|None = None # suite folder -> config keys known only once the earlier steps ran (merged last)
 
 # %% ../../nbs/72_suite.ipynb #a6ba6d1e
 FACE_SOURCES = {'ckplus': 'ingest_ckplus', 'london': 'download_london'} # face corpus `auto` picks -> the data mode writing its manifest
@@ -63,6 +65,17 @@ def _trained(cfg:Config) -> list[tuple[str, dict, str]]:
     return out + [(f'audio-seed{cfg.seed + k}', deep_merge(audio, {'seed': cfg.seed + k}), f'{cfg.model.name} seed {cfg.seed + k} (checks the gold slice)')
                   for k in range(1, s.check_seeds + 1)]
 
+# %% ../../nbs/72_suite.ipynb #18ea3ee6
+ALONE = ('predictions_audio.csv', 'predictions_face.csv')   # each modality alone on the fusion pairs (fusion evaluation)
+
+def better_alone(fusion_dir:str|Path, # an evaluated fusion run
+                ) -> str:
+    "Which of `ALONE` has the higher test UAR on the fusion pairs (the first on a tie)."
+    def score(f):
+        p = Predictions.read_csv(Path(fusion_dir)/f)
+        return uar(p.y_true, p.y_pred, n_classes=len(p.classes))
+    return max(ALONE, key=score)
+
 # %% ../../nbs/72_suite.ipynb #1ce87a0e
 def suite_plan(cfg:Config) -> list[SuiteStep]:
     "The steps of `--mode all` for `cfg`, in order."
@@ -77,7 +90,8 @@ def suite_plan(cfg:Config) -> list[SuiteStep]:
             + [SuiteStep('fusion', ('train_fusion',), fusion, 'fusion_concat beside fusion_average on synthetic pairs'),
                SuiteStep('gold', ('mine_gold_slice',), gold, 'gold slice mined from every test prediction of the audio run')]
             + [SuiteStep(r, ('evaluate',), o, f'evaluate {r}') for r, o, _ in runs] + [SuiteStep('fusion', ('evaluate',), fusion, 'evaluate fusion')]
-            + [SuiteStep('compare', ('compare',), compare, 'fusion against each modality alone, on the same pairs')])
+            + [SuiteStep('compare', ('compare',), compare, 'fusion and the other modality against the better modality alone, on the same pairs',
+                         lambda root: {'compare': {'baseline': f'fusion/{better_alone(root/"fusion")}'}})])
 
 # %% ../../nbs/72_suite.ipynb #107d7e4f
 def run_suite(config:str|Path, # YAML config, or a shipped config's name ('demo')
@@ -92,7 +106,8 @@ def run_suite(config:str|Path, # YAML config, or a shipped config's name ('demo'
     where = {'paths': {'runs_dir': str(root)}}
     for i, st in enumerate(suite_plan(cfg), 1):
         log(f"[ssb] suite step {i}: {st.run_id} - {st.what}")
-        try: run_modes(config, st.modes, st.run_id, log, deep_merge(deep_merge(overrides or {}, st.overrides), where))
+        keys = deep_merge(deep_merge(overrides or {}, st.overrides), where)
+        try: run_modes(config, st.modes, st.run_id, log, deep_merge(keys, st.late(root)) if st.late else keys)
         except Interrupted as e: raise Interrupted(f'{st.run_id}/{e.stage}', sid) from None   # resume the suite, not the step
     index = write_index(cfg.path(cfg.paths.runs_dir))
     log(summary_text(leaderboard(root), fusion_gains(root), root, index, time.time() - t0))
@@ -110,74 +125,118 @@ def _row(f:Path, root:Path) -> dict:
     m = json.loads(f.read_text()); h, meta = m['headline'], m.get('meta', {})
     gold = f.parent/'metrics_gold.json'
     g = json.loads(gold.read_text()) if f.name == 'metrics.json' and gold.is_file() else None
+    flags = ['few'] * bool(h['uar']['few_groups']) + ['circular'] * bool(g and g['meta'].get('circular'))
     return dict(run=str(f.parent.relative_to(root)), model=meta.get('model', '?'), role=_role(f),
-                corpus=meta.get('corpus', '?'), scheme=m['scheme'], items=m['n_items'], groups=f"{m['n_groups']}" + (' (few)' if h['uar']['few_groups'] else ''),
+                corpus=meta.get('corpus', '?'), scheme=m['scheme'], items=m['n_items'], groups=m['n_groups'],
                 uar=h['uar']['value'], UAR=_ci(h['uar']), macro_F1=_ci(h['macro_f1']), accuracy=_ci(h['accuracy']),
-                gold_UAR=(_ci(g['headline']['uar']) + (' circular' if g['meta'].get('circular') else '')) if g else '',
+                gold_UAR=_ci(g['headline']['uar']) if g else '', flags=' '.join(flags),
                 reports=' '.join(sorted(p.name for p in f.parent.glob('*.html'))))
 
 # %% ../../nbs/72_suite.ipynb #f36e64d7
+BLOCK = ['corpus', 'scheme', 'items']   # rows compare only within one block: the same corpus, label scheme and test items
+
 def leaderboard(root:str|Path, # a runs folder or a suite folder: every metrics*.json below it is read
                ) -> pd.DataFrame:
-    "One row per evaluated model under `root`, best UAR first within each evaluated item set."
+    "One row per evaluated model under `root`, best UAR first within each block (`BLOCK`)."
     root = Path(root)
     files = sorted(p for p in root.rglob('metrics*.json') if p.name != 'metrics_gold.json' and not p.name.startswith('.'))
     rows = [_row(f, root) for f in files]
-    cols = ['run', 'model', 'role', 'corpus', 'scheme', 'items', 'groups', 'UAR', 'macro_F1', 'gold_UAR', 'reports']
+    cols = ['run', 'model', 'role', *BLOCK, 'groups', 'UAR', 'macro_F1', 'gold_UAR', 'flags', 'reports']
     if not rows: return pd.DataFrame(columns=cols)
-    return pd.DataFrame(rows).sort_values(['corpus', 'items', 'uar'], ascending=[True, True, False])[cols].reset_index(drop=True)
+    return pd.DataFrame(rows).sort_values([*BLOCK, 'uar', 'run'], ascending=[True, True, True, False, True])[cols].reset_index(drop=True)
 
 # %% ../../nbs/72_suite.ipynb #90dc6452
+def _compare_report(root:Path, a:Path, b:Path) -> str:
+    "The compare report under `root` (relative path) that holds B - A for these two predictions files, or ''."
+    for f in sorted(root.rglob('comparison.json')):
+        pairs = {(Path(c['a_source']).resolve(), Path(c['b_source']).resolve()) for c in json.loads(f.read_text())['comparisons']}
+        if (a.resolve(), b.resolve()) in pairs and (f.parent/'compare.html').is_file(): return str((f.parent/'compare.html').relative_to(root))
+    return ''
+
 def fusion_gains(root:str|Path, # a runs or suite folder
                 ) -> pd.DataFrame:
     "Per fusion run under `root`: its UAR against the better modality alone on the same pairs, with a paired interval."
-    rows = []
-    for d in sorted(p.parent for p in Path(root).rglob('predictions_audio.csv')):
-        if not (d/'predictions_face.csv').is_file() or not (d/'predictions.csv').is_file(): continue
-        cfg = load_run_config(d/'config.yaml')
-        alone = [load_run(cfg, d/f'predictions_{m}.csv') for m in ('audio', 'face')]
-        best = max(alone, key=lambda r: uar(r.preds.y_true, r.preds.y_pred, n_classes=len(r.preds.classes)))
-        fused = load_run(cfg, d/'predictions.csv')
-        u = next(x for x in compare_pair(cfg, best, fused).full.metrics if x.metric == 'uar')
+    rows, root = [], Path(root)
+    for d in sorted(p.parent for p in root.rglob(ALONE[0])):
+        if not all((d/f).is_file() for f in (*ALONE, 'predictions.csv')): continue
+        cfg, best = load_run_config(d/'config.yaml'), better_alone(d)
+        alone, fused = load_run(cfg, d/best), load_run(cfg, d/'predictions.csv')
+        u = next(x for x in compare_pair(cfg, alone, fused).full.metrics if x.metric == 'uar')
         rows.append(dict(run=str(d.relative_to(root)), model=fused.report.meta.get('model') if fused.report else '?',
-                         best_alone=best.name.rsplit('_', 1)[-1], items=len(fused.preds), UAR_alone=f'{u.a:.3f}', UAR_fusion=f'{u.b:.3f}',
-                         gain=ci_text(u.diff, u.low, u.high, sign=True), verdict=u.verdict + (f' ({u.n_groups} group(s): no interval)' if u.few_groups else '')))
-    return pd.DataFrame(rows, columns=['run', 'model', 'best_alone', 'items', 'UAR_alone', 'UAR_fusion', 'gain', 'verdict'])
+                         best_alone=Path(best).stem.rsplit('_', 1)[-1], items=len(fused.preds), UAR_alone=f'{u.a:.3f}', UAR_fusion=f'{u.b:.3f}',
+                         gain=ci_text(u.diff, u.low, u.high, sign=True), verdict=u.verdict + (f' ({u.n_groups} group(s): no interval)' if u.few_groups else ''),
+                         compare=_compare_report(root, d/best, d/'predictions.csv')))
+    return pd.DataFrame(rows, columns=['run', 'model', 'best_alone', 'items', 'UAR_alone', 'UAR_fusion', 'gain', 'verdict', 'compare'])
 
 # %% ../../nbs/72_suite.ipynb #97656972
-_CSS = ("body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;font-size:13px}td{white-space:nowrap}"
-        "th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}th{background:#f4f4f4}"
-        "td.num{font-variant-numeric:tabular-nums}.note{color:#555;max-width:60rem}")
+_CSS = ("body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222;max-width:75rem}h2{font-size:1.15rem;margin-top:1.6rem}"
+        "table{border-collapse:collapse;font-size:13px;width:100%}th,td{border-bottom:1px solid #ddd;padding:4px 6px;text-align:left;vertical-align:top}"
+        "th{background:#f4f4f4}td.num{font-variant-numeric:tabular-nums}.v,.ci,.links a{white-space:nowrap}.ci{color:#666}"
+        ".tag{font-size:11px;padding:0 4px;border-radius:3px;background:#e8eef8;color:#234;white-space:nowrap}.tag.warn{background:#fbe6c8;color:#6b4200}"
+        ".run{color:#555;font-size:12px;overflow-wrap:anywhere}.note{color:#555;max-width:60rem}code{word-break:break-all}")
+_FLAGS = {'reference': ('', "the run's classical reference, trained on the same split in the same run"),
+          'few': ('warn', 'the interval rests on fewer speakers/subjects than eval.min_groups: do not read it as a 95% interval'),
+          'circular': ('warn', "the run is a source of the gold slice (it helped choose the slice's items): its gold-slice UAR is not an independent test")}
+
+def _tag(name:str) -> str: return f'<span class="tag {_FLAGS[name][0]}">{name}</span>'
+
+def _num(text:str) -> str:
+    "'value [low, high]' as a value and an interval that wraps under it in a narrow window."
+    v, _, ci = html.escape(text).partition(' ')
+    return f'<span class="v">{v}</span> <span class="ci">{ci}</span>' if ci else v
 
 def _links(run:str, reports:str, rel:str) -> str:
-    return ' '.join(f'<a href="{html.escape(rel)}/{html.escape(run)}/{html.escape(r)}">{html.escape(r[:-5])}</a>' for r in reports.split())
+    return '<span class="links">' + ' '.join(f'<a href="{html.escape(rel)}/{html.escape(run)}/{html.escape(r)}">{html.escape(r[:-5])}</a>'
+                                             for r in reports.split()) + '</span>'
 
-def _table(df:pd.DataFrame) -> str:
-    return df.to_html(index=False, escape=True, border=0) if len(df) else '<p>(none)</p>'
+# %% ../../nbs/72_suite.ipynb #f118df00
+def _block(t:pd.DataFrame, rel:str, strip:str='') -> str:
+    "One table of rows that compare (one corpus, scheme and item set), best UAR first; run ids shown without `strip`."
+    head = '<tr><th>model</th><th>UAR</th><th>macro-F1</th><th>gold-slice UAR</th><th>speakers / subjects</th><th>run: reports</th></tr>'
+    rows = ''.join(f'<tr><td>{html.escape(r.model)}' + (f' {_tag("reference")}' if r.role == 'reference' else '') + '</td>'
+                   f'<td class="num">{_num(r.UAR)}</td><td class="num">{_num(r.macro_F1)}</td>'
+                   f'<td class="num">{_num(r.gold_UAR)}' + (f' {_tag("circular")}' if 'circular' in r.flags.split() else '') + '</td>'
+                   f'<td class="num">{r.groups}' + (f' {_tag("few")}' if 'few' in r.flags.split() else '') + '</td>'
+                   f'<td><span class="run">{html.escape(r.run.removeprefix(strip))}</span><br>{_links(r.run, r.reports, rel)}</td></tr>' for r in t.itertuples())
+    c, s, n = t.iloc[0][BLOCK]
+    return f'<h2>{html.escape(str(c))} · scheme {html.escape(str(s))} · {n} test items</h2><table>{head}{rows}</table>'
 
+def _gains(g:pd.DataFrame, rel:str, strip:str='') -> str:
+    "The fusion gains table, each row linking to the compare report that holds the same numbers."
+    if not len(g): return '<p>(none)</p>'
+    link = lambda p: f'<a href="{html.escape(rel)}/{html.escape(p)}">compare</a>' if p else ''
+    rows = ''.join(f'<tr><td>{html.escape(r.model)}<br><span class="run">{html.escape(r.run.removeprefix(strip))}</span></td><td>{html.escape(r.best_alone)}</td>'
+                   f'<td class="num">{r.items}</td><td class="num">{r.UAR_alone} → {r.UAR_fusion}</td><td class="num">{_num(r.gain)}</td>'
+                   f'<td>{html.escape(r.verdict)}</td><td>{link(r.compare)}</td></tr>' for r in g.itertuples())
+    return ('<table><tr><th>fusion model</th><th>better alone</th><th>pairs</th><th>UAR alone → fusion</th><th>gain [95% CI]</th>'
+            f'<th>verdict</th><th>report</th></tr>{rows}</table>')
+
+# %% ../../nbs/72_suite.ipynb #96e275ff
 def index_html(board:pd.DataFrame, # `leaderboard` of the runs folder
                rel:str='runs', # the runs folder, relative to the page
                gains:pd.DataFrame|None=None, # `fusion_gains` of the runs folder
                others:pd.DataFrame|None=None, # `other_runs` of the runs folder
               ) -> str:
-    "The leaderboard page: one row per evaluated model, links to each run's reports."
-    b = board.drop(columns=['reports']).astype(str).map(html.escape) if len(board) else board
-    rows = ''.join('<tr>' + ''.join(f'<td>{v}</td>' for v in r) + f'<td>{_links(run, rep, rel)}</td></tr>'
-                   for r, run, rep in zip(b.itertuples(index=False), board['run'], board['reports']))
-    head = ''.join(f'<th>{c}</th>' for c in [*b.columns, 'reports'])
-    return (f'<!doctype html><html><head><meta charset="utf-8"><title>SocialSignalBench leaderboard</title><style>{_CSS}</style></head><body>'
-            f'<h1>SocialSignalBench leaderboard</h1><p class="note">Every evaluated model under <code>{html.escape(rel)}/</code>, '
+    "The leaderboard page: one table per block of comparable rows, a line explaining every flag, links to each run's reports."
+    suite = os.path.commonpath([str(Path(r).parent) for r in board['run']]) if len(board) else ''   # one suite: named once, above
+    strip = f'{suite}/' if suite and suite != '.' else ''
+    tables = ''.join(_block(t, rel, strip) for _, t in board.groupby(BLOCK, sort=False)) if len(board) else '<p>(no evaluated run)</p>'
+    flags = ' '.join(f'{_tag(k)} {html.escape(v)}.' for k, v in ((k, d) for k, (_, d) in _FLAGS.items()))
+    return (f'<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>SocialSignalBench leaderboard</title><style>{_CSS}</style></head><body>'
+            f'<h1>SocialSignalBench leaderboard</h1><p class="note">Every evaluated model under <code>{html.escape(rel)}/{html.escape(strip)}</code>, '
             f'{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, socialsignalbench {socialsignalbench.__version__}. Values are test-set '
             'point estimates with 95% intervals from a bootstrap over speakers/subjects (fusion: speaker-subject combinations); rows compare '
-            'only within the same corpus and item count. Fusion pairs are synthetic (labels matched across different people): an optimistic bound.</p>'
-            f'<table><tr>{head}</tr>{rows}</table>'
-            '<h2>Fusion against the better modality alone, on the same synthetic pairs</h2><p class="note">B - A of UAR with a paired '
-            f'bootstrap interval (evaluation.compare); verdict from the interval.</p>{_table(gains if gains is not None else pd.DataFrame())}'
+            'only within one table (the same corpus, label scheme and test items), best UAR first. Fusion pairs are synthetic (labels matched '
+            'across different people): an optimistic bound.</p>'
+            f'{tables}<p class="note">{flags}</p>'
+            '<h2>Fusion against the better modality alone, on the same synthetic pairs</h2><p class="note">UAR of the modality alone and of '
+            'fusion, and fusion − alone with a paired bootstrap interval (evaluation.compare); verdict from the interval. The compare report '
+            f'holds the same numbers.</p>{_gains(gains if gains is not None else pd.DataFrame(), rel, strip)}'
             '<h2>Other runs</h2><p class="note">Data, gold-slice, comparison and sweep runs: their reports.</p>'
             + ''.join(f'<p><code>{html.escape(r)}</code>: {_links(r, rep, rel)}</p>' for r, rep in (others.itertuples(index=False) if others is not None else []))
             + '</body></html>')
 
-# %% ../../nbs/72_suite.ipynb #96e275ff
 def other_runs(root:str|Path) -> pd.DataFrame:
     "Run folders under `root` with reports but no metrics (data, gold slice, comparison, sweep): run, reports."
     root = Path(root)
@@ -192,7 +251,7 @@ def write_index(runs_dir:str|Path, # the runs folder (e.g. outputs/runs)
 
 def summary_text(board:pd.DataFrame, gains:pd.DataFrame, root:Path, index:Path, seconds:float) -> str:
     "The suite's leaderboard and fusion gains in one terminal screen."
-    t = board[['run', 'model', 'role', 'items', 'UAR', 'gold_UAR']].to_string(index=False) if len(board) else '(no evaluated run)'
+    t = board[['run', 'model', 'role', 'items', 'UAR', 'gold_UAR', 'flags']].to_string(index=False) if len(board) else '(no evaluated run)'
     g = ''.join(f"\nfusion ({r.model}) vs {r.best_alone} alone on {r.items} pairs: UAR {r.UAR_alone} -> {r.UAR_fusion}, {r.gain} ({r.verdict})"
                 for r in gains.itertuples())
     return f"\n{t}\n{g}\n\n[ssb] suite: {root} ({seconds:.0f} s)\n[ssb] leaderboard: {index}"
