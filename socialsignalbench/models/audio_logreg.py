@@ -15,7 +15,7 @@ from .core import MODELS, ModelSpec
 
 # %% auto #0
 __all__ = ['MAX_ITER', 'LOGREG_KEYS', 'pooled_stats', 'make_logreg', 'fit_logreg', 'logreg_predict_proba', 'logreg_to_tensors',
-           'logreg_from_tensors']
+           'logreg_fill', 'logreg_from_tensors']
 
 # %% ../../nbs/33_audio_logreg.ipynb #58aa4d03
 def pooled_stats(X:np.ndarray, # features, (n, n_coef, n_frames)
@@ -66,17 +66,25 @@ def logreg_to_tensors(fitted:Pipeline) -> dict[str, torch.Tensor]:
     return {k: torch.as_tensor(np.asarray(a, np.float64)) for k, a in zip(LOGREG_KEYS, arrs)}
 
 # %% ../../nbs/33_audio_logreg.ipynb #d1a9b901
-def logreg_from_tensors(d:dict[str, torch.Tensor], mcfg:ModelConfig=ModelConfig()) -> Pipeline:
-    "Rebuild a fitted pipeline from `logreg_to_tensors` output (checks keys and shapes)."
-    if missing := [k for k in LOGREG_KEYS if k not in d]: raise SSBError(f"audio_logreg tensors lack {missing}: not a saved audio_logreg model.")
+def logreg_fill(p:Pipeline, # an untrained pipeline ending in 'scale' (StandardScaler) and 'logreg' (LogisticRegression)
+                d:dict[str, torch.Tensor], # `logreg_to_tensors` output
+                name:str='audio_logreg', # the model's name, for error messages
+               ) -> Pipeline:
+    "`p` with its scaler and logistic regression set from `d` (checks keys and shapes); any earlier steps must be stateless."
+    if missing := [k for k in LOGREG_KEYS if k not in d]: raise SSBError(f"{name} tensors lack {missing}: not a saved {name} model.")
     mean, scale, coef, icpt, classes = (d[k].detach().cpu().numpy().astype(np.float64) for k in LOGREG_KEYS)
     nf, nk = len(mean), len(classes)
     if scale.shape != (nf,) or coef.shape != ((1 if nk == 2 else nk), nf) or icpt.shape != coef.shape[:1] or nk < 2:
-        raise SSBError(f"audio_logreg tensors have inconsistent shapes (mean {mean.shape}, scale {scale.shape}, coef {coef.shape}, "
+        raise SSBError(f"{name} tensors have inconsistent shapes (mean {mean.shape}, scale {scale.shape}, coef {coef.shape}, "
                        f"intercept {icpt.shape}, classes {classes.shape}): the saved model is damaged.")
-    p = make_logreg((nf//2, 1), nk, mcfg)
-    p.named_steps['pool'].fit(np.zeros((1, nf//2, 1)))
     sc, lr = p.named_steps['scale'], p.named_steps['logreg']
     sc.mean_, sc.scale_, sc.var_, sc.n_features_in_, sc.n_samples_seen_ = mean, scale, scale**2, nf, 1
     lr.coef_, lr.intercept_, lr.classes_, lr.n_features_in_ = coef, icpt, classes.astype(int), nf
     return p
+
+def logreg_from_tensors(d:dict[str, torch.Tensor], mcfg:ModelConfig=ModelConfig()) -> Pipeline:
+    "Rebuild a fitted audio pipeline from `logreg_to_tensors` output (checks keys and shapes)."
+    p = logreg_fill(make_logreg((1, 1), 2, mcfg), d, 'audio_logreg')
+    p.named_steps['pool'].fit(np.zeros((1, p.named_steps['scale'].n_features_in_//2, 1)))
+    return p
+
