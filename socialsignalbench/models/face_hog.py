@@ -13,7 +13,7 @@ from typing import Annotated
 from sklearn.pipeline import Pipeline
 from ..core import SSBError
 from ..config import POS, Range
-from .core import MODELS, ModelSpec, estimator_proba
+from .core import MODELS, ModelSpec
 from .audio_logreg import make_logreg, logreg_from_tensors, logreg_to_tensors
 
 # %% auto #0
