@@ -142,3 +142,29 @@ def test_time_mask_zeroes_the_drawn_spans():
     spans = mask_spans(6, 30, 8, torch.Generator().manual_seed(2))
     out = time_mask(x, 8, torch.Generator().manual_seed(2))
     assert torch.equal(out == 0, spans[:, None, :].expand_as(x))
+
+
+def demo_faces(subjects, seed=0, size=48):
+    """Neutral and peak-happy demo CK+ faces (the demo corpus's renderer), resized to `size`, in [0, 1]; labels 0/1."""
+    import cv2
+    from socialsignalbench.data.demo import render_face, subject_shape
+    X, y = [], []
+    for s in subjects:
+        shape = subject_shape(f'S{s:03d}', np.random.default_rng([seed, s]))
+        for label, (emotion, strength) in enumerate([('neutral', 0.0), ('happy', 1.0)]):
+            img = render_face(emotion, strength, shape, np.random.default_rng([seed, s, label]))
+            X.append(cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)); y.append(label)
+    return np.stack(X).astype(np.float32) / 255, np.array(y)
+
+
+def test_face_hog_reference_round_trips_through_a_checkpoint(tmp_path):
+    (Xtr, ytr), (Xte, yte) = demo_faces(range(8)), demo_faces(range(8, 12))
+    mcfg = ModelConfig(params={'face_hog_logreg': {'cell': 8, 'c': 0.1}})
+    fitted = fit_estimator('face_hog_logreg', Xtr, ytr, mcfg, seed=0)
+    P = estimator_proba('face_hog_logreg', fitted, Xte, 5)
+    assert P.shape == (8, 5) and (P[:, 2:] == 0).all()
+    assert (P.argmax(1) == yte).mean() >= 0.75  # demo smiles are easy; chance is 1/2
+    path = save_checkpoint(tmp_path / 'ref.pt', estimator_tensors('face_hog_logreg', fitted), meta_for('face_hog_logreg', 'image'))
+    tensors, _ = load_checkpoint(path)
+    again = estimator_from_tensors('face_hog_logreg', tensors, ModelConfig())  # the stored HOG geometry, not the default params
+    np.testing.assert_array_equal(estimator_proba('face_hog_logreg', again, Xte, 5), P)

@@ -11,22 +11,34 @@ from .core import MODELS, ModelSpec, EmbedClassifier, embed_head
 from .audio_cnn import conv_block, widths
 
 # %% auto #0
-__all__ = ['FaceCNN']
+__all__ = ['standardise_images', 'spatial_size', 'FaceCNN']
+
+# %% ../../nbs/32_face_cnn.ipynb #stdimg01
+def standardise_images(x:torch.Tensor, # (n, H, W) or (n, 1, H, W) crops
+                       eps:float=1e-3, # added to each standard deviation (a flat crop stays finite)
+                      ) -> torch.Tensor:
+    "Each crop minus its own mean, divided by its own standard deviation (+ `eps`)."
+    m, s = x.mean((-2, -1), keepdim=True), x.std((-2, -1), keepdim=True)
+    return (x - m) / (s + eps)
 
 # %% ../../nbs/32_face_cnn.ipynb #bb0f3336
+def spatial_size(n:int, depth:int) -> int:
+    "Side of the feature map after `depth` conv blocks (each halves it, rounding up) from side `n`."
+    for _ in range(depth): n = -(-n // 2)
+    return n
+
 class FaceCNN(EmbedClassifier):
-    "2D CNN over (n, H, W) grey crops -> `embed_dim` embedding -> logits."
+    "2D CNN over (n, H, W) grey crops, each standardised by its own statistics; flattened map -> `embed_dim` embedding -> logits."
     def __init__(self, in_shape:tuple[int, int], # one example: (H, W)
                  n_classes:int, # logits
-                 mcfg:ModelConfig, # width, depth, dropout, embed_dim
+                 mcfg:ModelConfig, # width, depth (or widths), dropout, embed_dim
                 ):
         super().__init__(mcfg.embed_dim, n_classes, mcfg.dropout)
         ch = [1, *widths(mcfg)]
         self.body = nn.Sequential(*(conv_block(a, b, dim=2, kernel=3) for a, b in zip(ch, ch[1:])))
-        self.head = embed_head(2*ch[-1], mcfg.embed_dim)
+        self.head = embed_head(ch[-1] * spatial_size(in_shape[0], len(ch) - 1) * spatial_size(in_shape[1], len(ch) - 1), mcfg.embed_dim)
     def embed(self, x:torch.Tensor) -> torch.Tensor:
         "(n, H, W) or (n, 1, H, W) -> (n, embed_dim)."
-        h = self.body(x.unsqueeze(1) if x.ndim == 3 else x)
-        return self.head(torch.cat([h.mean((-2, -1)), h.amax((-2, -1))], 1))
+        return self.head(self.body(standardise_images(x.unsqueeze(1) if x.ndim == 3 else x)).flatten(1))
 
 MODELS.register('face_cnn', ModelSpec('face_cnn', 'image', 'torch', FaceCNN))
