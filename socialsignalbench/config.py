@@ -265,6 +265,7 @@ class SuiteConfig:
     audio_corpus: str = 'ravdess' # the audio baselines' corpus
     face_corpus: str = 'ckplus' # the face baseline's corpus; 'auto': CK+ when `ckplus.root` holds it, else the London set (`london:`)
     check_seeds: Annotated[int, Range(1)] = 1 # extra audio CNN seeds, trained to check the gold slice (never mined)
+    face_run: dict = field(default_factory=lambda: {'model': {'name': 'face_cnn', 'reference': ['face_hog_logreg']}}) # config keys the face baseline sets over this config (its model, train, augment ...)
 
 @dataclass(frozen=True)
 class TrackingConfig:

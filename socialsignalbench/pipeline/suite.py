@@ -60,8 +60,9 @@ def _trained(cfg:Config) -> list[tuple[str, dict, str]]:
     "(run id, config keys, description) of every trained baseline."
     s, gold, fc = cfg.suite, {'eval': {'gold_slice': 'gold'}}, face_choice(cfg)
     audio = deep_merge(gold, {'train': {'corpus': s.audio_corpus}})
+    face = deep_merge({'model': {}, **s.face_run}, {'train': {'corpus': fc.corpus}})
     out = [('audio', audio, f'{cfg.model.name} + {", ".join(cfg.model.reference or ()) or "no reference"} on {s.audio_corpus}'),
-           ('face', {'model': {'name': 'face_cnn', 'reference': None}, 'train': {'corpus': fc.corpus}}, f'face_cnn on {fc.corpus} ({fc.why})')]
+           ('face', face, f"{face['model'].get('name', cfg.model.name)} on {fc.corpus} ({fc.why})")]
     return out + [(f'audio-seed{cfg.seed + k}', deep_merge(audio, {'seed': cfg.seed + k}), f'{cfg.model.name} seed {cfg.seed + k} (checks the gold slice)')
                   for k in range(1, s.check_seeds + 1)]
 
