@@ -151,7 +151,7 @@ def train_holdout(cfg:Config, run_dir:str|Path, # resolved config; where outputs
     "Train the model and its reference on `train` (early stopping on `val`); write checkpoints, predictions, history."
     run_dir, name, scheme, K = Path(run_dir), cfg.model.name, scheme_for_config(cfg), len(train.classes)
     mod = model_spec(name).modality
-    if cfg.train.refit or cfg.train.n_seeds > 1: raise SSBError(
+    if cfg.train.refit or cfg.train.repeats > 1: raise SSBError(
         "train.refit and train.n_seeds > 1 are k-fold levers (split.mode: kfold): a holdout run keeps one early-stopped model, "
         "whose validation predictions choose the evaluation thresholds. Set train.refit: false and train.n_seeds: 1, or split.mode: kfold.")
     meta = partial(checkpoint_meta, cfg, scheme=scheme, norm=norm, corpus=train.corpus, in_shape=list(train.X.shape[1:]),
