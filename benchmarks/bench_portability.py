@@ -9,7 +9,8 @@ ratio to the first setting, and the sha256 of the trained weights: equal hashes 
 Settings: torch's defaults (all cores), 1 thread, oneDNN limited to SSE4.1 or AVX2 (`ONEDNN_MAX_CPU_ISA`), oneDNN off
 (`torch.backends.mkldnn.enabled = False`), ATen's own kernels on their scalar path (`ATEN_CPU_CAPABILITY=default`),
 and the candidate portable setting (`portable`: oneDNN off, 1 thread, ATen pinned to AVX2, MKL in its conditional
-numerical reproducibility mode `MKL_CBWR=COMPATIBLE`) with and without the other code paths forced under it. Run it on two
+numerical reproducibility mode `MKL_CBWR=COMPATIBLE`) with and without the other code paths forced under it.
+`--epochs 2` is enough to see which settings change the trained bits (and the time ratio per epoch). Run it on two
 machines and compare the hashes. Needs the demo corpora: `ssb --config configs/demo.yaml --mode demo_data preprocess`.
 Run: `.venv/bin/python benchmarks/bench_portability.py [--only NAME ...]`. A benchmark only reports: it exits 0.
 """
@@ -35,7 +36,7 @@ SETTINGS = {
 }
 
 
-def child(name: str, runs: str) -> dict:
+def child(name: str, runs: str, epochs: int = 0) -> dict:
     "Train once under the current process's settings; the result as a dict."
     import hashlib
     import time
@@ -48,7 +49,8 @@ def child(name: str, runs: str) -> dict:
     from socialsignalbench.metrics.predictions import Predictions
     from socialsignalbench.train.checkpoint import load_checkpoint
     from socialsignalbench.train.stage import stage_train
-    cfg = load_config(ROOT/'configs/demo.yaml', {'train': {'repeats': 1}, 'paths': {'runs_dir': runs}})
+    over = {'train': {'repeats': 1, **({'epochs': epochs} if epochs else {})}, 'paths': {'runs_dir': runs}}
+    cfg = load_config(ROOT/'configs/demo.yaml', over)
     run_dir, t0 = Path(runs)/name, time.perf_counter()
     summ = stage_train(cfg, run_dir)
     p = Predictions.read_csv(run_dir/'predictions_test.csv')
@@ -64,18 +66,19 @@ def child(name: str, runs: str) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--only', nargs='*', choices=list(SETTINGS), help='settings to run (default: all)')
+    ap.add_argument('--epochs', type=int, default=0, help='train this many epochs (0: the demo config\'s; a few suffice to see whether the bits differ)')
     ap.add_argument('--child', help=argparse.SUPPRESS)
     ap.add_argument('--runs', help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child:
-        print('RESULT ' + json.dumps(child(a.child, a.runs)), flush=True)
+        print('RESULT ' + json.dumps(child(a.child, a.runs, a.epochs)), flush=True)
         return 0
     from socialsignalbench.runs import machine_info
     print(json.dumps(machine_info(), indent=1))
     rows, runs = [], tempfile.mkdtemp(prefix='ssb-portability-')
     for name in a.only or list(SETTINGS):
         env = {**os.environ, **SETTINGS[name].get('env', {}), 'SSB_PROGRESS': '0'}
-        out = subprocess.run([sys.executable, __file__, '--child', name, '--runs', runs], env=env, capture_output=True, text=True, cwd=ROOT)
+        out = subprocess.run([sys.executable, __file__, '--child', name, '--runs', runs, '--epochs', str(a.epochs)], env=env, capture_output=True, text=True, cwd=ROOT)
         line = next((x for x in out.stdout.splitlines() if x.startswith('RESULT ')), None)
         if line is None:
             print(f"{name}: failed\n{out.stderr[-2000:]}"); continue
