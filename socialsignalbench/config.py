@@ -13,7 +13,7 @@ import yaml
 from .core import SSBError, closest, find_project_dir, to_jsonable, atomic_write_text, unknown_name_msg
 
 # %% auto #0
-__all__ = ['POS', 'NONNEG', 'UNIT', 'CHECKS', 'Range', 'PathsConfig', 'RavdessConfig', 'CkplusConfig', 'LabelsConfig',
+__all__ = ['POS', 'NONNEG', 'UNIT', 'MOVED', 'CHECKS', 'Range', 'PathsConfig', 'RavdessConfig', 'CkplusConfig', 'LabelsConfig',
            'SplitConfig', 'DemoConfig', 'AudioConfig', 'AugmentConfig', 'FaceConfig', 'PreprocessConfig', 'ModelConfig',
            'TrainConfig', 'EvalConfig', 'FusionConfig', 'GoldConfig', 'CompareConfig', 'ComputeConfig', 'SweepConfig',
            'SuiteConfig', 'CsvCorpusConfig', 'Config', 'build', 'hz_to_mel', 'mel_to_hz', 'mel_edges',
@@ -154,14 +154,14 @@ class PreprocessConfig:
 class ModelConfig:
     "Which registered model to train and its size."
     name: str = 'audio_cnn' # a registered model: audio_cnn, face_cnn, audio_logreg, ...
-    reference: Optional[str] = 'audio_logreg' # classical reference trained beside it on the same split (None: none)
+    reference: Optional[tuple[str, ...]] = ('audio_logreg',) # classical references trained beside it on the same split: one name or a list (None: none)
     width: Annotated[int, Range(1)] = 32 # channels of the first conv block (doubles per block)
     depth: Annotated[int, Range(1)] = 3 # conv blocks
     dropout: Annotated[float, Range(0, 1, hi_open=True)] = 0.3 # dropout before the classifier
     embed_dim: Annotated[int, Range(1)] = 64 # embedding size (what fusion reads)
-    logreg_c: Annotated[float, POS] = 1.0 # inverse regularisation strength of the logistic reference
     widths: Optional[tuple[Annotated[int, Range(1)], ...]] = None # channels of each conv block, e.g. [64, 128, 128] (None: `width` doubling over `depth` blocks)
     kernels: Optional[tuple[Annotated[int, Range(1)], ...]] = None # kernel size of each conv block (None: 5 for every block)
+    params: dict = field(default_factory=dict) # each registered entry's own parameters by name, e.g. {audio_logreg: {c: 0.5}}
 
     def __post_init__(self):
         n = len(self.widths) if self.widths is not None else self.depth
@@ -341,6 +341,7 @@ def _check_value(v:Any, tp:Any, key:str, src:str) -> Any:
         if v in args: return v
         raise SSBError(f"{src}: '{key}' must be one of {', '.join(map(repr, args))}, got {v!r}.")
     if origin is tuple:
+        if isinstance(v, str) and args[0] is str: v = [v]   # one name where a list of names is allowed
         if not isinstance(v, (list, tuple)): raise SSBError(f"{src}: '{key}' must be a list, got {v!r}.")
         return tuple(_check_value(o, args[0], f'{key}[{i}]', src) for i, o in enumerate(v))
     if dataclasses.is_dataclass(tp): return build(tp, v, src, key)
@@ -351,6 +352,8 @@ def _check_value(v:Any, tp:Any, key:str, src:str) -> Any:
                    + (" YAML reads unquoted digits as a number: put the value in quotes, e.g. md5: \"0123...\"." if quote else ''))
 
 # %% ../nbs/01_config.ipynb #0279f2f6
+MOVED = {'model.logreg_c': 'model.params.audio_logreg.c'} # keys of an older config layout -> where they live now
+
 def build(cls:type, # the dataclass to build
           data:dict|None, # the YAML mapping
           src:str='<config>', # file name for messages
@@ -364,6 +367,7 @@ def build(cls:type, # the dataclass to build
     for k in data:
         if k in (renamed := getattr(cls, 'RENAMED', {})): raise SSBError(f"{src}: '{prefix + '.' if prefix else ''}{k}' is gone: {renamed[k]}.")
         if k not in names:
+            if (old := f"{prefix + '.' if prefix else ''}{k}") in MOVED: raise SSBError(f"{src}: '{old}' has moved: write it as '{MOVED[old]}'.")
             near = closest(k, names)
             raise SSBError(f"{src}: unknown key '{prefix + '.' if prefix else ''}{k}'"
                            + (f" (did you mean '{near}'?)" if near else '') + f". Valid keys in {where}: {', '.join(names)}.")

@@ -8,9 +8,8 @@ import torch
 
 from socialsignalbench.config import AugmentConfig, Config, ModelConfig
 from socialsignalbench.core import SSBError
-from socialsignalbench.models.audio_logreg import (fit_logreg, logreg_from_tensors, logreg_predict_proba,
-                                                   logreg_to_tensors)
-from socialsignalbench.models.core import MODELS, build_model, model_spec
+from socialsignalbench.models.core import (MODELS, build_model, estimator_from_tensors, estimator_proba, estimator_tensors,
+                                          fit_estimator, model_spec)
 from socialsignalbench.train.augment import augment_audio, augment_faces, mask_spans, time_mask
 from socialsignalbench.train.checkpoint import FORMAT, checkpoint_meta, load_checkpoint, save_checkpoint
 
@@ -50,10 +49,10 @@ def toy(seed, n_per=15):
 
 def test_logreg_beats_chance_and_round_trips():
     (Xtr, ytr), (Xte, yte) = toy(0), toy(1)
-    fitted = fit_logreg(Xtr, ytr, SMALL, seed=0)
-    P = logreg_predict_proba(fitted, Xte)
+    fitted = fit_estimator('audio_logreg', Xtr, ytr, SMALL, seed=0)
+    P = estimator_proba('audio_logreg', fitted, Xte, 3)
     assert (P.argmax(1) == yte).mean() > 0.8  # chance is 1/3
-    np.testing.assert_array_equal(logreg_predict_proba(logreg_from_tensors(logreg_to_tensors(fitted)), Xte), P)
+    np.testing.assert_array_equal(estimator_proba('audio_logreg', estimator_from_tensors('audio_logreg', estimator_tensors('audio_logreg', fitted), SMALL), Xte, 3), P)
 
 
 def meta_for(model='audio_cnn', modality='audio'):
@@ -74,11 +73,11 @@ def test_checkpoint_round_trip(tmp_path):
 
 def test_logreg_checkpoint_round_trip(tmp_path):
     (Xtr, ytr), (Xte, _) = toy(0), toy(1)
-    fitted = fit_logreg(Xtr, ytr, SMALL)
-    path = save_checkpoint(tmp_path / 'ref.pt', logreg_to_tensors(fitted), meta_for('audio_logreg'))
+    fitted = fit_estimator('audio_logreg', Xtr, ytr, SMALL)
+    path = save_checkpoint(tmp_path / 'ref.pt', estimator_tensors('audio_logreg', fitted), meta_for('audio_logreg'))
     tensors, meta = load_checkpoint(path)
     assert meta['model'] == 'audio_logreg'
-    np.testing.assert_array_equal(logreg_predict_proba(logreg_from_tensors(tensors), Xte), logreg_predict_proba(fitted, Xte))
+    np.testing.assert_array_equal(estimator_proba('audio_logreg', estimator_from_tensors('audio_logreg', tensors, SMALL), Xte, 3), estimator_proba('audio_logreg', fitted, Xte, 3))
 
 
 class Evil:

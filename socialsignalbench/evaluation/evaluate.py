@@ -22,7 +22,7 @@ from ..metrics.predictions import Predictions, errors_frame
 from ..metrics.report import (MetricsReport, choose_thresholds, ci_text, metrics_report, write_report, report_table,
                                               plot_confusion, plot_reliability)
 from ..train.predict import Predictor, load_predictor, normalise_inputs
-from ..train.stage import predictions, save_csv, save_figure
+from ..train.stage import predictions, reference_tag, save_csv, save_figure
 from ..train.kfold import val_in_training
 from ..train.fusion import is_fusion_checkpoint
 from .gold import GoldSlice, circular_sources, gold_subset, load_gold_slice
@@ -48,14 +48,14 @@ CHECKPOINT_ENV, MODEL_FILE, REFERENCE_FILE = 'SSB_CHECKPOINT', 'model_best.pt', 
 
 def checkpoint_paths(run_dir:str|Path, # the run directory
                      checkpoint:str|Path|None=None, # a checkpoint to evaluate instead (None: `$SSB_CHECKPOINT`, else the run's)
-                    ) -> tuple[Path, Path|None, bool]:
-    "(checkpoint to evaluate, the reference beside it or None, whether it came from outside the run)."
+                    ) -> tuple[Path, list[Path], bool]:
+    "(checkpoint to evaluate, the references beside it — `reference_best.pt` first —, whether it came from outside the run)."
     given = checkpoint or os.environ.get(CHECKPOINT_ENV) or None
     path = Path(given) if given else Path(run_dir)/MODEL_FILE
     if not path.is_file(): raise SSBError(f"Checkpoint not found: {path} (--checkpoint)." if given else
         f"No checkpoint to evaluate: {path} does not exist. Run the train stage first (--mode train evaluate) or pass --checkpoint PATH.")
-    ref = path.parent/REFERENCE_FILE
-    return path, (ref if ref.is_file() and ref.resolve() != path.resolve() else None), bool(given)
+    refs = sorted(path.parent.glob('reference*_best.pt'), key=lambda f: (f.name != REFERENCE_FILE, f.name))
+    return path, [f for f in refs if f.resolve() != path.resolve()], bool(given)
 
 # %% ../../nbs/65_evaluate.ipynb #d50f37d1
 def _diff(a:dict, b:dict, section:str) -> list[str]:
@@ -133,13 +133,14 @@ def ci_warnings(report:MetricsReport) -> list[str]:
 
 # %% ../../nbs/65_evaluate.ipynb #5f1b003b
 def write_outputs(run_dir:str|Path, # the run directory
-                  evals:list[Evaluated], # the model first, then its reference
+                  evals:list[Evaluated], # the model first, then its references
                   scheme:LabelScheme, # for proxy score columns
                   speaker_norm:bool, # per-speaker normalisation on (named in results.csv)
                  ) -> list[str]:
     "Write metrics, results table, predictions, errors and plots; return the file names."
     run_dir, files = Path(run_dir), []
-    for e, sfx in zip(evals, ('', '_reference')):
+    for i, e in enumerate(evals):
+        sfx = '' if i == 0 else f'_{reference_tag(i - 1, e.name)}'
         files += [write_report(e.report, run_dir/f'metrics{sfx}.json').name, e.test.write_csv(run_dir/f'predictions{sfx}.csv', scheme).name]
     files.append(save_csv(results_table(evals, speaker_norm).reset_index(), run_dir/'results.csv').name)
     files.append(save_csv(errors_frame(evals[0].test, scheme), run_dir/'errors.csv').name)
@@ -233,11 +234,12 @@ def kfold_meta(cfg:Config, name:str, role:str) -> dict:
                 checkpoint=None, checkpoint_sha256=None, seed=cfg.seed, package_version=socialsignalbench.__version__)
 
 def evaluate_kfold(cfg:Config, run_dir:str|Path) -> tuple[list[Evaluated], pd.DataFrame]:
-    "Model and reference on the pooled out-of-fold predictions of a k-fold run, and the per-fold table."
+    "Model and references on the pooled out-of-fold predictions of a k-fold run, and the per-fold table."
     run_dir, scheme, corpus = Path(run_dir), scheme_for_config(cfg), cfg.train.corpus
     df = load_corpus(cfg, corpus)
     folds = dict(zip(f'{corpus}:' + df['path'].astype(str), df['fold']))
-    names = [(cfg.model.name, 'model', '')] + ([(cfg.model.reference, 'reference', 'reference_')] if (run_dir/'reference_predictions_test.csv').is_file() else [])
+    refs = [(r, 'reference', f'{reference_tag(i, r)}_') for i, r in enumerate(cfg.model.reference or ())]
+    names = [(cfg.model.name, 'model', '')] + [n for n in refs if (run_dir/f'{n[2]}predictions_test.csv').is_file()]
     honest = lambda r, val: None if r == 'model' and val_in_training(cfg.train) else val   # in-sample: no thresholds
     evals = [evaluate_predictions(n, r, honest(r, (vt := read_oof(run_dir, p))[0]), vt[1], scheme, cfg, kfold_meta(cfg, n, r))
              for n, r, p in names]
@@ -250,7 +252,7 @@ class EvaluateSummary:
     protocol: str # 'holdout' or 'kfold'
     corpus: str # corpus evaluated
     model: str # the evaluated model
-    reference: str|None # its classical reference (None: none beside the checkpoint)
+    references: tuple # its classical references (empty: none beside the checkpoint)
     speaker_norm: bool # per-speaker normalisation on (every table says so)
     checkpoint: str|None # the evaluated checkpoint (k-fold: None, the train stage's out-of-fold predictions)
     checkpoint_sha256: str|None # sha256 of that file
@@ -260,7 +262,7 @@ class EvaluateSummary:
     n_groups: int # speakers/subjects among them
     few_groups: bool # intervals rest on fewer than eval.min_groups groups
     uar: dict # the model's UAR: value, low, high
-    reference_uar: dict|None # the reference's UAR
+    reference_uars: dict # each reference's UAR: value, low, high
     files: tuple # files written into the run directory
     gold: dict|None = None # the gold slice scored too: name, version, n_items, circular, circular_sources, uar (None: none)
 
@@ -281,17 +283,17 @@ def stage_evaluate(cfg:Config, # resolved config
         if checkpoint or os.environ.get(CHECKPOINT_ENV): raise SSBError("--checkpoint evaluates one model on a holdout split; split.mode is 'kfold', whose models are evaluated on their out-of-fold predictions. Set split.mode: holdout.")
         evals, folds = evaluate_kfold(cfg, run_dir)
     else:
-        path, ref, external = checkpoint_paths(run_dir, checkpoint)
-        evals, folds, ck = [evaluate_checkpoint(cfg, p, r, external) for p, r in ((path, 'model'), (ref, 'reference')) if p], None, str(path)
+        path, refs, external = checkpoint_paths(run_dir, checkpoint)
+        evals, folds, ck = [evaluate_checkpoint(cfg, p, r, external) for p, r in ((path, 'model'), *((f, 'reference') for f in refs))], None, str(path)
     sn, gs = bool(evals[0].report.meta['speaker_norm']), gold_slice_for(cfg, evals[0], gold_slice)   # refused before anything is written
     files = write_outputs(run_dir, evals, scheme, sn) + ([save_csv(folds, run_dir/'folds_metrics.csv').name] if folds is not None else []) + extra
     gold, gfiles = evaluate_gold(cfg, run_dir, evals[0], gs)
     files, r = files + gfiles, evals[0].report
-    s = EvaluateSummary(r.meta['protocol'], r.meta['corpus'], evals[0].name, evals[1].name if len(evals) > 1 else None, sn, ck,
-                        r.meta.get('checkpoint_sha256'), external,
-                        evals[0].thresholds, r.n_items, r.n_groups, r.n_groups < r.bootstrap['min_groups'], _uar(evals[0]),
-                        _uar(evals[1]) if len(evals) > 1 else None, tuple(files) + ('evaluate_summary.json',),
-                        gold_info(gold) if gold else None)
+    s = EvaluateSummary(protocol=r.meta['protocol'], corpus=r.meta['corpus'], model=evals[0].name, references=tuple(e.name for e in evals[1:]),
+                        speaker_norm=sn, checkpoint=ck, checkpoint_sha256=r.meta.get('checkpoint_sha256'), external_checkpoint=external,
+                        thresholds=evals[0].thresholds, n_items=r.n_items, n_groups=r.n_groups, few_groups=r.n_groups < r.bootstrap['min_groups'],
+                        uar=_uar(evals[0]), reference_uars={e.name: _uar(e) for e in evals[1:]}, files=tuple(files) + ('evaluate_summary.json',),
+                        gold=gold_info(gold) if gold else None)
     save_result(run_dir, 'evaluate_summary', s)
     return s
 

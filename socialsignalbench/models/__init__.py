@@ -16,7 +16,8 @@ _EXPORTS = {
     'model_spec': 'core',
     'AudioCNN': 'audio_cnn',
     'FaceCNN': 'face_cnn',
-    'fit_logreg': 'audio_logreg',
-    'logreg_predict_proba': 'audio_logreg',
+    'fit_estimator': 'core',
+    'estimator_proba': 'core',
+    'model_params': 'core',
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -4,18 +4,20 @@
 
 # %% ../../nbs/33_audio_logreg.ipynb #888bde72
 from __future__ import annotations
+from dataclasses import dataclass
+from typing import Annotated, Callable
 import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from ..core import SSBError
-from ..config import ModelConfig
+from ..config import POS
 from .core import MODELS, ModelSpec
 
 # %% auto #0
-__all__ = ['MAX_ITER', 'LOGREG_KEYS', 'pooled_stats', 'make_logreg', 'fit_logreg', 'logreg_predict_proba', 'logreg_to_tensors',
-           'logreg_from_tensors']
+__all__ = ['MAX_ITER', 'LOGREG_KEYS', 'pooled_stats', 'LogregParams', 'make_logreg', 'audio_logreg', 'logreg_to_tensors',
+           'logreg_from_tensors', 'audio_logreg_from_tensors']
 
 # %% ../../nbs/33_audio_logreg.ipynb #58aa4d03
 def pooled_stats(X:np.ndarray, # features, (n, n_coef, n_frames)
@@ -28,33 +30,24 @@ def pooled_stats(X:np.ndarray, # features, (n, n_coef, n_frames)
 # %% ../../nbs/33_audio_logreg.ipynb #deb72139
 MAX_ITER = 5000 # lbfgs iterations (standardised inputs converge well below this)
 
-def make_logreg(in_shape:tuple[int, int], n_classes:int, mcfg:ModelConfig, seed:int|None=None) -> Pipeline:
-    "The untrained pipeline: pooled_stats -> StandardScaler -> LogisticRegression(C=mcfg.logreg_c, balanced)."
-    return Pipeline([('pool', FunctionTransformer(pooled_stats)), ('scale', StandardScaler()),
-                     ('logreg', LogisticRegression(C=mcfg.logreg_c, class_weight='balanced', max_iter=MAX_ITER, random_state=seed))])
+@dataclass(frozen=True)
+class LogregParams:
+    "A standardised logistic regression's parameters (`model.params.<name>`)."
+    c: Annotated[float, POS] = 1.0 # inverse L2 regularisation strength
 
-MODELS.register('audio_logreg', ModelSpec('audio_logreg', 'audio', 'sklearn', make_logreg))
+def make_logreg(transform:Callable, # X -> (n, n_features) float64, the regression's inputs (e.g. `pooled_stats`)
+                c:float=1.0, # inverse L2 regularisation strength
+                seed:int|None=None, # random_state of the estimator
+               ) -> Pipeline:
+    "The untrained pipeline: transform -> StandardScaler -> LogisticRegression(C=c, balanced class weights)."
+    return Pipeline([('pool', FunctionTransformer(transform)), ('scale', StandardScaler()),
+                     ('logreg', LogisticRegression(C=c, class_weight='balanced', max_iter=MAX_ITER, random_state=seed))])
 
 # %% ../../nbs/33_audio_logreg.ipynb #a5e4964d
-def fit_logreg(X:np.ndarray, # training features, (n, n_coef, n_frames)
-               y:np.ndarray, # class indices, (n,)
-               mcfg:ModelConfig, # the `model:` section (logreg_c)
-               seed:int=0, # random_state of the estimator
-              ) -> Pipeline:
-    "Fit the pooled-statistics logistic regression on `X`, `y`."
-    y = np.asarray(y)
-    if len(np.unique(y)) < 2: raise SSBError(f"audio_logreg needs at least 2 classes in the training data, got {np.unique(y).tolist()}.")
-    return make_logreg(X.shape[1:], int(y.max()) + 1, mcfg, seed).fit(X, y)
-
-def logreg_predict_proba(fitted:Pipeline, # from `fit_logreg` or `logreg_from_tensors`
-                         X:np.ndarray, # features, (n, n_coef, n_frames)
-                         n_classes:int|None=None, # columns of the result (default: largest fitted class + 1)
-                        ) -> np.ndarray:
-    "Class probabilities (n, n_classes), column k = class index k."
-    classes = fitted.named_steps['logreg'].classes_.astype(int)
-    out = np.zeros((len(X), n_classes or int(classes.max()) + 1))
-    out[:, classes] = fitted.predict_proba(X)
-    return out
+def audio_logreg(in_shape:tuple[int, int], n_classes:int, # one example's shape, class count (unused: the pipeline adapts)
+                 params:LogregParams, seed:int|None=None) -> Pipeline:
+    "The untrained audio reference: pooled MFCC statistics -> standardised logistic regression."
+    return make_logreg(pooled_stats, params.c, seed)
 
 # %% ../../nbs/33_audio_logreg.ipynb #55f3c50f
 LOGREG_KEYS = ('scale.mean', 'scale.scale', 'logreg.coef', 'logreg.intercept', 'logreg.classes')
@@ -66,17 +59,26 @@ def logreg_to_tensors(fitted:Pipeline) -> dict[str, torch.Tensor]:
     return {k: torch.as_tensor(np.asarray(a, np.float64)) for k, a in zip(LOGREG_KEYS, arrs)}
 
 # %% ../../nbs/33_audio_logreg.ipynb #d1a9b901
-def logreg_from_tensors(d:dict[str, torch.Tensor], mcfg:ModelConfig=ModelConfig()) -> Pipeline:
-    "Rebuild a fitted pipeline from `logreg_to_tensors` output (checks keys and shapes)."
-    if missing := [k for k in LOGREG_KEYS if k not in d]: raise SSBError(f"audio_logreg tensors lack {missing}: not a saved audio_logreg model.")
+def logreg_from_tensors(d:dict[str, torch.Tensor], # `logreg_to_tensors` output
+                        pipe:Pipeline, # an untrained `make_logreg` pipeline of the same entry
+                        name:str='audio_logreg', # the entry, for messages
+                       ) -> Pipeline:
+    "`pipe` with the fitted scaler and regression of `d` (keys and shapes checked)."
+    if missing := [k for k in LOGREG_KEYS if k not in d]: raise SSBError(f"{name} tensors lack {missing}: not a saved {name} model.")
     mean, scale, coef, icpt, classes = (d[k].detach().cpu().numpy().astype(np.float64) for k in LOGREG_KEYS)
     nf, nk = len(mean), len(classes)
     if scale.shape != (nf,) or coef.shape != ((1 if nk == 2 else nk), nf) or icpt.shape != coef.shape[:1] or nk < 2:
-        raise SSBError(f"audio_logreg tensors have inconsistent shapes (mean {mean.shape}, scale {scale.shape}, coef {coef.shape}, "
+        raise SSBError(f"{name} tensors have inconsistent shapes (mean {mean.shape}, scale {scale.shape}, coef {coef.shape}, "
                        f"intercept {icpt.shape}, classes {classes.shape}): the saved model is damaged.")
-    p = make_logreg((nf//2, 1), nk, mcfg)
-    p.named_steps['pool'].fit(np.zeros((1, nf//2, 1)))
-    sc, lr = p.named_steps['scale'], p.named_steps['logreg']
+    sc, lr = pipe.named_steps['scale'], pipe.named_steps['logreg']
     sc.mean_, sc.scale_, sc.var_, sc.n_features_in_, sc.n_samples_seen_ = mean, scale, scale**2, nf, 1
     lr.coef_, lr.intercept_, lr.classes_, lr.n_features_in_ = coef, icpt, classes.astype(int), nf
-    return p
+    return pipe
+
+def audio_logreg_from_tensors(d:dict[str, torch.Tensor], params:LogregParams) -> Pipeline:
+    "A stored audio_logreg rebuilt."
+    return logreg_from_tensors(d, audio_logreg((1, 1), 2, params))
+
+# %% ../../nbs/33_audio_logreg.ipynb #a0d1e2f4
+MODELS.register('audio_logreg', ModelSpec('audio_logreg', 'audio', 'sklearn', audio_logreg, params=LogregParams,
+                                          to_tensors=logreg_to_tensors, from_tensors=audio_logreg_from_tensors))

@@ -5,29 +5,41 @@
 # %% ../../nbs/30_models.ipynb #8499af48
 from __future__ import annotations
 import dataclasses, importlib, pkgutil
-from typing import Callable, Literal
+from typing import Any, Callable, Literal
+import numpy as np
 import torch
 from torch import nn
 from ..core import SSBError, Registry, same_entry
-from ..config import ModelConfig
+from ..config import ModelConfig, build as build_section
 
 # %% auto #0
-__all__ = ['MODALITIES', 'MODELS', 'ModelSpec', 'model_spec', 'EmbedClassifier', 'embed_head', 'build_model', 'model_size']
+__all__ = ['MODALITIES', 'MODELS', 'ModelSpec', 'model_spec', 'all_models', 'EmbedClassifier', 'embed_head', 'build_model',
+           'model_params', 'fit_estimator', 'estimator_proba', 'estimator_tensors', 'estimator_from_tensors',
+           'model_size']
 
 # %% ../../nbs/30_models.ipynb #38b44096
 MODALITIES = ('audio', 'image', 'pair') # what a model reads; 'pair': an audio-face pair (late fusion)
 
 @dataclasses.dataclass(frozen=True, eq=False)
 class ModelSpec:
-    "A registered model: its name, what it reads, what it is and how to build it."
+    "A registered model: its name, what it reads, what it is, how to build it, and (scikit-learn) how to store it."
     name: str # registry name, e.g. 'audio_cnn'
     modality: Literal['audio', 'image', 'pair'] # audio features (n_coef, n_frames), image crops (H, W), or a 'pair' of baseline outputs (fusion)
     kind: Literal['torch', 'sklearn'] # a torch module or a scikit-learn estimator
-    build: Callable # build(in_shape, n_classes, mcfg) -> the untrained model (a class or a named function)
+    build: Callable # torch: build(in_shape, n_classes, mcfg); sklearn: build(in_shape, n_classes, params, seed) -> untrained estimator
+    params: type|None = None # the entry's own frozen parameter dataclass, filled from `model.params.<name>` (None: it takes none)
+    to_tensors: Callable|None = None # sklearn: fitted estimator -> dict of tensors (checkpoints hold no pickle)
+    from_tensors: Callable|None = None # sklearn: (tensors, params) -> the fitted estimator
+    fit: Callable|None = None # sklearn: fit(X, y, params, seed) -> fitted (None: build(...).fit(X, y))
+    predict_proba: Callable|None = None # sklearn: (fitted, X, n_classes) -> (n, n_classes) (None: the estimator's, by class index)
+    feature: str|None = None # the registered feature it reads (None: its modality's default)
+    normalise: Literal['group']|None = None # 'group': inputs always standardised per speaker/subject (None: as `train.speaker_norm` says)
 
     def __post_init__(self):
         if self.modality not in MODALITIES: raise SSBError(f"Model '{self.name}': modality must be one of {', '.join(MODALITIES)}, got {self.modality!r}.")
         if self.kind not in ('torch', 'sklearn'): raise SSBError(f"Model '{self.name}': kind must be 'torch' or 'sklearn', got {self.kind!r}.")
+        if self.kind == 'sklearn' and not (self.to_tensors and self.from_tensors):
+            raise SSBError(f"Model '{self.name}': a scikit-learn model needs to_tensors and from_tensors (checkpoints hold tensors, no pickle).")
     def __eq__(self, o): # the same declaration re-run (e.g. in its notebook) is the same spec
         return isinstance(o, ModelSpec) and (self.name, self.modality, self.kind) == (o.name, o.modality, o.kind) and same_entry(self.build, o.build)
     def __hash__(self): return hash((self.name, self.modality, self.kind))
@@ -44,6 +56,11 @@ def model_spec(name:str) -> ModelSpec:
     "The registered `ModelSpec` called `name` (an unknown name lists the valid ones)."
     if name not in MODELS: _import_models()
     return MODELS[name]
+
+def all_models() -> dict[str, ModelSpec]:
+    "Every registered model by name (the package's and any plugin's already imported)."
+    _import_models()
+    return {n: MODELS[n] for n in MODELS.names()}
 
 # %% ../../nbs/30_models.ipynb #bd3711df
 class EmbedClassifier(nn.Module):
@@ -80,6 +97,48 @@ def build_model(name:str, # a registered model name
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return spec.build(tuple(in_shape), n_classes, mcfg)
+
+# %% ../../nbs/30_models.ipynb #c3268ffb
+def model_params(spec:ModelSpec, # a registered model
+                 mcfg:ModelConfig, # the `model:` section (`params`)
+                ) -> Any:
+    "The entry's parameters from `model.params.<name>`, validated like any config key (None when it declares none)."
+    given = dict(mcfg.params or {}).get(spec.name) or {}
+    if spec.params is None:
+        if given: raise SSBError(f"model.params.{spec.name}: '{spec.name}' takes no parameters; remove this block.")
+        return None
+    return build_section(spec.params, given, '`model.params` config section', f'model.params.{spec.name}')
+
+# %% ../../nbs/30_models.ipynb #ec47e4df
+def fit_estimator(name:str, # a registered scikit-learn model
+                  X:np.ndarray, y:np.ndarray, # training inputs and class indices
+                  mcfg:ModelConfig, # the `model:` section (its `params`)
+                  seed:int=0, # random state of the estimator
+                 ):
+    "Fit the scikit-learn model `name` on `X`, `y` with its parameters from `mcfg`."
+    spec, y = model_spec(name), np.asarray(y)
+    if spec.kind != 'sklearn': raise SSBError(f"Model '{name}' is a {spec.kind} model: train it with train.loop.fit, not fit_estimator.")
+    if len(np.unique(y)) < 2: raise SSBError(f"{name} needs at least 2 classes in the training data, got {np.unique(y).tolist()}.")
+    p = model_params(spec, mcfg)
+    return spec.fit(X, y, p, seed) if spec.fit else spec.build(tuple(X.shape[1:]), int(y.max()) + 1, p, seed).fit(X, y)
+
+def estimator_proba(name:str, fitted, X:np.ndarray, n_classes:int) -> np.ndarray:
+    "Class probabilities (n, n_classes) of a fitted scikit-learn model, column k = class index k."
+    spec = model_spec(name)
+    if spec.predict_proba: return np.asarray(spec.predict_proba(fitted, X, n_classes), np.float64)
+    out = np.zeros((len(X), n_classes))
+    out[:, np.asarray(fitted.classes_).astype(int)] = fitted.predict_proba(X)
+    return out
+
+# %% ../../nbs/30_models.ipynb #635ba06b
+def estimator_tensors(name:str, fitted) -> dict[str, torch.Tensor]:
+    "The fitted scikit-learn model `name` as the tensors a checkpoint stores."
+    return model_spec(name).to_tensors(fitted)
+
+def estimator_from_tensors(name:str, tensors:dict, mcfg:ModelConfig):
+    "The fitted scikit-learn model `name` rebuilt from its tensors and its parameters in `mcfg`."
+    spec = model_spec(name)
+    return spec.from_tensors(tensors, model_params(spec, mcfg))
 
 # %% ../../nbs/30_models.ipynb #abbc2f8c
 def model_size(m:nn.Module, # a torch model

@@ -36,7 +36,7 @@ def _trained(cfg:Config) -> list[tuple[str, dict, str]]:
     "(run id, config keys, description) of every trained baseline."
     s, gold = cfg.suite, {'eval': {'gold_slice': 'gold'}}
     audio = deep_merge(gold, {'train': {'corpus': s.audio_corpus}})
-    out = [('audio', audio, f'{cfg.model.name} + {cfg.model.reference or "no reference"} on {s.audio_corpus}'),
+    out = [('audio', audio, f'{cfg.model.name} + {", ".join(cfg.model.reference or ()) or "no reference"} on {s.audio_corpus}'),
            ('face', {'model': {'name': 'face_cnn', 'reference': None}, 'train': {'corpus': s.face_corpus}}, f'face_cnn on {s.face_corpus}')]
     return out + [(f'audio-seed{cfg.seed + k}', deep_merge(audio, {'seed': cfg.seed + k}), f'{cfg.model.name} seed {cfg.seed + k} (checks the gold slice)')
                   for k in range(1, s.check_seeds + 1)]
@@ -75,7 +75,9 @@ def run_suite(config:str|Path, # YAML config, or a shipped config's name ('demo'
     return root
 
 # %% ../../nbs/72_suite.ipynb #3b513b79
-_ROLE = {'metrics.json': 'model', 'metrics_reference.json': 'reference'}
+def _role(f:Path) -> str:
+    "'model' for metrics.json, 'reference' for every reference's metrics file, else the file's own tag."
+    return 'model' if f.name == 'metrics.json' else 'reference' if f.stem.startswith('metrics_reference') else f.stem.replace('metrics_', '')
 
 def _ci(e:dict) -> str: return ci_text(e['value'], e['low'], e['high'])
 
@@ -84,7 +86,7 @@ def _row(f:Path, root:Path) -> dict:
     m = json.loads(f.read_text()); h, meta = m['headline'], m.get('meta', {})
     gold = f.parent/'metrics_gold.json'
     g = json.loads(gold.read_text()) if f.name == 'metrics.json' and gold.is_file() else None
-    return dict(run=str(f.parent.relative_to(root)), model=meta.get('model', '?'), role=_ROLE.get(f.name, f.stem.replace('metrics_', '')),
+    return dict(run=str(f.parent.relative_to(root)), model=meta.get('model', '?'), role=_role(f),
                 corpus=meta.get('corpus', '?'), scheme=m['scheme'], items=m['n_items'], groups=f"{m['n_groups']}" + (' (few)' if h['uar']['few_groups'] else ''),
                 uar=h['uar']['value'], UAR=_ci(h['uar']), macro_F1=_ci(h['macro_f1']), accuracy=_ci(h['accuracy']),
                 gold_UAR=(_ci(g['headline']['uar']) + (' circular' if g['meta'].get('circular') else '')) if g else '',

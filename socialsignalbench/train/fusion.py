@@ -307,7 +307,8 @@ class FusionSummary:
 # %% ../../nbs/44_fusion.ipynb #cf8c3f35
 def fusion_names(cfg:Config) -> tuple[str, str|None]:
     "(model, reference or None) of a fusion run; refused unless they are fusion models."
-    name, ref = cfg.model.name, cfg.model.reference
+    name, refs = cfg.model.name, tuple(cfg.model.reference or ())
+    ref = refs[0] if len(refs) == 1 else (None if not refs else ', '.join(refs))
     if model_spec(name).modality != 'pair': raise SSBError(f"model.name is '{name}': train_fusion trains fusion_concat or fusion_average (set --set model.name=fusion_concat).")
     if name == 'fusion_average' or ref is None: return name, None
     if ref != 'fusion_average': raise SSBError(f"model.reference is '{ref}': a fusion run's reference line is fusion_average (or null).")

@@ -15,8 +15,7 @@ from ..core import SSBError, FEATURES, sha256_file
 from ..config import Config, ModelConfig, build
 from ..data.labels import LabelScheme, proxy_scores
 from ..features.loader import FeatureSpec, apply_norm, feature_spec
-from ..models.core import build_model, model_spec
-from ..models.audio_logreg import logreg_from_tensors, logreg_predict_proba
+from ..models.core import estimator_from_tensors, estimator_proba, build_model, model_spec
 from .checkpoint import load_checkpoint
 from .loop import predict_arrays
 import socialsignalbench.features.audio, socialsignalbench.features.face  # noqa: F401  (register 'mfcc' and 'face_crop')
@@ -70,7 +69,7 @@ def norm_note(norm:dict, # the checkpoint's `norm` metadata
 @dataclass(frozen=True, eq=False)
 class Predictor:
     "A checkpoint ready to predict: its model, label scheme, feature recipe and normalisation."
-    model: Any # torch module (eval mode) or the fitted audio_logreg pipeline
+    model: Any # torch module (eval mode) or a fitted scikit-learn estimator
     meta: dict # the checkpoint metadata
     scheme: LabelScheme # the label scheme it was trained with
     spec: FeatureSpec # how a file becomes its input
@@ -87,15 +86,13 @@ class Predictor:
     def predict_proba(self, X:np.ndarray) -> np.ndarray:
         "Class probabilities (n, n_classes) of already normalised inputs `X`."
         if isinstance(self.model, torch.nn.Module): return predict_arrays(self.model, X).astype(np.float64)
-        return logreg_predict_proba(self.model, X, len(self.classes))
+        return estimator_proba(self.name, self.model, X, len(self.classes))
 
 # %% ../../nbs/46_predict.ipynb #49cf940b
 def _model_from(tensors:dict, meta:dict, path) -> Any:
     "The model a checkpoint describes, with its weights."
     name, mcfg = meta['model'], build(ModelConfig, meta['model_config'], f"{path}: metadata 'model_config'")
-    if model_spec(name).kind == 'sklearn':
-        if name != 'audio_logreg': raise SSBError(f"Checkpoint {path}: no loader for scikit-learn model '{name}'.")
-        return logreg_from_tensors(tensors, mcfg)
+    if model_spec(name).kind == 'sklearn': return estimator_from_tensors(name, tensors, mcfg)
     if 'in_shape' not in meta: raise SSBError(f"Checkpoint {path} has no 'in_shape' in its metadata: the model cannot be rebuilt.")
     model = build_model(name, tuple(meta['in_shape']), len(meta['classes']), mcfg)
     try: model.load_state_dict(tensors)
