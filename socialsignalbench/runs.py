@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_runs.ipynb #7879ee5c
 from __future__ import annotations
-import dataclasses, datetime as dt, errno, importlib.metadata, json, os, platform, re, subprocess, sys
+import dataclasses, datetime as dt, errno, importlib.metadata, json, os, platform, re, subprocess
 import yaml
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -219,7 +219,7 @@ def compare_pair(cfg:Config, # `eval` settings and `seed`; its label scheme for 
                 ) -> Comparison:
     "Run B against run A: refused unless comparable, then paired deltas, McNemar and the gold slice."
     if a.source == b.source: raise SSBError(f"{a.name} is named twice ({a.source}): compare two different runs.")
-    s, (x, y) = run_scheme(cfg, a, b), a.preds.align(b.preds, intersect)
+    s, (x, _) = run_scheme(cfg, a, b), a.preds.align(b.preds, intersect)
     ta, tb, e = _thresholds(a), _thresholds(b), cfg.eval
     kw = dict(n_boot=e.n_boot, ci=e.ci, seed=cfg.seed, min_groups=e.min_groups, ece_bins=e.ece_bins)
     g, note = gold_ids(a, b, x.ids)

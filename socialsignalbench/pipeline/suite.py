@@ -14,7 +14,7 @@ from ..core import atomic_write_text
 from ..config import Config, deep_merge
 from ..runs import check_run_id, load_run_config, make_run_id
 from ..metrics.functional import uar
-from ..metrics.report import ci_text
+from ..metrics.report import ci_text, entry_text
 from ..evaluation.compare import compare_pair, load_run
 from .runner import resolve_config, run_modes
 
@@ -38,7 +38,8 @@ def _trained(cfg:Config) -> list[tuple[str, dict, str]]:
     audio = deep_merge(gold, {'train': {'corpus': s.audio_corpus}})
     out = [('audio', audio, f'{cfg.model.name} + {", ".join(cfg.model.reference or ()) or "no reference"} on {s.audio_corpus}'),
            ('face', {'model': {'name': 'face_cnn', 'reference': None}, 'train': {'corpus': s.face_corpus}}, f'face_cnn on {s.face_corpus}')]
-    return out + [(f'audio-seed{cfg.seed + k}', deep_merge(audio, {'seed': cfg.seed + k}), f'{cfg.model.name} seed {cfg.seed + k} (checks the gold slice)')
+    check = lambda k: deep_merge(audio, {'seed': cfg.seed + k, 'train': {'repeats': 1}})   # one training: a check, never mined
+    return out + [(f'audio-seed{cfg.seed + k}', check(k), f'{cfg.model.name} seed {cfg.seed + k} (checks the gold slice)')
                   for k in range(1, s.check_seeds + 1)]
 
 # %% ../../nbs/72_suite.ipynb #1ce87a0e
@@ -79,7 +80,7 @@ def _role(f:Path) -> str:
     "'model' for metrics.json, 'reference' for every reference's metrics file, else the file's own tag."
     return 'model' if f.name == 'metrics.json' else 'reference' if f.stem.startswith('metrics_reference') else f.stem.replace('metrics_', '')
 
-def _ci(e:dict) -> str: return ci_text(e['value'], e['low'], e['high'])
+def _ci(e:dict) -> str: return entry_text(e)   # repeats: 'mean ± sd [low, high]'
 
 def _row(f:Path, root:Path) -> dict:
     "One leaderboard row from a metrics file."
@@ -144,7 +145,8 @@ def index_html(board:pd.DataFrame, # `leaderboard` of the runs folder
     return (f'<!doctype html><html><head><meta charset="utf-8"><title>SocialSignalBench leaderboard</title><style>{_CSS}</style></head><body>'
             f'<h1>SocialSignalBench leaderboard</h1><p class="note">Every evaluated model under <code>{html.escape(rel)}/</code>, '
             f'{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC, socialsignalbench {socialsignalbench.__version__}. Values are test-set '
-            'point estimates with 95% intervals from a bootstrap over speakers/subjects (fusion: speaker-subject combinations); rows compare '
+            'point estimates with 95% intervals from a bootstrap over speakers/subjects (fusion: speaker-subject combinations; runs with '
+            'repeats: mean ± sd over the repeats, the interval resampling speakers/subjects and repeats); rows compare '
             'only within the same corpus and item count. Fusion pairs are synthetic (labels matched across different people): an optimistic bound.</p>'
             f'<table><tr>{head}</tr>{rows}</table>'
             '<h2>Fusion against the better modality alone, on the same synthetic pairs</h2><p class="note">B - A of UAR with a paired '
