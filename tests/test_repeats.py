@@ -64,13 +64,13 @@ def test_ensemble_checkpoint_holds_its_members_and_predicts_their_mean(tiny, tmp
     assert rep.repeats is None and rep.meta['members'] == 2 and rep.meta['ensemble']
 
 
-def test_n_seeds_names_what_it_became(tiny):
+def test_n_seeds_names_what_it_became(project):
     with pytest.raises(SSBError, match=r"'train.n_seeds' is gone: .* became train.repeats: N with train.ensemble: true"):
-        load_config(tiny / 'configs' / 'small.yaml', {'train': {'n_seeds': 2}})
+        load_config(project / 'configs' / 'small.yaml', {'train': {'n_seeds': 2}})
 
 
-def test_real_configs_default_to_three_repeats_and_the_demo_to_two(tiny):
-    c = lambda name: load_config(tiny / 'configs' / name).train.repeats
+def test_real_configs_default_to_three_repeats_and_the_demo_to_two(project):
+    c = lambda name: load_config(project / 'configs' / name).train.repeats
     assert (c('base_config.yaml'), c('ravdess_real.yaml'), c('faces_london.yaml'), c('demo.yaml')) == (3, 3, 3, 2)
 
 
