@@ -13,6 +13,7 @@ out-of-fold test predictions with a 95% CI from the package's speaker bootstrap 
 targets (emotions8 >= 0.55, seed >= 0.60, each >= 0.08 above logreg). Then the inference speed of the recipe's CNN on
 the cached features (batch 256, 1 and 2 threads) against 2000 clips/s. Training runs on 1 thread
 (`torch.set_num_threads(1)`; the machine is shared). A benchmark only reports: it exits 0 whatever the numbers.
+With `--egemaps` it then runs `bench_egemaps.py` (the eGeMAPS references) in the same scratch project.
 Run: `.venv/bin/python benchmarks/bench_train.py --help`.
 """
 import argparse
@@ -55,6 +56,7 @@ def parse_args(argv=None):
     p.add_argument('--quick', action='store_true', help='1 seed and 8 epochs (a smoke run, not the recipe)')
     p.add_argument('--workers', type=int, default=2, help='feature extraction processes')
     p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='extra config override (repeatable)')
+    p.add_argument('--egemaps', action='store_true', help='then the eGeMAPS references by nested CV (bench_egemaps.py) in the same folder')
     return p.parse_args(argv)
 
 
@@ -142,6 +144,10 @@ def main(argv=None):
     print(f"(targets: UAR >= {TARGETS} and >= {MIN_DELTA} above audio_logreg; UAR of pooled out-of-fold predictions)")
     print(f"inference on cached features, batch 256: {speed[1]:.0f} clips/s (1 thread), {speed[2]:.0f} clips/s (2 threads); "
           f"target {SPEED_TARGET:.0f} -> {'met' if max(speed.values()) >= SPEED_TARGET else 'MISSED'}")
+    if a.egemaps:
+        import bench_egemaps  # noqa: E402  (the eGeMAPS section: same data, same scratch project and cache)
+        print('\n== eGeMAPS references (nested actor-grouped CV) ==')
+        bench_egemaps.main(['--data', str(a.data), '--work', str(a.work), '--workers', str(a.workers)])
 
 
 if __name__ == '__main__':

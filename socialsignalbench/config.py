@@ -10,16 +10,17 @@ from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Optional, Sequence, Union, get_args, get_origin, get_type_hints
 import numpy as np
 import yaml
-from .core import SSBError, closest, find_project_dir, to_jsonable, atomic_write_text, unknown_name_msg
+from .core import SSBError, PROJECT_MARKERS, closest, find_project_dir, to_jsonable, atomic_write_text, unknown_name_msg
 
 # %% auto #0
-__all__ = ['POS', 'NONNEG', 'UNIT', 'MOVED', 'CHECKS', 'Range', 'PathsConfig', 'RavdessConfig', 'CkplusConfig', 'LabelsConfig',
-           'SplitConfig', 'DemoConfig', 'AudioConfig', 'AugmentConfig', 'FaceConfig', 'PreprocessConfig', 'ModelConfig',
-           'TrainConfig', 'EvalConfig', 'FusionConfig', 'GoldConfig', 'CompareConfig', 'ComputeConfig', 'SweepConfig',
-           'SuiteConfig', 'CsvCorpusConfig', 'Config', 'build', 'hz_to_mel', 'mel_to_hz', 'mel_edges',
-           'empty_mel_bands', 'cascade_dir', 'available_cascades', 'cascade_path', 'audio_problems', 'face_problems',
-           'split_problems', 'check_config', 'validated', 'parse_overrides', 'deep_merge', 'read_yaml_chain',
-           'load_config', 'config_dict', 'config_hash', 'save_config']
+__all__ = ['POS', 'NONNEG', 'UNIT', 'LONDON_FILES', 'MOVED', 'CHECKS', 'Range', 'PathsConfig', 'RavdessConfig', 'CkplusConfig',
+           'LabelsConfig', 'SplitConfig', 'DemoConfig', 'AudioConfig', 'AugmentConfig', 'FaceConfig',
+           'PreprocessConfig', 'ModelConfig', 'TrainConfig', 'EvalConfig', 'FusionConfig', 'GoldConfig',
+           'CompareConfig', 'ComputeConfig', 'SweepConfig', 'SuiteConfig', 'CsvCorpusConfig', 'LondonFile',
+           'LondonConfig', 'Config', 'build', 'hz_to_mel', 'mel_to_hz', 'mel_edges', 'empty_mel_bands', 'cascade_dir',
+           'available_cascades', 'cascade_path', 'audio_problems', 'face_problems', 'split_problems', 'check_config',
+           'validated', 'parse_overrides', 'deep_merge', 'read_yaml_chain', 'load_config', 'extends_chain',
+           'paths_note', 'config_dict', 'config_hash', 'save_config']
 
 # %% ../nbs/01_config.ipynb #2eb48493
 @dataclass(frozen=True)
@@ -224,12 +225,14 @@ class FusionConfig:
 class GoldConfig:
     "Mining the gold slice of hard test items from the predictions of reference runs (`mine_gold_slice`)."
     name: str = 'gold' # slice name (its version is the sha256 of its sorted ids)
-    sources: tuple[str, ...] = () # the reference runs mined (run ids or folders): several seeds and/or architectures
+    sources: tuple[str, ...] = () # runs mined (ids, folders, predictions CSVs, globs 'run/*predictions_test.csv'): >= 3, diverse
     check_runs: tuple[str, ...] = () # runs NOT mined, scored on the slice against random slices to validate it
     max_confidence: Annotated[float, UNIT] = 0.5 # hard: the predicted class has at most this probability
     max_margin: Annotated[float, UNIT] = 0.1 # hard: top-1 minus top-2 probability at most this
     confusion_pairs: tuple[str, ...] = ('fearful<->surprised', 'neutral<->*') # hard: mistaken across one of these pairs (emotion or class names; '*' any)
-    min_share: Annotated[float, Range(0, 1, lo_open=True)] = 0.5 # keep an item that at least this share of the source runs selects
+    min_share: Annotated[float, Range(0, 1, lo_open=True)] = 0.5 # an item is eligible when at least this share of the source runs selects it
+    max_share: Annotated[float, Range(0, 1, lo_open=True)] = 0.2 # cap: keep at most this share of the test items, hardest first (1: no cap)
+    n_resamples: Annotated[int, Range(1)] = 200 # bootstrap resamples of the sources: how often each kept item is kept again
     n_random: Annotated[int, Range(1)] = 200 # random slices with the gold slice's class mix, for validation
 
 @dataclass(frozen=True)
@@ -263,7 +266,7 @@ class SuiteConfig:
     "What `--mode all` runs around its fixed chain (baselines -> fusion -> gold slice -> evaluate -> compare)."
     data_modes: tuple[str, ...] = ('download', 'ingest_ckplus', 'data_card', 'preprocess') # the data stages run first
     audio_corpus: str = 'ravdess' # the audio baselines' corpus
-    face_corpus: str = 'ckplus' # the face baseline's corpus
+    face_corpus: str = 'ckplus' # the face baseline's corpus; 'auto': CK+ when `ckplus.root` holds it, else the London set (`london:`)
     check_seeds: Annotated[int, Range(1)] = 1 # extra audio CNN seeds, trained to check the gold slice (never mined)
 
 # %% ../nbs/01_config.ipynb #3b412a24
@@ -288,6 +291,37 @@ class CsvCorpusConfig:
         if self.val + self.test >= 1: raise SSBError(
             f"csv corpus '{self.name}': 'val' ({self.val}) and 'test' ({self.test}) must add up to less than 1.")
 
+# %% ../nbs/01_config.ipynb #610748ac
+@dataclass(frozen=True)
+class LondonFile:
+    "One file of the London set to download: its name, URL and MD5."
+    name: str = '' # file name in `london.downloads`; a `.zip` holds photos (extracted into `<root>/<stem>/`), a `.csv` the age/gender/ethnicity table
+    url: str = '' # http(s) URL (a mirror works)
+    md5: Optional[str] = None # the file's MD5 (in quotes when all digits); None: not verified, and a warning prints the MD5 received
+
+LONDON_FILES = (LondonFile('neutral_front.zip', 'https://ndownloader.figshare.com/files/8541961'),
+                LondonFile('smiling_front.zip', 'https://ndownloader.figshare.com/files/8541964'),
+                LondonFile('london_faces_info.csv', 'https://ndownloader.figshare.com/files/27397184')) # figshare 5047666 v5
+
+@dataclass(frozen=True)
+class LondonConfig:
+    "The Face Research Lab London Set (neutral and smiling photos, CC BY 4.0): a complete copy at `root`, else downloaded into it."
+    root: str = 'data/raw/london' # holds manifest.csv and the photos it lists; point it at a complete copy you have and nothing is downloaded
+    downloads: str = 'data/raw/london_downloads' # where the downloaded files are kept (and resumed from)
+    files: tuple[LondonFile, ...] = LONDON_FILES # what to download when `root` holds no manifest.csv
+    retries: Annotated[int, Range(1)] = 5 # failed download attempts in a row (without progress) before giving up
+    backoff: Annotated[float, NONNEG] = 1.0 # seconds before the first retry (doubles each time)
+    timeout: Annotated[float, POS] = 60.0 # seconds without data before a retry
+    val: Annotated[float, Range(0, 1, hi_open=True)] = 0.15 # share of the people in val (seeded holdout with `split.seed`)
+    test: Annotated[float, Range(0, 1, hi_open=True)] = 0.15 # share of the people in test
+
+    def __post_init__(self):
+        if self.val + self.test >= 1: raise SSBError(f"london: 'val' ({self.val}) and 'test' ({self.test}) must add up to less than 1.")
+
+    def as_csv(self) -> CsvCorpusConfig:
+        "The London set as the CSV corpus 'london': `<root>/manifest.csv`, one group per person (`face_id`)."
+        return CsvCorpusConfig('london', f'{self.root.rstrip("/")}/manifest.csv', group_column='face_id', val=self.val, test=self.test)
+
 # %% ../nbs/01_config.ipynb #f69c7320
 @dataclass(frozen=True)
 class Config:
@@ -297,6 +331,7 @@ class Config:
     paths: PathsConfig = field(default_factory=PathsConfig)
     ravdess: RavdessConfig = field(default_factory=RavdessConfig)
     ckplus: CkplusConfig = field(default_factory=CkplusConfig)
+    london: LondonConfig = field(default_factory=LondonConfig)
     labels: LabelsConfig = field(default_factory=LabelsConfig)
     split: SplitConfig = field(default_factory=SplitConfig)
     demo: DemoConfig = field(default_factory=DemoConfig)
@@ -316,6 +351,7 @@ class Config:
     suite: SuiteConfig = field(default_factory=SuiteConfig)
     project_dir: Optional[str] = None # set on load: where relative paths resolve
     source: Optional[str] = None # set on load: the YAML file this came from
+    _internal = {'project_dir': 'the folder relative paths resolve against', 'source': 'the YAML file the config was read from'} # set on load only
 
     def path(self, p:str|Path) -> Path:
         "Resolve a config path against the project directory."
@@ -363,9 +399,13 @@ def build(cls:type, # the dataclass to build
     if data is None: data = {}
     where = prefix or 'top level'
     if not isinstance(data, dict): raise SSBError(f"{src}: '{where}' must be a mapping of keys, got {data!r}.")
-    hints, names = get_type_hints(cls, include_extras=True), [f.name for f in dataclasses.fields(cls)]
+    internal = getattr(cls, '_internal', {})   # fields set on load, never by a config (`Config.project_dir`, `Config.source`)
+    hints, names = get_type_hints(cls, include_extras=True), [f.name for f in dataclasses.fields(cls) if f.name not in internal]
     for k in data:
         if k in (renamed := getattr(cls, 'RENAMED', {})): raise SSBError(f"{src}: '{prefix + '.' if prefix else ''}{k}' is gone: {renamed[k]}.")
+        if k in internal: raise SSBError(
+            f"{src}: '{k}' cannot be set: it is filled in when a config is loaded ({internal[k]}). Remove it; to read or write "
+            "files elsewhere, give absolute paths (paths.*, ravdess.root, ckplus.root, ...) or put the config inside that project.")
         if k not in names:
             if (old := f"{prefix + '.' if prefix else ''}{k}") in MOVED: raise SSBError(f"{src}: '{old}' has moved: write it as '{MOVED[old]}'.")
             near = closest(k, names)
@@ -541,6 +581,32 @@ def load_config(path:str|Path, # YAML config file
     for k in ('project_dir', 'source'): data.pop(k, None)
     cfg = check_config(build(Config, data, str(path)), f"{path} (with --set overrides)" if over else str(path))
     return dataclasses.replace(cfg, project_dir=str(find_project_dir(path)), source=str(path))
+
+# %% ../nbs/01_config.ipynb #eec9a52c
+def extends_chain(path:str|Path) -> list[Path]:
+    "`path` and the config files it extends, nearest first (unreadable links end the chain)."
+    out = [Path(path).resolve()]
+    while (d := _safe_yaml(out[-1])) and isinstance(p := d.get('extends'), str) and (nxt := (out[-1].parent/p).resolve()) not in out:
+        out.append(nxt)
+    return out
+
+def _safe_yaml(p:Path) -> dict:
+    try: d = yaml.safe_load(p.read_text(encoding='utf-8-sig'))
+    except (OSError, ValueError, yaml.YAMLError): d = None
+    return d if isinstance(d, dict) else {}
+
+def paths_note(cfg:Config) -> str:
+    "Where the relative paths of `cfg` resolve and why (one or two sentences for messages about missing files)."
+    if not cfg.project_dir: return 'Relative paths resolve against the current folder.'
+    d, src = Path(cfg.project_dir), Path(cfg.source) if cfg.source else None
+    mark = next((m for m in PROJECT_MARKERS if (d/m).exists()), None)
+    why = (f"the project folder of {src} (it holds {mark})" if mark and src else f"the folder of {src}: no folder above it holds "
+           f"{', '.join(PROJECT_MARKERS[:-1])} or {PROJECT_MARKERS[-1]}" if src and src.parent == d else 'the current folder (a shipped config chosen by name)')
+    out = [f"Relative paths resolve against {d}, {why}."]
+    if src and src.is_relative_to(d) and (far := [p for p in extends_chain(src)[1:] if not p.is_relative_to(d)]): out.append(
+        f"So do the paths it takes from {far[0]} through `extends`: to use the data of that project, put {src.name} inside "
+        f"{find_project_dir(far[0])} or give absolute paths.")
+    return ' '.join(out)
 
 # %% ../nbs/01_config.ipynb #6a00be9f
 def config_dict(cfg:Config, with_location:bool=False) -> dict:

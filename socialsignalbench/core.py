@@ -11,7 +11,7 @@ import numpy as np
 from tqdm import tqdm
 
 # %% auto #0
-__all__ = ['FEATURES', 'STAGES', 'FILE_MODE', 'DIR_MODE', 'PROJECT_MARKERS', 'SSBError', 'FeatureError', 'closest',
+__all__ = ['FEATURES', 'NOTES', 'STAGES', 'FILE_MODE', 'DIR_MODE', 'PROJECT_MARKERS', 'SSBError', 'FeatureError', 'closest',
            'unknown_name_msg', 'resolve', 'lazy_exports', 'Lazy', 'same_entry', 'Registry', 'Stage', 'declare_stage',
            'sha256_bytes', 'file_digest', 'sha256_file', 'write_error', 'atomic_path', 'atomic_write',
            'atomic_write_text', 'atomic_write_bytes', 'staging_dir', 'to_jsonable', 'atomic_write_json',
@@ -115,6 +115,7 @@ def _describe(o) -> str:
 
 # %% ../nbs/00_core.ipynb #557baa41
 FEATURES = Registry('feature extractor')
+NOTES = Registry('feature note') # extractor name -> note(path, info, params) -> str: what the user of one file should know ('': nothing)
 
 # %% ../nbs/00_core.ipynb #cf5cc794
 @dataclasses.dataclass(frozen=True)

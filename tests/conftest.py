@@ -13,6 +13,11 @@ SHARED = ROOT.parent / 'shared' / 'data'
 SMALL = "extends: demo_tiny.yaml\nname: small-demo\n"   # configs/demo_tiny.yaml: 4 actors, 4 subjects
 
 
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'real: runs on the real data in ../shared/data (skips when it is absent); '
+                            '`pytest -m real` runs only these, `-m "not real"` leaves them out')
+
+
 def ssb(*args, cwd=None, timeout=900, umask=0o022):
     """Run `python -m socialsignalbench.pipeline.cli ARGS` in a subprocess (under the usual umask 022); return the
     CompletedProcess."""

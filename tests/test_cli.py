@@ -157,3 +157,51 @@ def test_set_overrides_reach_the_run_config(project):
     assert yaml.safe_load((project / 'outputs' / 'runs' / 'set' / 'config.yaml').read_text())['demo']['seed'] == 3
     bad = ssb('--config', project / 'configs' / 'small.yaml', '--mode', 'demo_data', '--set', 'demo.sed=3', cwd=project)
     assert bad.returncode == 2 and "did you mean 'seed'" in bad.stderr and '--set' in bad.stderr, bad.stderr
+
+
+def fake_report(project, stage, source):
+    """A project report `nbs/reports/<stage>.ipynb` (the project's own reports take precedence) running `source`."""
+    nb_dir = project / 'nbs' / 'reports'
+    nb_dir.mkdir(parents=True, exist_ok=True)
+    (nb_dir / f'{stage}.ipynb').write_text(json.dumps({
+        'cells': [{'cell_type': 'code', 'id': 'params', 'metadata': {'tags': ['parameters']}, 'outputs': [],
+                   'source': "config_path = ''  # c\nrun_dir = ''  # r", 'execution_count': None},
+                  {'cell_type': 'code', 'id': 'work', 'metadata': {}, 'source': source, 'outputs': [], 'execution_count': None}],
+        'metadata': {'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}},
+        'nbformat': 4, 'nbformat_minor': 5}))
+    return nb_dir.parent
+
+
+def test_ctrl_c_prints_one_line_saying_how_to_resume(project):
+    nbs = fake_report(project, 'demo_data', 'import time, pathlib\npathlib.Path("started").touch()\ntime.sleep(300)')
+    try:
+        env = {**os.environ, 'SSB_PROGRESS': '0'}
+        cmd = [sys.executable, '-m', 'socialsignalbench.pipeline.cli', '--config', 'configs/small.yaml', '--mode', 'demo_data',
+               '--run-id', 'ctrl-c']
+        proc = subprocess.Popen(cmd, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        run = project / 'outputs' / 'runs' / 'ctrl-c'
+        for _ in range(600):
+            if (run / 'started').exists():
+                break
+            time.sleep(0.2)
+        assert (run / 'started').exists()
+        os.killpg(proc.pid, signal.SIGINT)          # Ctrl-C in a terminal: ssb and its kernel both get SIGINT
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 130, err
+        assert err == ("[ssb] interrupted (Ctrl-C) during stage 'demo_data' of run ctrl-c: to resume, run the same command with "
+                       "--run-id ctrl-c (downloads, the feature cache and the files of finished stages are kept).\n"), err
+        assert out.startswith('[ssb] 1/1 demo_data      ... interrupted after'), out
+    finally:
+        shutil.rmtree(nbs)
+
+
+def test_stage_warnings_follow_done(project):
+    nbs = fake_report(project, 'demo_data', 'import json\njson.dump({"warnings": ["the slice has 0 items"]}, '
+                                            'open("demo_data_summary.json", "w"))')
+    try:
+        r = ssb('--config', 'configs/small.yaml', '--mode', 'demo_data', '--run-id', 'warned', cwd=project)
+        assert r.returncode == 0, r.stderr[-2000:]
+        assert '\n[ssb]   warning: the slice has 0 items\n' in r.stdout, r.stdout
+    finally:
+        shutil.rmtree(nbs)

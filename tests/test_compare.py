@@ -112,3 +112,20 @@ def test_cli_and_script_write_the_same_comparison(tmp_path):
     assert [row['run'] for row in j['leaderboard']] == ['a', 'b', 'c']
     bad = ssb('compare', runs / 'a', 'c', timeout=300)                 # different items without --intersect
     assert bad.returncode == 2 and bad.stderr.startswith('error: ') and '--intersect' in bad.stderr
+
+
+def test_cli_names_a_damaged_metrics_file_and_a_cut_predictions_file(tmp_path):
+    make_runs(tmp_path)
+    runs = tmp_path / 'outputs' / 'runs'
+    m = runs / 'b' / 'metrics.json'
+    m.write_text(m.read_text()[:300])                                  # metrics.json cut short: not JSON any more
+    r = ssb('compare', runs / 'a', 'b', timeout=300)
+    assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr
+    assert f'error: {m} is damaged, not a metrics file (JSONDecodeError' in r.stderr and '--mode evaluate --run-id b' in r.stderr
+    lines = (runs / 'a' / 'predictions.csv').read_text().splitlines(keepends=True)
+    (runs / 'a' / 'predictions.csv').write_text(''.join(lines[:-2]))  # cut at a line break: still a valid, smaller table
+    with pytest.raises(SSBError, match=r"predictions.csv has 10 rows but .*metrics.json was computed on 12 items"):
+        compare_runs(Config(project_dir=str(tmp_path)), ['a', 'c'])
+    (runs / 'a' / 'predictions.csv').write_text(''.join(lines)[:-7])  # cut inside the last row
+    with pytest.raises(SSBError, match='was cut short: it has no final line break and its last row has'):
+        compare_runs(Config(project_dir=str(tmp_path)), ['a', 'c'])

@@ -84,3 +84,31 @@ def test_set_overrides_are_validated_and_recorded(proj):
             load_config(base, sets)
         assert msg in str(e.value), str(e.value)
     assert snapshot(proj) == before
+
+
+@pytest.mark.parametrize('key', ['project_dir', 'source'])
+def test_set_refuses_keys_filled_in_on_load(proj, capsys, key):
+    before = snapshot(proj)
+    assert main(['--config', str(proj / 'configs' / 'base.yaml'), '--mode', 'demo_data', '--set', f'{key}=/elsewhere']) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: --set: '{key}' cannot be set: it is filled in when a config is loaded"), err
+    assert snapshot(proj) == before
+    assert main(['--config', str(proj / 'configs' / 'base.yaml'), '--mode', 'demo_data', '--set', 'projectdir=1']) == 2
+    err = capsys.readouterr().err
+    assert 'Valid keys in top level: name, seed, ' in err and 'project_dir' not in err and 'source' not in err, err
+
+
+def test_config_outside_the_project_says_where_its_paths_resolve(proj, tmp_path_factory):
+    (proj / 'configs' / 'demo.yaml').write_text('extends: base.yaml\npaths: {data_dir: data/demo}\n')
+    outside = tmp_path_factory.mktemp('outside')
+    (outside / 'mine.yaml').write_text(f"extends: {proj / 'configs' / 'demo.yaml'}\nname: mine\n")
+    cfg = load_config(outside / 'mine.yaml')
+    if cfg.project_dir != str(outside.resolve()):
+        pytest.skip(f'a project marker above {outside} makes it part of a project')
+    from socialsignalbench.data.dataset import require_manifests
+    with pytest.raises(SSBError) as e:
+        require_manifests(cfg)
+    assert f"No corpus manifest in {outside.resolve() / 'data' / 'demo' / 'manifests'}" in str(e.value)
+    assert f"Relative paths resolve against {outside.resolve()}, the folder of {outside.resolve() / 'mine.yaml'}: no folder above it " \
+           f"holds settings.ini, .git or pyproject.toml. So do the paths it takes from {proj.resolve() / 'configs' / 'demo.yaml'} " \
+           f"through `extends`: to use the data of that project, put mine.yaml inside {proj.resolve()}" in str(e.value), str(e.value)

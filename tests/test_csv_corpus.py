@@ -49,7 +49,7 @@ def test_csv_corpus_through_ssb(project):
     assert '[ingest_csv] mine: 40 rows; 1 input(s) left out' in res.stdout, res.stdout
     assert 'photos/gone.png: CSV line 42: file not found' in res.stdout, res.stdout
     cfg = load_config(cfg_path)
-    assert corpora(cfg) == ['ravdess', 'ckplus', 'mine']
+    assert corpora(cfg) == ['ravdess', 'ckplus', 'london', 'mine']
     man = load_manifest(manifest_path(cfg, 'mine'))
     assert len(man) == n == 40 and man['modality'].value_counts().to_dict() == {'image': 20, 'audio': 20}
     assert set(man['emotion']) == {'neutral', 'happy'} and man['group'].str.startswith('mine_p').all()

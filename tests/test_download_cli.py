@@ -103,3 +103,33 @@ def test_download_mode_reports_manifest_problems(project, server):
     assert '[download] ravdess: 60 rows; 3 input(s) left out' in text, text
     for what in ('Actor_01/notes.wav', 'emotion_code=09', "folder 'Actor_02'"):
         assert what in text, text
+
+
+def test_full_disk_names_the_part_file_and_keeps_it_to_resume(server, tmp_path, monkeypatch):
+    import builtins
+    import errno
+    from socialsignalbench.core import SSBError
+    from socialsignalbench.data import download as dl
+    url, www = server
+    data = np.random.default_rng(0).bytes(10_000)
+    (www / 'a.zip').write_bytes(data)
+    md5 = hashlib.md5(data).hexdigest()
+
+    class FullDisk(io.FileIO):       # room for 4096 bytes, then errno 28 like a full disk
+        def write(self, b):
+            if self.tell() + len(b) > 4096:
+                raise OSError(errno.ENOSPC, 'No space left on device')
+            return super().write(b)
+    monkeypatch.setattr(dl, 'open', lambda p, mode='r', *a, **k: FullDisk(p, mode.replace('b', '')) if str(p).endswith('.part')
+                        else builtins.open(p, mode, *a, **k), raising=False)
+    dest = tmp_path / 'data' / 'a.zip'
+    with pytest.raises(SSBError) as e:
+        dl.download_file(f'{url}/a.zip', dest, md5, retries=2, backoff=0.01, chunk=1024)
+    part = tmp_path / 'data' / 'a.zip.part'
+    assert str(e.value) == (f"No space left on the device while writing {part}. Free some space (or point the config's paths at a "
+                            f"bigger disk) and run again. The 4096 bytes received so far are kept in {part}: the next run resumes from there.")
+    assert part.read_bytes() == data[:4096] and not dest.exists()
+    monkeypatch.undo()
+    r = dl.download_file(f'{url}/a.zip', dest, md5, retries=2, backoff=0.01, chunk=1024)
+    assert dest.read_bytes() == data and r.n_requests == 1 and not part.exists()   # (http.server ignores Range: resuming is
+    #                                                               checked against a Range-serving host in nbs/10_download.ipynb)

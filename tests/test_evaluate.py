@@ -122,3 +122,43 @@ def test_kfold_evaluates_pooled_out_of_fold_predictions(evaluated, project):
     r = ssb('--config', 'configs/kfold.yaml', '--mode', 'evaluate', '--checkpoint', evaluated / 'model_best.pt',
             '--run-id', 'kf', cwd=project)
     assert r.returncode != 0 and "split.mode is 'kfold'" in r.stderr, r.stderr[-2000:]
+
+
+def test_empty_gold_slice_is_refused_before_anything_is_written(evaluated, project, tmp_path):
+    from socialsignalbench.core import atomic_write_json
+    from socialsignalbench.evaluation.gold import GoldSlice
+    from socialsignalbench.metrics.predictions import ids_sha256
+    rep = read_report(evaluated / 'metrics.json')
+    empty = GoldSlice('gold', 'gold-empty', ids_sha256(()), (), {}, (), rep.scheme, rep.classes, {}, {}, 0, rep.n_items,
+                      rep.ids_sha256)
+    atomic_write_json(tmp_path / 'empty.json', empty)
+    r = ssb('--config', 'configs/eval.yaml', '--mode', 'evaluate', '--checkpoint', evaluated / 'model_best.pt', '--run-id', 'gold0',
+            '--set', f'eval.gold_slice={tmp_path / "empty.json"}', cwd=project)
+    assert r.returncode == 1, r.stderr[-2000:]
+    assert f"eval.gold_slice: the gold slice {tmp_path / 'empty.json'} (gold-empty) has 0 items, so there is nothing to score on it; " \
+           "nothing was written." in r.stderr, r.stderr[-3000:]
+    run = project / 'outputs' / 'runs' / 'gold0'
+    assert not [f for f in ('metrics.json', 'predictions.csv', 'evaluate_summary.json') if (run / f).exists()]
+    c = ssb('compare', evaluated, run, cwd=project)
+    assert c.returncode == 2 and 'evaluate the run first' in c.stderr, c.stderr
+
+
+def test_face_checkpoint_with_an_audio_config_names_the_modalities(evaluated, project, tmp_path):
+    import torch  # noqa: F401  (the checkpoint writer needs it)
+    from socialsignalbench.config import load_config
+    from socialsignalbench.data.labels import scheme_for_config
+    from socialsignalbench.models.core import build_model
+    from socialsignalbench.train.checkpoint import checkpoint_meta, save_checkpoint
+    cfg = load_config(project / 'configs' / 'eval.yaml')
+    side = cfg.face.size
+    face = build_model('face_cnn', (side, side), len(scheme_for_config(cfg).classes), cfg.model, seed=0)
+    ckpt = tmp_path / 'face_best.pt'
+    save_checkpoint(ckpt, face.state_dict(), checkpoint_meta(cfg, 'face_cnn', 'image', scheme_for_config(cfg), {'mode': 'none'},
+                                                             in_shape=[side, side]))
+    r = ssb('--config', 'configs/eval.yaml', '--mode', 'evaluate', '--checkpoint', ckpt, '--run-id', 'face-on-audio', cwd=project)
+    assert r.returncode == 1, r.stderr[-2000:]
+    assert f"Checkpoint {ckpt} is a face_cnn model of image inputs, but train.corpus 'ravdess' of the config" in r.stderr, r.stderr[-3000:]
+    assert 'holds only audio rows' in r.stderr and 'load_split' not in r.stderr.split('--- failing cell ---')[0]
+    wav = next((project / 'data' / 'demo' / 'raw' / 'ravdess').rglob('*.wav'))
+    p = ssb('predict', '--checkpoint', ckpt, wav, cwd=project)
+    assert p.returncode == 1 and 'is an audio file (WAV)' in p.stderr and 'OpenCV' not in p.stderr, p.stderr

@@ -55,3 +55,16 @@ def test_check_run_that_is_a_source_is_refused(project):
     assert r.returncode != 0
     assert 'g2 is also a source (g2)' in r.stdout + r.stderr
     assert not (runs / 'gold-bad' / 'gold_slice.json').exists()
+
+
+def test_empty_slice_warns_on_the_console(project):
+    runs = project / 'outputs' / 'runs'
+    for n, s in (('g1', 1), ('g2', 2), ('g3', 3)):
+        fake_run(runs, n, s)
+    (project / 'configs' / 'gold_empty.yaml').write_text(   # nothing is hard enough for every source at once
+        'extends: demo_tiny.yaml\nname: gold-empty\ngold: {sources: [g1, g2, g3], n_random: 50, min_share: 1.0, max_confidence: 0.0,'
+        ' max_margin: 0.0, confusion_pairs: []}\n')
+    r = ssb_ok('--config', 'configs/gold_empty.yaml', '--mode', 'mine_gold_slice', '--run-id', 'gold-empty', cwd=project)
+    summary = json.loads((runs / 'gold-empty' / 'mine_gold_slice_summary.json').read_text())
+    assert summary['n_items'] == 0 and len(summary['warnings']) == 1
+    assert f"\n[ssb]   warning: the gold slice {summary['version']} has 0 items: none of the 60 test items" in r.stdout, r.stdout

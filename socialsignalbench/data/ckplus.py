@@ -12,7 +12,7 @@ from .ravdess import ManifestResult, scan_files, hash_rows, rows_and_problems, l
 
 # %% auto #0
 __all__ = ['CKPLUS_EMOTIONS', 'CKPLUS_IMAGES', 'CKPLUS_LABELS', 'IMAGE_SUFFIXES', 'CKPLUS_COLUMNS', 'read_emotion_code',
-           'select_frames', 'ckplus_help', 'scan_images', 'scan_labels', 'build_ckplus_manifest']
+           'select_frames', 'ckplus_help', 'holds_ckplus', 'scan_images', 'scan_labels', 'build_ckplus_manifest']
 
 # %% ../../nbs/12_ckplus.ipynb #8c135f6e
 CKPLUS_EMOTIONS = {0: 'neutral', 1: 'angry', 2: 'contempt', 3: 'disgust', 4: 'fearful', 5: 'happy', 6: 'sad',
@@ -70,6 +70,12 @@ def _check_root(root:Path) -> Path:
         raise SSBError(f"CK+ folder {root} has no {' or '.join(repr(s + '/') for s in lack)} sub-folder.{hint} "
                        + ckplus_help(root))
     return root
+
+# %% ../../nbs/12_ckplus.ipynb #ed0aa40d
+def holds_ckplus(root:str|Path, # a folder, e.g. `ckplus.root`
+                ) -> bool:
+    "Whether `root` holds a CK+ copy (`cohn-kanade-images/` with images, and `Emotion/`): what the real suite checks to pick its face corpus."
+    return Path(root).is_dir() and _holds_ckplus(Path(root))
 
 # %% ../../nbs/12_ckplus.ipynb #529fc0df
 def _frame_of(root:Path, p:Path) -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 import pandas as pd
 from ..core import SSBError
-from ..config import Config
+from ..config import Config, paths_note
 from .ravdess import load_manifest
 from .labels import LabelScheme, apply_scheme, scheme_for_config
 from .splits import assign_folds, assign_splits, check_corpus, corpora, csv_corpus
@@ -31,7 +31,7 @@ def require_manifests(cfg:Config) -> dict:
     "`input_manifests`, or an SSBError saying which stage makes them when there is none."
     if have := input_manifests(cfg): return have
     raise SSBError(f"No corpus manifest in {cfg.path(cfg.paths.data_dir)/'manifests'}: run `ssb --mode demo_data` "
-                   "(demo) or `--mode download` / `--mode ingest_ckplus` / `--mode ingest_csv` first.")
+                   f"(demo) or `--mode download` / `--mode ingest_ckplus` / `--mode ingest_csv` first. {paths_note(cfg)}")
 
 # %% ../../nbs/17_dataset.ipynb #781c70d2
 def corpus_root(cfg:Config, corpus:str) -> Path:
@@ -62,4 +62,8 @@ def load_corpus(cfg:Config, # resolved config
                 corpus:str, # a corpus of `cfg` (see `corpora`)
                ) -> pd.DataFrame:
     "Read a corpus manifest and return it labelled and split (see `labelled`)."
-    return labelled(load_manifest(manifest_path(cfg, corpus)), cfg, corpus)
+    p = manifest_path(cfg, corpus)
+    if not p.is_file():
+        try: load_manifest(p)   # its message says which stage writes it
+        except SSBError as e: raise SSBError(f"{e} {paths_note(cfg)}") from None
+    return labelled(load_manifest(p), cfg, corpus)

@@ -8,7 +8,7 @@ import hashlib, json, os, re, shutil, stat, time, urllib.parse, zipfile, zlib
 from dataclasses import dataclass
 from pathlib import Path
 import requests
-from ..core import SSBError, atomic_write_json, file_digest, progress, staging_dir
+from ..core import SSBError, atomic_write_json, file_digest, progress, staging_dir, write_error
 from ..config import Config
 
 # %% auto #0
@@ -92,10 +92,14 @@ def _stream(r:requests.Response, # an accepted answer
             bar, # progress bar over bytes
             st:dict, # transfer statistics, updated
            ) -> None:
-    "Write the body of `r` into `part` from `offset`, as it arrives."
-    with open(part, 'ab' if offset else 'wb') as f:
-        for block in r.iter_content(chunk):
-            f.write(block); st['downloaded'] += len(block); bar.update(len(block))
+    "Write the body of `r` into `part` from `offset`, as it arrives; a full disk keeps `part` to resume from."
+    try:
+        with open(part, 'ab' if offset else 'wb') as f:
+            for block in r.iter_content(chunk):
+                f.write(block); st['downloaded'] += len(block); bar.update(len(block))
+    except OSError as e:   # requests' own errors are OSErrors too: only a full disk or an unwritable folder is turned into words
+        if (err := write_error(e, part)) is None: raise
+        raise SSBError(f"{err} The {_size(part)} bytes received so far are kept in {part}: the next run resumes from there.") from None
 
 # %% ../../nbs/10_download.ipynb #4a665947
 def _attempt(url:str, # the file's URL

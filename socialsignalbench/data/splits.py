@@ -17,9 +17,9 @@ from .labels import is_path_like
 
 # %% auto #0
 __all__ = ['SPLIT_NAMES', 'CORPORA', 'SPLITS_DIR', 'SPLIT_KEYS', 'COMPUTED_SPLIT_VERSION', 'RAVDESS_FOLDS', 'groups_of',
-           'ravdess_actor_groups', 'balanced_order', 'holdout_split', 'corpora', 'check_corpus', 'csv_corpus',
-           'scale_counts', 'group_kfold', 'hash_split', 'SplitSpec', 'holdout_spec', 'kfold_spec', 'split_json',
-           'save_split', 'committed_split_specs', 'committed_splits', 'split_from_dict', 'load_split',
+           'ravdess_actor_groups', 'balanced_order', 'holdout_split', 'csv_corpora', 'corpora', 'check_corpus',
+           'csv_corpus', 'scale_counts', 'group_kfold', 'hash_split', 'SplitSpec', 'holdout_spec', 'kfold_spec',
+           'split_json', 'save_split', 'committed_split_specs', 'committed_splits', 'split_from_dict', 'load_split',
            'check_no_leakage', 'apply_split', 'assign_splits', 'assign_folds', 'split_info']
 
 # %% ../../nbs/14_splits.ipynb #7ea1517e
@@ -76,11 +76,16 @@ def holdout_split(groups:pd.DataFrame, # one row per group: `group`, `gender`
     return dict(sorted(zip(order, np.repeat(SPLIT_NAMES, counts).tolist())))
 
 # %% ../../nbs/14_splits.ipynb #396eda7a
+def csv_corpora(cfg:Config) -> tuple[CsvCorpusConfig, ...]:
+    "The corpora read from a CSV file: the London set (`london:`, see `data.london`), then the `csv:` entries."
+    return (cfg.london.as_csv(), *cfg.csv)
+
 def corpora(cfg:Config) -> list[str]:
-    "Every corpus `cfg` defines: 'ravdess', 'ckplus', then its CSV corpora by name."
-    names = [*CORPORA, *(c.name for c in cfg.csv)]
+    "Every corpus `cfg` defines: 'ravdess', 'ckplus', 'london', then its CSV corpora by name."
+    names = [*CORPORA, *(c.name for c in csv_corpora(cfg))]
     if dup := sorted({n for n in names if names.count(n) > 1}):
-        raise SSBError(f"csv: corpus name(s) {', '.join(dup)} used more than once; give each CSV corpus its own name.")
+        raise SSBError(f"csv: corpus name(s) {', '.join(dup)} used more than once (ravdess, ckplus and london are built in); "
+                       "give each CSV corpus its own name.")
     return names
 
 def check_corpus(cfg:Config, corpus:str) -> str:
@@ -89,9 +94,9 @@ def check_corpus(cfg:Config, corpus:str) -> str:
     return corpus
 
 def csv_corpus(cfg:Config, corpus:str) -> CsvCorpusConfig|None:
-    "The `csv:` entry of `corpus` in `cfg`; None for a built-in corpus."
+    "The CSV entry of `corpus` in `cfg` (the London set's, or a `csv:` entry); None for RAVDESS and CK+."
     check_corpus(cfg, corpus)
-    return next((c for c in cfg.csv if c.name == corpus), None)
+    return next((c for c in csv_corpora(cfg) if c.name == corpus), None)
 
 # %% ../../nbs/14_splits.ipynb #7d2a242a
 def scale_counts(n_groups:int, # number of groups to split

@@ -22,8 +22,8 @@ from ..metrics.bootstrap import McNemar, mcnemar_exact, paired_two_level_cis, pa
 
 # %% auto #0
 __all__ = ['per_class_stats', 'Delta', 'paired_deltas', 'PairedResult', 'compare_predictions', 'run_files', 'run_label',
-           'RunPredictions', 'load_run', 'run_scheme', 'gold_ids', 'Comparison', 'compare_pair', 'LeaderRow',
-           'RunComparison', 'leader_row', 'pick_baseline', 'compare_runs', 'delta_frame', 'mcnemar_frame',
+           'same_items', 'RunPredictions', 'load_run', 'run_scheme', 'gold_ids', 'Comparison', 'compare_pair',
+           'LeaderRow', 'RunComparison', 'leader_row', 'pick_baseline', 'compare_runs', 'delta_frame', 'mcnemar_frame',
            'leaderboard_frame', 'delta_display', 'markdown_table', 'comparison_text', 'write_comparison',
            'default_out_dir', 'read_comparison', 'plot_forest', 'CompareSummary', 'stage_compare']
 
@@ -129,6 +129,18 @@ def run_label(pred_file:str|Path) -> str:
     p = Path(pred_file)
     return p.parent.name if p.name == 'predictions.csv' else f'{p.parent.name}/{p.stem}'
 
+# %% ../../nbs/66_compare.ipynb #c37fa324
+def same_items(preds:Predictions, # the predictions read from `f`
+               f:Path, # their file
+               report:MetricsReport|None, # the metrics.json evaluate wrote beside it (None: none, nothing to check)
+               m:Path|None=None, # that metrics file, for the message
+              ) -> Predictions:
+    "`preds` when they are the items their metrics.json was computed on; refused when the file was cut short or changed."
+    if report is None or ids_sha256(preds.ids) == report.ids_sha256: return preds
+    raise SSBError(f"{f} has {len(preds)} rows but {m or 'the metrics.json beside it'} was computed on {report.n_items} items "
+                   f"({'other ids' if len(preds) == report.n_items else 'ids differ'}): the predictions were cut short or changed after "
+                   f"evaluate. Write them again: ssb --mode evaluate --run-id {f.parent.name}.")
+
 # %% ../../nbs/66_compare.ipynb #255f6b6d
 @dataclass(frozen=True)
 class RunPredictions:
@@ -161,7 +173,7 @@ def load_run(cfg:Config, # the config: `paths.runs_dir` resolves run ids
     m, g = run_files(f)
     rd = lambda p: read_report(p) if p is not None and p.is_file() else None
     rep = rd(m)
-    return RunPredictions(run_label(f), f.resolve(), preds, rep, rd(g), _other_repeats(f, rep))
+    return RunPredictions(run_label(f), f.resolve(), same_items(preds, f, rep, m), rep, rd(g), _other_repeats(f, rep))
 
 # %% ../../nbs/66_compare.ipynb #abcbfa48
 def run_scheme(cfg:Config, a:RunPredictions, b:RunPredictions) -> LabelScheme:

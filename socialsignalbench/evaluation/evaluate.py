@@ -4,7 +4,7 @@
 
 # %% ../../nbs/65_evaluate.ipynb #c476091d
 from __future__ import annotations
-import dataclasses, os
+import contextlib, dataclasses, os
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -16,7 +16,7 @@ from ..runs import save_result
 from ..data.labels import LabelScheme, scheme_for_config
 from ..data.splits import split_info
 from ..data.dataset import load_corpus
-from ..features.loader import SplitData, load_split
+from ..features.loader import SplitData, feature_spec, load_split
 from ..metrics import functional as F
 from ..metrics.predictions import Predictions, errors_frame
 from ..metrics.report import (MetricsReport, choose_thresholds, ci_text, metrics_report, write_report, report_table,
@@ -28,12 +28,12 @@ from ..train.fusion import is_fusion_checkpoint
 from .gold import GoldSlice, circular_sources, gold_subset, load_gold_slice
 
 # %% auto #0
-__all__ = ['CHECKPOINT_ENV', 'MODEL_FILE', 'REFERENCE_FILE', 'GOLD_FILES', 'checkpoint_paths', 'compatibility_problems',
-           'check_compatible', 'evaluation_split', 'Evaluated', 'evaluate_predictions', 'norm_label', 'results_table',
-           'ci_warnings', 'write_outputs', 'gold_slice_for', 'full_vs_gold', 'evaluate_gold', 'gold_info',
-           'read_results_gold', 'holdout_meta', 'evaluate_checkpoint', 'read_oof', 'fold_metrics', 'kfold_meta',
-           'evaluate_kfold', 'EvaluateSummary', 'stage_evaluate', 'read_results', 'results_view', 'per_class_table',
-           'proxy_table', 'read_folds']
+__all__ = ['CHECKPOINT_ENV', 'MODEL_FILE', 'REFERENCE_FILE', 'GOLD_FILES', 'RESULT_SUFFIXES', 'checkpoint_paths',
+           'compatibility_problems', 'check_compatible', 'check_modality', 'evaluation_split', 'Evaluated',
+           'evaluate_predictions', 'norm_label', 'results_table', 'ci_warnings', 'write_outputs', 'gold_slice_for',
+           'full_vs_gold', 'evaluate_gold', 'gold_info', 'read_results_gold', 'holdout_meta', 'evaluate_checkpoint',
+           'read_oof', 'fold_metrics', 'kfold_meta', 'evaluate_kfold', 'EvaluateSummary', 'whole_or_nothing',
+           'stage_evaluate', 'read_results', 'results_view', 'per_class_table', 'proxy_table', 'read_folds']
 
 # %% ../../nbs/65_evaluate.ipynb #e6441fb0
 declare_stage('evaluate', 'evaluate.ipynb', 'test metrics with speaker-bootstrap CIs, model beside its reference; plots, predictions, errors',
@@ -69,7 +69,8 @@ def compatibility_problems(pred:Predictor, # the loaded checkpoint
     if pred.scheme.name != s.name: out.append(f"label scheme: checkpoint '{pred.scheme.name}', config labels.scheme '{s.name}'")
     if pred.classes != tuple(s.classes): out.append(f"classes: checkpoint ({', '.join(pred.classes)}), config ({', '.join(s.classes)})")
     elif any(set(pred.scheme.members[c]) != set(s.members[c]) for c in s.classes): out.append("class members differ between the schemes")
-    return out + _diff(to_jsonable(pred.params), to_jsonable(getattr(cfg, pred.spec.section)), pred.spec.section)
+    now = feature_spec(cfg, pred.spec.modality, pred.spec.name or None).params(cfg)   # the config's parameters of the checkpoint's feature
+    return out + _diff(to_jsonable(pred.params), to_jsonable(now), pred.spec.section or pred.spec.name)
 
 # %% ../../nbs/65_evaluate.ipynb #bc0559be
 def check_compatible(pred:Predictor, cfg:Config) -> Predictor:
@@ -79,13 +80,23 @@ def check_compatible(pred:Predictor, cfg:Config) -> Predictor:
         "using the checkpoint's label scheme and feature parameters (e.g. the config.yaml of the run that trained it), or retrain.")
     return pred
 
+# %% ../../nbs/65_evaluate.ipynb #c3250a28
+def check_modality(pred:Predictor, cfg:Config) -> None:
+    "Refuse a checkpoint whose input modality (audio, image) has no rows in the config's `train.corpus`."
+    c = cfg.train.corpus; have = sorted(set(load_corpus(cfg, c)['modality']))
+    if pred.spec.modality not in have: raise SSBError(
+        f"Checkpoint {pred.path} is a {pred.name} model of {pred.spec.modality} inputs, but train.corpus '{c}' of the config "
+        f"{cfg.source or ''} holds only {', '.join(have) or 'no'} rows: evaluate it with a config whose train.corpus has "
+        f"{pred.spec.modality} rows (e.g. the config.yaml of the run that trained it), or give a checkpoint of an {'/'.join(have)} model.")
+
 # %% ../../nbs/65_evaluate.ipynb #360a09b8
 def evaluation_split(pred:Predictor, # the loaded checkpoint
                      cfg:Config, # the config (corpus, labels, split, cache)
                      split:str, # 'val' or 'test'
                     ) -> SplitData:
     "A split of `train.corpus` with the checkpoint's modality, normalised the checkpoint's way."
-    d = load_split(cfg, cfg.train.corpus, split, 'none', modality=pred.spec.modality)
+    check_modality(pred, cfg)
+    d = load_split(cfg, cfg.train.corpus, split, 'none', modality=pred.spec.modality, feature=pred.spec.name or None)
     if not len(d): raise SSBError(f"The {split} split of {cfg.train.corpus} is empty: evaluation needs validation and test speakers (check `split`).")
     return dataclasses.replace(d, X=normalise_inputs(d.X, pred.norm, pred.spec, d.groups))
 
@@ -161,10 +172,13 @@ def gold_slice_for(cfg:Config, # the config (`eval.gold_slice`)
                    ref:str|Path|None=None, # the slice (None: `eval.gold_slice`, which may be unset)
                   ) -> GoldSlice|None:
     "The gold slice to score too, refused unless its items are among `e`'s test items in the same scheme; None: none."
+    key = 'the gold_slice parameter' if ref else 'eval.gold_slice'
     ref = ref or cfg.eval.gold_slice
     if not ref: return None
     gs = load_gold_slice(cfg, ref)
-    gold_subset(e.test, gs, scheme_for_config(cfg))
+    if not gold_subset(e.test, gs, scheme_for_config(cfg)).ids: raise SSBError(
+        f"{key}: the gold slice {ref} ({gs.version}) has 0 items, so there is nothing to score on it; nothing was written. Name a "
+        "slice that kept items (mine it again with a lower gold.min_share, or from other gold.sources), or unset eval.gold_slice.")
     return gs
 
 # %% ../../nbs/65_evaluate.ipynb #d6d61f70
@@ -280,6 +294,24 @@ class EvaluateSummary:
 
 def _uar(e:Evaluated) -> dict: return {k: e.report.headline['uar'][k] for k in ('value', 'low', 'high')}
 
+# %% ../../nbs/65_evaluate.ipynb #b62a795f
+RESULT_SUFFIXES = ('.json', '.csv', '.png') # what evaluate writes into the run folder (its notebooks and HTML are the runner's)
+
+@contextlib.contextmanager
+def whole_or_nothing(run_dir:str|Path, # the run directory
+                     marker:str='evaluate_summary.json', # written last: present only after a complete evaluate
+                    ):
+    "On a failure inside the block: remove the result files changed in it, and `marker`; then re-raise."
+    run_dir = Path(run_dir)
+    state = lambda: {p.name: (s.st_mtime_ns, s.st_size) for p in run_dir.iterdir()
+                     if p.suffix in RESULT_SUFFIXES and not p.name.startswith('.') and (s := p.stat())}
+    before = state()
+    try: yield
+    except BaseException:
+        for name, s in state().items():
+            if name == marker or before.get(name) != s: (run_dir/name).unlink(missing_ok=True)
+        raise
+
 # %% ../../nbs/65_evaluate.ipynb #37739421
 def stage_evaluate(cfg:Config, # resolved config
                    run_dir:str|Path, # the run directory (holds the train stage's outputs)
@@ -298,15 +330,16 @@ def stage_evaluate(cfg:Config, # resolved config
         path, refs, external = checkpoint_paths(run_dir, checkpoint)
         evals, folds, ck = [evaluate_checkpoint(cfg, p, r, external) for p, r in ((path, 'model'), *((f, 'reference') for f in refs))], None, str(path)
     sn, gs = bool(evals[0].report.meta['speaker_norm']), gold_slice_for(cfg, evals[0], gold_slice)   # refused before anything is written
-    files = write_outputs(run_dir, evals, scheme, sn) + ([save_csv(folds, run_dir/'folds_metrics.csv').name] if folds is not None else []) + extra
-    gold, gfiles = evaluate_gold(cfg, run_dir, evals[0], gs)
-    files, r = files + gfiles, evals[0].report
-    s = EvaluateSummary(protocol=r.meta['protocol'], corpus=r.meta['corpus'], model=evals[0].name, references=tuple(e.name for e in evals[1:]),
-                        speaker_norm=sn, checkpoint=ck, checkpoint_sha256=r.meta.get('checkpoint_sha256'), external_checkpoint=external,
-                        thresholds=evals[0].thresholds, n_items=r.n_items, n_groups=r.n_groups, few_groups=r.n_groups < r.bootstrap['min_groups'],
-                        uar=_uar(evals[0]), reference_uars={e.name: _uar(e) for e in evals[1:]}, files=tuple(files) + ('evaluate_summary.json',),
-                        gold=gold_info(gold) if gold else None)
-    save_result(run_dir, 'evaluate_summary', s)
+    with whole_or_nothing(run_dir):
+        files = write_outputs(run_dir, evals, scheme, sn) + ([save_csv(folds, run_dir/'folds_metrics.csv').name] if folds is not None else []) + extra
+        gold, gfiles = evaluate_gold(cfg, run_dir, evals[0], gs)
+        files, r = files + gfiles, evals[0].report
+        s = EvaluateSummary(protocol=r.meta['protocol'], corpus=r.meta['corpus'], model=evals[0].name, references=tuple(e.name for e in evals[1:]),
+                            speaker_norm=sn, checkpoint=ck, checkpoint_sha256=r.meta.get('checkpoint_sha256'), external_checkpoint=external,
+                            thresholds=evals[0].thresholds, n_items=r.n_items, n_groups=r.n_groups, few_groups=r.n_groups < r.bootstrap['min_groups'],
+                            uar=_uar(evals[0]), reference_uars={e.name: _uar(e) for e in evals[1:]}, files=tuple(files) + ('evaluate_summary.json',),
+                            gold=gold_info(gold) if gold else None)
+        save_result(run_dir, 'evaluate_summary', s)
     return s
 
 # %% ../../nbs/65_evaluate.ipynb #5d7c6fde

@@ -17,15 +17,15 @@ import scipy.fft
 import scipy.sparse
 import soundfile as sf
 import soxr
-from ..core import SSBError, FeatureError, FEATURES, to_jsonable
+from ..core import SSBError, FeatureError, FEATURES, NOTES, to_jsonable
 from ..config import AudioConfig, AugmentConfig, mel_edges, validated
 
 # %% auto #0
 __all__ = ['AUDIO_MAGIC', 'SILENCE_PEAK', 'TRIM_FRAME', 'TRIM_HOP', 'sniff_audio', 'read_audio', 'to_mono', 'check_signal',
            'resample', 'load_audio_info', 'load_audio', 'frame_view', 'trim_bounds', 'fix_length', 'mel_basis',
            'mel_filters', 'hann_window', 'power_spectrogram', 'log_mel', 'waveform_features', 'prepare_clip',
-           'extract_mfcc', 'NormStats', 'fit_norm_stats', 'normalise', 'add_noise', 'apply_gain', 'time_shift',
-           'augment', 'augmented_mfcc']
+           'extract_mfcc', 'mfcc_note', 'NormStats', 'fit_norm_stats', 'normalise', 'add_noise', 'apply_gain',
+           'time_shift', 'augment', 'augmented_mfcc']
 
 # %% ../../nbs/20_features_audio.ipynb #e74b0456
 AUDIO_MAGIC = {b'RIFF': 'WAV', b'RIFX': 'WAV', b'RF64': 'WAV', b'fLaC': 'FLAC', b'OggS': 'OGG', b'FORM': 'AIFF', b'ID3': 'MP3'}
@@ -229,6 +229,20 @@ def extract_mfcc(path:str|Path, # audio file
 
 # %% ../../nbs/20_features_audio.ipynb #ef8f6951
 FEATURES.register('mfcc', extract_mfcc)
+
+# %% ../../nbs/20_features_audio.ipynb #7e4d28ed
+def mfcc_note(path:str|Path, # the audio file
+              info:dict, # the info `extract_mfcc` returned for it
+              cfg:AudioConfig, # the `audio:` parameters it was extracted with
+             ) -> str:
+    "What the user of one file should know about its features: the part of a long recording the model heard ('' for nothing)."
+    if info.get('cropped_s', 0) <= cfg.duration/2: return ''   # at most 1.5 x audio.duration: cut as in training
+    a = info.get('trim_start_s', 0) + info['cropped_s']/2
+    return (f"'{path}' is {info['orig_duration_s']:.1f} s long but only {cfg.duration:g} s of it were used, from {a:.1f} s to "
+            f"{a + cfg.duration:.1f} s (audio.duration of the checkpoint; the centre after trimming silence): cut long recordings "
+            f"into clips of about {cfg.duration:g} s to predict all of them.")
+
+NOTES.register('mfcc', mfcc_note)
 
 # %% ../../nbs/20_features_audio.ipynb #d6fd4bf5
 @dataclasses.dataclass(frozen=True)

@@ -10,12 +10,12 @@ from typing import Sequence
 import cv2
 import numpy as np
 import pandas as pd
-from ..core import SSBError, FeatureError, FEATURES, unknown_name_msg
+from ..core import SSBError, FeatureError, FEATURES, NOTES, unknown_name_msg
 from ..config import FaceConfig, available_cascades, cascade_dir, cascade_path, validated
 
 # %% auto #0
 __all__ = ['load_cascade', 'read_gray', 'detect_scale', 'detect_faces', 'largest_face', 'crop_box', 'center_crop', 'finish_crop',
-           'extract_face', 'detection_report']
+           'extract_face', 'face_note', 'detection_report']
 
 # %% ../../nbs/21_features_face.ipynb #4ca582eb
 @functools.lru_cache(maxsize=None)
@@ -131,6 +131,18 @@ def extract_face(path:str|Path, # image file
 
 # %% ../../nbs/21_features_face.ipynb #4bc92e9b
 FEATURES.register('face_crop', extract_face)
+
+# %% ../../nbs/21_features_face.ipynb #79b973ed
+def face_note(path:str|Path, # the image
+              info:dict, # the info `extract_face` returned for it
+              cfg:FaceConfig, # the `face:` parameters it was extracted with
+             ) -> str:
+    "What the user of one image should know about its crop: no face was found ('' when one was)."
+    if info.get('face_found', True): return ''
+    return (f"no face found in '{path}' ({info['image_w']}x{info['image_h']}): predicted from the centre square of the image "
+            f"(face.on_missing={cfg.on_missing!r} of the checkpoint), which may show no face at all; crop the face yourself or give another image.")
+
+NOTES.register('face_crop', face_note)
 
 # %% ../../nbs/21_features_face.ipynb #4ace2b51
 def detection_report(info_df:pd.DataFrame, # one row per image, with `face_found` and the grouping columns

@@ -4,13 +4,13 @@
 
 # %% ../../nbs/24_loader.ipynb #456755ab
 from __future__ import annotations
-import hashlib, json
+import hashlib, importlib, json, pkgutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 import numpy as np
 import pandas as pd
-from ..core import SSBError, atomic_write_json, unknown_name_msg
+from ..core import SSBError, Registry, atomic_write_json, unknown_name_msg
 from ..config import Config
 from ..data.dataset import load_corpus
 from ..data.labels import scheme_for_config
@@ -21,9 +21,10 @@ from .cache import FeatureCache, config_digest, feature_keys, info_store_name, l
 from .audio import NormStats, fit_norm_stats
 
 # %% auto #0
-__all__ = ['FRAME_COLUMNS', 'SPLITS', 'NORMALISE', 'PIXEL_SCALE', 'FeatureSpec', 'feature_spec', 'row_modalities', 'with_keys',
-           'cached_rows', 'keys_digest', 'norm_path', 'read_norm', 'train_norm', 'padding_mask', 'group_normalise',
-           'SplitData', 'check_split_frame', 'apply_norm', 'load_split', 'examples']
+__all__ = ['FEATURE_SPECS', 'DEFAULT_FEATURES', 'FRAME_COLUMNS', 'SPLITS', 'NORMALISE', 'PIXEL_SCALE', 'FeatureSpec', 'mfcc_spec',
+           'face_crop_spec', 'feature_spec', 'row_modalities', 'with_keys', 'cached_rows', 'keys_digest', 'norm_path',
+           'read_norm', 'train_norm', 'padding_mask', 'group_normalise', 'SplitData', 'check_split_frame', 'apply_norm',
+           'load_split', 'examples']
 
 # %% ../../nbs/24_loader.ipynb #e91d1e34
 @dataclass(frozen=True)
@@ -31,17 +32,40 @@ class FeatureSpec:
     "How rows of one modality are turned into features."
     modality: str # 'audio' or 'image'
     extractor: str # name in `core.FEATURES`
-    section: str # config section with the extractor's parameters
+    section: str|None # config section with the extractor's parameters (None: `fixed` holds them)
     array: str # the array models read from each cache entry
     norm: bool = False # standardised per coefficient (train or group statistics)
-    def params(self, cfg:Config): return getattr(cfg, self.section)
+    name: str = '' # the registered feature name (`FEATURE_SPECS`)
+    fixed: Any = None # the parameters when no config section holds them (a frozen dataclass)
+    def params(self, cfg:Config): return self.fixed if self.section is None else getattr(cfg, self.section)
     def digest(self, cfg:Config) -> str: return config_digest(self.extractor, self.params(cfg))
 
-def feature_spec(cfg:Config, modality:str) -> FeatureSpec:
-    "The `FeatureSpec` of `modality` under `cfg`."
-    if modality == 'audio': return FeatureSpec('audio', 'mfcc', 'audio', getattr(cfg.audio, 'representation', 'mfcc'), True)
-    if modality == 'image': return FeatureSpec('image', 'face_crop', 'face', 'face')
-    raise SSBError(unknown_name_msg('modality', modality, MODALITIES) + " Fix the manifest's `modality` column.")
+FEATURE_SPECS = Registry('feature') # feature name -> function(cfg) -> FeatureSpec
+DEFAULT_FEATURES = {'audio': 'mfcc', 'image': 'face_crop'} # what a modality reads when no feature is named
+
+def mfcc_spec(cfg:Config) -> FeatureSpec: return FeatureSpec('audio', 'mfcc', 'audio', getattr(cfg.audio, 'representation', 'mfcc'), True, 'mfcc')
+def face_crop_spec(cfg:Config) -> FeatureSpec: return FeatureSpec('image', 'face_crop', 'face', 'face', name='face_crop')
+FEATURE_SPECS.register('mfcc', mfcc_spec); FEATURE_SPECS.register('face_crop', face_crop_spec);
+
+# %% ../../nbs/24_loader.ipynb #efa9cfa1
+def _import_features():
+    "Import every module of `socialsignalbench.features` so their declarations run."
+    pkg = importlib.import_module('socialsignalbench.features')
+    for m in pkgutil.iter_modules(pkg.__path__): importlib.import_module(f'{pkg.__name__}.{m.name}')
+
+def feature_spec(cfg:Config, # config with the feature parameters
+                 modality:str|None, # 'audio' or 'image' (None: the feature's own; needs `feature`)
+                 feature:str|None=None, # a registered feature name (None: the modality's default)
+                ) -> FeatureSpec:
+    "The `FeatureSpec` of `feature` (or of `modality`'s default) under `cfg`."
+    if feature is None and modality not in DEFAULT_FEATURES:
+        raise SSBError(unknown_name_msg('modality', modality, MODALITIES) + " Fix the manifest's `modality` column.")
+    name = DEFAULT_FEATURES[modality] if feature is None else feature
+    if name not in FEATURE_SPECS: _import_features()
+    spec = FEATURE_SPECS[name](cfg)
+    if modality is not None and spec.modality != modality:
+        raise SSBError(f"Feature '{name}' reads {spec.modality} rows, not {modality} rows: pick a feature of the model's modality.")
+    return spec
 
 # %% ../../nbs/24_loader.ipynb #1002e987
 def row_modalities(df:pd.DataFrame, corpus:str) -> np.ndarray:
@@ -53,12 +77,14 @@ def row_modalities(df:pd.DataFrame, corpus:str) -> np.ndarray:
 def with_keys(df:pd.DataFrame, # manifest rows of one corpus (with `sha256`)
               cfg:Config, # config with the feature parameters
               corpus:str, # the corpus name
+              feature:str|None=None, # a registered feature for the rows of its modality (None: every modality's default)
              ) -> pd.DataFrame:
-    "`df` with `modality` and each row's cache `key` under the config's feature parameters."
-    mod = row_modalities(df, corpus)
+    "`df` with `modality` and each row's cache `key` under the feature parameters."
+    mod, named = row_modalities(df, corpus), None if feature is None else feature_spec(cfg, None, feature)
     keys = np.empty(len(df), dtype=object)
     for m in pd.unique(mod):
-        keys[mod == m] = feature_keys(df.loc[mod == m, 'sha256'], feature_spec(cfg, m).digest(cfg))
+        spec = named if named is not None and named.modality == m else feature_spec(cfg, m)
+        keys[mod == m] = feature_keys(df.loc[mod == m, 'sha256'], spec.digest(cfg))
     return df.assign(modality=mod, key=keys)
 
 # %% ../../nbs/24_loader.ipynb #db23b003
@@ -73,9 +99,11 @@ def cached_rows(df:pd.DataFrame, # rows of one modality, with `key` (see `with_k
     store = cache.read_infos(info_store_name(spec.extractor, spec.digest(cfg)))
     missing = ~have & ~df['key'].map(lambda k: 'error' in store.get(k, {})).to_numpy(dtype=bool)
     if missing.any():
+        which = f"this config's `{spec.section}` parameters" if spec.section else f"the {spec.name or spec.extractor} parameters"
         raise SSBError(f"{int(missing.sum())} of {len(df)} {df['corpus'].iloc[0]} files (e.g. '{df['path'][missing].iloc[0]}') "
-                       f"have no {spec.extractor} features for this config's `{spec.section}` parameters in '{cache.root}': "
-                       f"run `ssb --config {cfg.source or 'CONFIG'} --mode preprocess` first.")
+                       f"have no {spec.extractor} features for {which} in '{cache.root}': "
+                       f"run `ssb --config {cfg.source or 'CONFIG'} --mode preprocess` first"
+                       + ('.' if spec.section else f" with a model that reads '{spec.name}' in `model.name` or `model.reference`."))
     return df[have]
 
 # %% ../../nbs/24_loader.ipynb #e0f2d0c1
@@ -191,12 +219,14 @@ def load_split(cfg:Config, # resolved config (label scheme, split, feature param
                split:str|None=None, # 'train', 'val', 'test' or None for all rows
                normalise:str='train', # 'train' statistics, each 'group''s own, or 'none'
                modality:str|None=None, # for a corpus with audio and image rows: which to load
+               feature:str|None=None, # a registered feature to load (None: the modality's default), e.g. 'audio_egemaps'
               ) -> SplitData:
     "The features, labels, groups and ids of one split, joined from the config in hand; no group in two splits."
     if split not in SPLITS: raise SSBError(unknown_name_msg('split', split, SPLITS[1:]) + ' (or None for all rows)')
     if normalise not in NORMALISE: raise SSBError(unknown_name_msg('normalise', normalise, NORMALISE))
-    df = with_keys(check_split_frame(load_corpus(cfg, corpus)), cfg, corpus)
-    spec = feature_spec(cfg, _one_modality(df, corpus, modality))
+    named = None if feature is None else feature_spec(cfg, modality, feature)
+    df = with_keys(check_split_frame(load_corpus(cfg, corpus)), cfg, corpus, feature)
+    spec = feature_spec(cfg, _one_modality(df, corpus, modality or (named and named.modality)), feature)
     every = cached_rows(df[df['modality'] == spec.modality], cfg, spec).reset_index(drop=True)
     rows = every if split is None else every[every['split'] == split].reset_index(drop=True)
     X = stack_features(cfg.path(cfg.paths.cache_dir), rows['key'], spec.array, desc=f'{corpus} {split or "all"}')

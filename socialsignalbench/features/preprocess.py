@@ -13,7 +13,7 @@ from ..core import SSBError, atomic_path, declare_stage, write_if_changed
 from ..config import Config
 from ..data.dataset import abs_paths, corpora as config_corpora, load_corpus, require_manifests
 from .cache import ExtractReport, FeatureCache, changed_inputs, extract_many, read_index, write_index
-from .loader import feature_spec, train_norm, with_keys
+from .loader import feature_spec, row_modalities, train_norm, with_keys
 from .face import detection_report
 from .compute import dask_client, describe, n_slots
 from ..data.datacard import panel_grid
@@ -58,18 +58,21 @@ def extract_corpus(cfg:Config, # resolved config
                    corpus:str, # corpus name
                    workers:int|None=None, # worker processes (None: `preprocess.workers`)
                    client=None, # a Dask client to compute the misses on (`features.compute.dask_client`); None: local processes
+                   feature:str|None=None, # a registered feature: only the rows of its modality, through it (None: every row, its modality's default)
                   ) -> tuple[pd.DataFrame, tuple[ExtractReport, ...]]:
     "The feature index of `corpus` and an `ExtractReport` per modality (features land in the cache)."
-    df = with_keys(load_corpus(cfg, corpus), cfg, corpus)
+    df, named = with_keys(load_corpus(cfg, corpus), cfg, corpus, feature), None if feature is None else feature_spec(cfg, None, feature)
+    if named is not None: df = df[df['modality'] == named.modality]
     check_fresh(df, cfg, corpus)
     parts, reps = [], []
     if client is not None: workers = n_slots(client)
     for m in pd.unique(df['modality']):
-        rows, spec = df[df['modality'] == m], feature_spec(cfg, m)
+        rows, spec = df[df['modality'] == m], named or feature_spec(cfg, m)
         rep = extract_many(zip(map(str, abs_paths(rows, cfg)), rows['sha256']), spec.extractor, spec.params(cfg),
                            cfg.path(cfg.paths.cache_dir), workers=cfg.preprocess.workers if workers is None else workers,
                            desc=f'{corpus} {spec.extractor}', executor=None if client is None else client.get_executor(pure=False))
         parts.append(_index(rows, rep)); reps.append(rep)
+    if not parts: return df.assign(ok=pd.Series(dtype=bool)).reset_index(drop=True), ()
     return pd.concat(parts).sort_index().reset_index(drop=True), tuple(reps)
 
 # %% ../../nbs/23_preprocess.ipynb #f325218f
@@ -119,6 +122,7 @@ class CorpusFeatures:
     norm: str|None = None # normalisation statistics (JSON), for MFCCs
     detection: dict|None = None # face detection rates, for faces
     errors_by_reason: dict = field(default_factory=dict) # reason -> count
+    features: dict = field(default_factory=dict) # features extracted beside the defaults: name -> counts, seconds, statistics
 
 # %% ../../nbs/23_preprocess.ipynb #6b9d7495
 @dataclass(frozen=True)
@@ -136,8 +140,15 @@ class PreprocessResult:
         return df.assign(hit_rate=(df['n_hit']/(df['n_items'] - df['n_error']).clip(lower=1)).round(4))
 
 # %% ../../nbs/23_preprocess.ipynb #fc93c2f6
-def _finish_corpus(cfg:Config, corpus:str, index:pd.DataFrame, reps:tuple) -> CorpusFeatures:
-    "Write the index (and statistics) of one corpus and summarise it."
+def _extra_summary(cfg:Config, corpus:str, feature:str, index:pd.DataFrame, reps:tuple) -> dict:
+    "Counts, time and train statistics of one feature extracted beside the defaults."
+    spec, ok = feature_spec(cfg, None, feature), index[index['ok']]
+    norm = str(train_norm(cfg, corpus, ok, spec)[1]) if spec.norm and (ok['split'] == 'train').any() else None
+    return dict(n_items=len(index), n_hit=sum(r.n_hit for r in reps), n_computed=sum(r.n_computed for r in reps),
+                n_error=int((~index['ok']).sum()), seconds=round(sum(r.seconds for r in reps), 3), norm=norm)
+
+def _finish_corpus(cfg:Config, corpus:str, index:pd.DataFrame, reps:tuple, extras:dict|None=None) -> CorpusFeatures:
+    "Write the index (and statistics) of one corpus and summarise it; `extras`: feature -> (index, reports) of features beside the defaults."
     write_if_changed(ip := index_path(cfg, corpus, index), stored_index(index), read_index, write_index)
     audio = index[index['ok'] & (index['modality'] == 'audio')]
     norm = str(train_norm(cfg, corpus, audio, feature_spec(cfg, 'audio'))[1]) if len(audio) else None
@@ -145,29 +156,43 @@ def _finish_corpus(cfg:Config, corpus:str, index:pd.DataFrame, reps:tuple) -> Co
     return CorpusFeatures(corpus, '+'.join(r.extractor for r in reps), len(index), sum(r.n_hit for r in reps),
                           sum(r.n_computed for r in reps), n_bad, n_bad/max(len(index), 1), round(sum(r.seconds for r in reps), 3),
                           str(ip), norm, detection_summary(index),
-                          {str(k): int(v) for k, v in errors_frame(index)['reason'].value_counts().items()})
+                          {str(k): int(v) for k, v in errors_frame(index)['reason'].value_counts().items()},
+                          {f: _extra_summary(cfg, corpus, f, ix, r) for f, (ix, r) in (extras or {}).items()})
 
 def _write_errors(run_dir:str|Path|None, indexes:dict) -> Path|None:
-    "Write every corpus's skipped inputs to `<run_dir>/preprocess_errors.csv`, atomically."
+    "Write every corpus's skipped inputs to `<run_dir>/preprocess_errors.csv`, atomically; `indexes`: name -> (index, feature or None)."
     if run_dir is None: return None
-    df = pd.concat([errors_frame(ix) for ix in indexes.values()], ignore_index=True) if indexes else pd.DataFrame(columns=ERROR_COLUMNS)
+    parts = [errors_frame(ix).pipe(lambda e: e if f is None else e.assign(detail=f'{f}: ' + e['detail'].astype(str)))
+             for ix, f in indexes.values()]
+    df = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ERROR_COLUMNS)
     with atomic_path(path := Path(run_dir)/'preprocess_errors.csv') as tmp: df.to_csv(tmp, index=False)
     return path
 
 # %% ../../nbs/23_preprocess.ipynb #3609bc23
+def _extras(cfg:Config, corpus:str, features:Sequence[str], workers, client) -> dict:
+    "feature -> (index, reports) of each feature in `features` that is not its modality's default and has rows in `corpus`."
+    have, out = set(row_modalities(load_corpus(cfg, corpus), corpus)), {}
+    for f in dict.fromkeys(features):
+        spec = feature_spec(cfg, None, f)
+        if spec.modality in have and spec != feature_spec(cfg, spec.modality): out[f] = extract_corpus(cfg, corpus, workers, client, f)
+    return out
+
 def stage_preprocess(cfg:Config, # resolved config
                      run_dir:str|Path|None=None, # run directory for `preprocess_errors.csv` (None: not written)
                      corpora:Sequence[str]|None=None, # corpora to process (None: every corpus with a manifest)
                      workers:int|None=None, # worker processes (None: `preprocess.workers`)
+                     features:Sequence[str]=(), # registered features to extract beside each modality's default (the run's models': `pipeline.runner.run_features`)
                     ) -> PreprocessResult:
     "Extract, cache and index the features of every corpus (on Dask when `compute.scheduler` is set); list bad inputs; fit train-split normalisation."
     t0 = time.perf_counter()
     corpora = [c for c in config_corpora(cfg) if c in require_manifests(cfg)] if corpora is None else list(corpora)
     with FeatureCache(cfg.path(cfg.paths.cache_dir)).lock('preprocess'), dask_client(cfg.compute) as client:
         done, where = {c: extract_corpus(cfg, c, workers, client) for c in corpora}, describe(client)
-        errors_csv = _write_errors(run_dir, {c: ix for c, (ix, _) in done.items()})
-        for ix, _ in done.values(): check_bad_fraction(ix, cfg.preprocess.max_bad_fraction, errors_csv)
-        out = tuple(_finish_corpus(cfg, c, ix, reps) for c, (ix, reps) in done.items())
+        extra = {c: _extras(cfg, c, features, workers, client) for c in corpora}
+        checked = {**{c: (ix, None) for c, (ix, _) in done.items()}, **{(c, f): (ix, f) for c in corpora for f, (ix, _) in extra[c].items()}}
+        errors_csv = _write_errors(run_dir, checked)
+        for ix, _ in checked.values(): check_bad_fraction(ix, cfg.preprocess.max_bad_fraction, errors_csv)
+        out = tuple(_finish_corpus(cfg, c, ix, reps, extra[c]) for c, (ix, reps) in done.items())
     return PreprocessResult(out, None if errors_csv is None else str(errors_csv), round(time.perf_counter() - t0, 3), where)
 
 # %% ../../nbs/23_preprocess.ipynb #67498882

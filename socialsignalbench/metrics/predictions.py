@@ -4,7 +4,7 @@
 
 # %% ../../nbs/60_predictions.ipynb #7e4b985b
 from __future__ import annotations
-import hashlib
+import csv, hashlib
 from dataclasses import dataclass, fields
 from pathlib import Path
 import numpy as np
@@ -147,11 +147,24 @@ def _write_csv(self:Predictions, path:str|Path, # destination, e.g. run_dir/'pre
     with atomic_path(path) as tmp: self.to_frame(scheme).to_csv(tmp, index=False)
     return Path(path)
 
+def _cut(p:Path) -> str|None:
+    "How the file `p` looks cut short (no final line break, and a last row with fewer fields than the header), else None."
+    text = p.read_bytes().decode('utf-8', 'replace')
+    if text.endswith('\n'): return None
+    if not text.strip(): return 'it is empty'
+    lines = text.splitlines()
+    if len(lines) == 1: return 'it holds one line, no rows'
+    head, last = (next(csv.reader([x])) for x in (lines[0], lines[-1]))
+    return f'its last row has {len(last)} of {len(head)} fields' if len(last) < len(head) else None
+
 def _read_csv(cls, path:str|Path) -> Predictions:
-    "Predictions read from a predictions.csv file."
-    if not Path(path).is_file(): raise SSBError(f"Predictions file not found: {path}.")
-    text = {c: str for c in ('id', 'path', 'group', 'true', 'pred')}
-    return cls.from_frame(pd.read_csv(path, dtype=text, keep_default_na=False), str(path))
+    "Predictions read from a predictions.csv file; a file cut short is refused, not read as fewer items."
+    p, text = Path(path), {c: str for c in ('id', 'path', 'group', 'true', 'pred')}
+    if not p.is_file(): raise SSBError(f"Predictions file not found: {path}.")
+    if end := _cut(p): raise SSBError(f"{p} was cut short: it has no final line break and {end}. Write it again "
+                                      f"(a run's predictions.csv: ssb --mode evaluate --run-id {p.parent.name}).")
+    try: return cls.from_frame(pd.read_csv(p, dtype=text, keep_default_na=False), str(p))
+    except ValueError as e: raise SSBError(f"{p} is not a readable predictions table ({type(e).__name__}: {str(e)[:120]}).") from None
 
 Predictions.write_csv, Predictions.read_csv = _write_csv, classmethod(_read_csv)
 

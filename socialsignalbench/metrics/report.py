@@ -161,7 +161,10 @@ def read_report(path:str|Path) -> MetricsReport:
     "A `MetricsReport` read from a metrics.json file; refuses a different schema version."
     path = Path(path)
     if not path.is_file(): raise SSBError(f"Metrics file not found: {path}. Run the evaluate stage first.")
-    d = json.loads(path.read_text(encoding='utf-8'))
+    try: d = json.loads(path.read_text(encoding='utf-8'))
+    except ValueError as e: raise SSBError(f"{path} is damaged, not a metrics file ({type(e).__name__}: {str(e)[:100]}): re-run evaluate for "
+                                           f"that run (--mode evaluate --run-id {path.parent.name}) to write it again.") from None
+    if not isinstance(d, dict): raise SSBError(f"{path} holds a {type(d).__name__}, not a metrics report: re-run evaluate for that run.")
     if d.get('schema_version') != SCHEMA_VERSION: raise SSBError(
         f"{path}: schema version {d.get('schema_version')!r}, this version reads {SCHEMA_VERSION}: re-run evaluate.")
     names = [f.name for f in fields(MetricsReport) if f.name != 'repeats']   # optional: absent in one-model reports of old

@@ -10,14 +10,14 @@ from ..core import SSBError
 from ..config import parse_overrides
 from ..config import Config
 from ..runs import load_run_config, resolve_run
-from .runner import ReportError, discover_stages, init_project, resolve_config, run_modes
+from .runner import Interrupted, ReportError, discover_stages, init_project, resolve_config, run_modes
 
 ALL_HELP = ('the whole benchmark: data, audio/face baselines + logistic reference, fusion, gold slice, evaluate, '
             'compare, each run in <runs_dir>/<id>/; then outputs/index.html')
 
 # %% auto #0
-__all__ = ['ALL_HELP', 'make_parser', 'overrides_from', 'predict_command', 'checkpoint_option', 'main', 'compare_parser',
-           'compare_config', 'compare_command']
+__all__ = ['ALL_HELP', 'make_parser', 'overrides_from', 'predict_command', 'checkpoint_option', 'interrupted_text', 'main',
+           'compare_parser', 'compare_config', 'compare_command']
 
 # %% ../../nbs/90_cli.ipynb #ac9d6082
 def make_parser() -> argparse.ArgumentParser:
@@ -72,9 +72,20 @@ def _run(args, p:argparse.ArgumentParser) -> str:
         return f"[ssb] outputs: {run_suite(args.config, args.run_id, overrides=overrides_from(args.set))}"
     return f"[ssb] outputs: {run_modes(args.config, args.mode, args.run_id, overrides=overrides_from(args.set))}"
 
+def interrupted_text(e:KeyboardInterrupt) -> str:
+    "The one line `ssb` prints on Ctrl-C: where it stopped and how to go on."
+    if isinstance(e, Interrupted): return (f"[ssb] {e}: to resume, run the same command with --run-id {e.run_id} (downloads, "
+                                           "the feature cache and the files of finished stages are kept).")
+    return "[ssb] interrupted (Ctrl-C): run the same command again (files are written whole or not at all)."
+
 def main(argv:list[str]|None=None) -> int:
-    "Entry point of `ssb` / `python -m socialsignalbench.pipeline.cli`."
-    argv = sys.argv[1:] if argv is None else list(argv)
+    "Entry point of `ssb` / `python -m socialsignalbench.pipeline.cli`; Ctrl-C prints one line saying how to go on (exit code 130)."
+    try: return _main(sys.argv[1:] if argv is None else list(argv))
+    except KeyboardInterrupt as e:
+        print(interrupted_text(e), file=sys.stderr)
+        return 130
+
+def _main(argv:list[str]) -> int:
     if argv[:1] == ['predict']: return predict_command(argv[1:])
     if argv[:1] == ['compare']: return compare_command(argv[1:])
     p = make_parser()

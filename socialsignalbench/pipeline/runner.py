@@ -16,8 +16,9 @@ from ..data.dataset import input_manifests
 
 # %% auto #0
 __all__ = ['INIT_CONFIGS', 'discover_stages', 'shipped_dir', 'reports_dir', 'shipped_configs', 'find_config', 'resolve_config',
-           'init_project', 'ReportError', 'report_parameters', 'report_meta', 'title_block', 'html_exporter',
-           'export_html', 'report_kernel', 'reset_kernel', 'execute_report', 'get_stage', 'run_modes', 'report_setup']
+           'init_project', 'ReportError', 'Interrupted', 'stage_warnings', 'report_parameters', 'report_meta',
+           'title_block', 'html_exporter', 'export_html', 'report_kernel', 'reset_kernel', 'execute_report',
+           'get_stage', 'run_modes', 'report_setup', 'run_features']
 
 # %% ../../nbs/70_pipeline.ipynb #be66b228
 def _declarations(path:Path, module:str) -> list[Stage]:
@@ -110,6 +111,23 @@ class ReportError(SSBError):
         super().__init__(f"Stage '{stage}' failed: {ename}: {evalue}\n"
                          f"The partly executed notebook is {notebook}")
         self.stage, self.ename, self.evalue, self.traceback, self.notebook = stage, ename, evalue, traceback, notebook
+
+# %% ../../nbs/70_pipeline.ipynb #b050ffbf
+class Interrupted(KeyboardInterrupt):
+    "Ctrl-C during a run: the stage it stopped in and the run to resume."
+    def __init__(self, stage:str, run_id:str):
+        super().__init__(f"interrupted (Ctrl-C) during stage '{stage}' of run {run_id}")
+        self.stage, self.run_id = stage, run_id
+
+def stage_warnings(run_dir:str|Path, # the run directory
+                   stage:str, # the stage that just finished
+                  ) -> list[str]:
+    "The `warnings` of the stage's `<stage>_summary.json` (none when it has no summary or no warnings)."
+    import json
+    f = Path(run_dir)/f'{stage}_summary.json'
+    try: w = json.loads(f.read_text(encoding='utf-8')).get('warnings') if f.is_file() else None
+    except (ValueError, AttributeError): w = None
+    return [str(x) for x in w] if isinstance(w, (list, tuple)) else []
 
 # %% ../../nbs/70_pipeline.ipynb #a1c0de02
 def report_parameters(nb) -> list[dict]:
@@ -277,6 +295,7 @@ def execute_report(notebook:str|Path, # report notebook to run
                              progress_bar=False, execution_timeout=timeout, kernel_name='python3', language='python')
     except pm.PapermillExecutionError as e:
         os.replace(running, failed); export_html(failed)
+        if e.ename == 'KeyboardInterrupt': raise KeyboardInterrupt from None   # Ctrl-C reached the kernel first
         raise ReportError(stage, e.ename, _strip_ansi(e.evalue), _strip_ansi('\n'.join(e.traceback[-6:])), failed) from None
     except DeadKernelError:
         os.replace(running, failed); export_html(failed)
@@ -313,8 +332,10 @@ def run_modes(config_path:str|Path, # YAML config, or a shipped config's name ('
             t0 = time.time()
             log(f"[ssb] {i}/{len(stages)} {st.name:<14} ...", end='', flush=True)
             try: execute_report(reports_dir(cfg)/st.notebook, run_dir, params, st.name, km=km)
+            except KeyboardInterrupt: log(f" interrupted after {time.time()-t0:.1f} s"); raise Interrupted(st.name, run_dir.name) from None
             except BaseException: log(f" FAILED after {time.time()-t0:.1f} s"); raise
             log(f" done in {time.time()-t0:.1f} s")
+            for w in stage_warnings(run_dir, st.name): log(f"[ssb]   warning: {w}")
             open_run(cfg, run_dir.name, input_manifests(cfg))
     return run_dir
 
@@ -330,3 +351,11 @@ def report_setup(config_path:str|Path) -> Config:
     pd.set_option('display.max_rows', 100)
     os.environ['SSB_PROGRESS'] = '0'   # progress bars would only clutter the report's HTML; `ssb` prints a line per stage
     return load_run_config(config_path)
+
+# %% ../../nbs/70_pipeline.ipynb #d991ae7b
+def run_features(cfg:Config, # the run's config
+                ) -> tuple[str, ...]:
+    "The registered features `model.name` and the `model.reference` entries read beside their modality's default."
+    from socialsignalbench.models.core import model_spec   # torch comes with the models: imported when a report asks
+    names = (cfg.model.name, *(cfg.model.reference or ()))
+    return tuple(dict.fromkeys(f for n in names if (f := getattr(model_spec(n), 'feature', None)) is not None))

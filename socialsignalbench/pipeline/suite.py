@@ -12,15 +12,16 @@ import pandas as pd
 import socialsignalbench
 from ..core import atomic_write_text
 from ..config import Config, deep_merge
+from ..data.ckplus import holds_ckplus
 from ..runs import check_run_id, load_run_config, make_run_id
 from ..metrics.functional import uar
 from ..metrics.report import ci_text, entry_text
 from ..evaluation.compare import compare_pair, load_run
-from .runner import resolve_config, run_modes
+from .runner import Interrupted, resolve_config, run_modes
 
 # %% auto #0
-__all__ = ['SuiteStep', 'suite_plan', 'run_suite', 'leaderboard', 'fusion_gains', 'index_html', 'other_runs', 'write_index',
-           'summary_text']
+__all__ = ['FACE_SOURCES', 'SuiteStep', 'FaceChoice', 'face_choice', 'suite_plan', 'run_suite', 'leaderboard', 'fusion_gains',
+           'index_html', 'other_runs', 'write_index', 'summary_text']
 
 # %% ../../nbs/72_suite.ipynb #c9f4294c
 @dataclass(frozen=True)
@@ -31,13 +32,34 @@ class SuiteStep:
     overrides: dict # config keys set for this run (merged over the config and `--set`)
     what: str # one line for the terminal
 
+# %% ../../nbs/72_suite.ipynb #a6ba6d1e
+FACE_SOURCES = {'ckplus': 'ingest_ckplus', 'london': 'download_london'} # face corpus `auto` picks -> the data mode writing its manifest
+
+@dataclass(frozen=True)
+class FaceChoice:
+    "The suite's face corpus, the data modes run first, and why (printed with the face step)."
+    corpus: str # the face baseline's corpus
+    data_modes: tuple # the data step's modes
+    why: str # one line for the terminal
+
+def face_choice(cfg:Config) -> FaceChoice:
+    "`suite.face_corpus`; under 'auto' CK+ when `ckplus.root` holds it, else the London set, with its data mode put before data_card."
+    s = cfg.suite
+    if s.face_corpus != 'auto': return FaceChoice(s.face_corpus, tuple(s.data_modes), 'suite.face_corpus')
+    ck = cfg.path(cfg.ckplus.root)
+    corpus = 'ckplus' if holds_ckplus(ck) else 'london'
+    why = f'CK+ found in ckplus.root {ck}' if corpus == 'ckplus' else f'no CK+ in ckplus.root {ck}: the London set, london.root {cfg.path(cfg.london.root)}'
+    modes = [m for m in s.data_modes if m not in FACE_SOURCES.values()]
+    at = next((i for i, m in enumerate(modes) if m in ('data_card', 'preprocess')), len(modes))
+    return FaceChoice(corpus, (*modes[:at], FACE_SOURCES[corpus], *modes[at:]), f'suite.face_corpus auto: {why}')
+
 # %% ../../nbs/72_suite.ipynb #44d0261f
 def _trained(cfg:Config) -> list[tuple[str, dict, str]]:
     "(run id, config keys, description) of every trained baseline."
-    s, gold = cfg.suite, {'eval': {'gold_slice': 'gold'}}
+    s, gold, fc = cfg.suite, {'eval': {'gold_slice': 'gold'}}, face_choice(cfg)
     audio = deep_merge(gold, {'train': {'corpus': s.audio_corpus}})
     out = [('audio', audio, f'{cfg.model.name} + {", ".join(cfg.model.reference or ()) or "no reference"} on {s.audio_corpus}'),
-           ('face', {'model': {'name': 'face_cnn', 'reference': None}, 'train': {'corpus': s.face_corpus}}, f'face_cnn on {s.face_corpus}')]
+           ('face', {'model': {'name': 'face_cnn', 'reference': None}, 'train': {'corpus': fc.corpus}}, f'face_cnn on {fc.corpus} ({fc.why})')]
     check = lambda k: deep_merge(audio, {'seed': cfg.seed + k, 'train': {'repeats': 1}})   # one training: a check, never mined
     return out + [(f'audio-seed{cfg.seed + k}', check(k), f'{cfg.model.name} seed {cfg.seed + k} (checks the gold slice)')
                   for k in range(1, s.check_seeds + 1)]
@@ -47,13 +69,14 @@ def suite_plan(cfg:Config) -> list[SuiteStep]:
     "The steps of `--mode all` for `cfg`, in order."
     runs = _trained(cfg)
     fusion = {'fusion': {'audio_run': 'audio', 'face_run': 'face'}, 'model': {'name': 'fusion_concat', 'reference': 'fusion_average'}}
-    gold = {'gold': {'sources': ['audio/predictions_test.csv', 'audio/reference_predictions_test.csv'],
+    gold = {'gold': {'sources': ['audio/*predictions_test.csv'],   # the model, every reference, every repeat
                      'check_runs': [f'{r}/predictions_test.csv' for r, _, _ in runs[2:]]}}
     compare = {'compare': {'runs': ['fusion/predictions_audio.csv', 'fusion/predictions_face.csv', 'fusion'], 'baseline': 'fusion/predictions_audio.csv'}}
-    return ([SuiteStep('data', tuple(cfg.suite.data_modes), {}, 'data: ' + ', '.join(cfg.suite.data_modes))]
+    modes = face_choice(cfg).data_modes
+    return ([SuiteStep('data', modes, {}, 'data: ' + ', '.join(modes))]
             + [SuiteStep(r, ('train',), o, w) for r, o, w in runs]
             + [SuiteStep('fusion', ('train_fusion',), fusion, 'fusion_concat beside fusion_average on synthetic pairs'),
-               SuiteStep('gold', ('mine_gold_slice',), gold, 'gold slice mined from the audio CNN and its reference')]
+               SuiteStep('gold', ('mine_gold_slice',), gold, 'gold slice mined from every test prediction of the audio run')]
             + [SuiteStep(r, ('evaluate',), o, f'evaluate {r}') for r, o, _ in runs] + [SuiteStep('fusion', ('evaluate',), fusion, 'evaluate fusion')]
             + [SuiteStep('compare', ('compare',), compare, 'fusion against each modality alone, on the same pairs')])
 
@@ -70,7 +93,8 @@ def run_suite(config:str|Path, # YAML config, or a shipped config's name ('demo'
     where = {'paths': {'runs_dir': str(root)}}
     for i, st in enumerate(suite_plan(cfg), 1):
         log(f"[ssb] suite step {i}: {st.run_id} - {st.what}")
-        run_modes(config, st.modes, st.run_id, log, deep_merge(deep_merge(overrides or {}, st.overrides), where))
+        try: run_modes(config, st.modes, st.run_id, log, deep_merge(deep_merge(overrides or {}, st.overrides), where))
+        except Interrupted as e: raise Interrupted(f'{st.run_id}/{e.stage}', sid) from None   # resume the suite, not the step
     index = write_index(cfg.path(cfg.paths.runs_dir))
     log(summary_text(leaderboard(root), fusion_gains(root), root, index, time.time() - t0))
     return root

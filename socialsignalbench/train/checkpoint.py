@@ -11,7 +11,8 @@ import torch
 import socialsignalbench
 from ..core import SSBError, atomic_write_bytes, to_jsonable
 from ..config import Config, config_hash
-from ..features.loader import NORMALISE
+from ..features.loader import NORMALISE, feature_spec
+from ..models.core import model_spec
 
 # %% auto #0
 __all__ = ['FORMAT', 'FORMAT_VERSION', 'META_KEYS', 'MEMBER_KEY', 'meta_problems', 'checkpoint_meta', 'safe_torch_load',
@@ -45,17 +46,23 @@ def meta_problems(meta:Any) -> list[str]:
     return bad
 
 # %% ../../nbs/41_checkpoint.ipynb #8f6a5385
+def _model_feature(model:str) -> str|None:
+    "The feature registered model `model` reads (`ModelSpec.feature`; None: its modality's default, or an unregistered model)."
+    try: return getattr(model_spec(model), 'feature', None)
+    except SSBError: return None
+
 def checkpoint_meta(cfg:Config, # the run's config
                     model:str, # registered model name
                     modality:str, # 'audio' or 'image' (the model's `ModelSpec.modality`)
                     scheme:Any, # the label scheme (a `LabelScheme` or its dict)
                     norm:dict, # {'mode': 'train'|'group'|'none', ...statistics as lists}
+                    feature:str|None=None, # the registered feature of the inputs (None: the model's `ModelSpec.feature`, else the modality's default)
                     **extra, # anything else JSON-able, e.g. epoch=12, val_uar=0.5
                    ) -> dict:
     "Checkpoint metadata for a model trained under `cfg`."
-    sch = to_jsonable(scheme)
+    sch, spec = to_jsonable(scheme), feature_spec(cfg, 'audio' if modality == 'audio' else 'image', feature or _model_feature(model))
     return {'format_version': FORMAT_VERSION, 'model': model, 'model_config': to_jsonable(cfg.model),
-            'classes': list(sch['classes']), 'scheme': sch, 'features': to_jsonable(cfg.audio if modality == 'audio' else cfg.face),
+            'classes': list(sch['classes']), 'scheme': sch, 'feature': spec.name, 'features': to_jsonable(spec.params(cfg)),
             'norm': to_jsonable(norm), 'config_hash': config_hash(cfg), 'package_version': socialsignalbench.__version__, **to_jsonable(extra)}
 
 # %% ../../nbs/41_checkpoint.ipynb #4fd5040d

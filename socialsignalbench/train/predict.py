@@ -4,16 +4,17 @@
 
 # %% ../../nbs/46_predict.ipynb #87813b08
 from __future__ import annotations
-import argparse, json, sys
+import argparse, dataclasses, json, sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 import torch
-from ..core import SSBError, FEATURES, sha256_file
+from ..core import SSBError, FEATURES, NOTES, sha256_file
 from ..config import Config, ModelConfig, build
 from ..data.labels import LabelScheme, proxy_scores
+from ..features.audio import sniff_audio
 from ..features.loader import FeatureSpec, apply_norm, feature_spec
 from ..models.core import estimator_from_tensors, estimator_proba, build_model, model_spec
 from .checkpoint import load_checkpoint, unpack_members
@@ -21,8 +22,9 @@ from .loop import predict_arrays
 import socialsignalbench.features.audio, socialsignalbench.features.face  # noqa: F401  (register 'mfcc' and 'face_crop')
 
 # %% auto #0
-__all__ = ['scheme_of', 'feature_setup', 'normalise_inputs', 'norm_note', 'Predictor', 'load_predictor', 'extract_files',
-           'predict_files', 'predictions_json', 'predict_parser', 'predict_main']
+__all__ = ['IMAGE_MAGIC', 'scheme_of', 'feature_setup', 'normalise_inputs', 'norm_note', 'Predictor', 'load_predictor',
+           'file_modality', 'modality_mismatch', 'extract_files', 'predict_files', 'predictions_json', 'predict_parser',
+           'predict_main']
 
 # %% ../../nbs/46_predict.ipynb #cfe28b2f
 def scheme_of(meta:dict, # checkpoint metadata
@@ -34,11 +36,14 @@ def scheme_of(meta:dict, # checkpoint metadata
 
 def feature_setup(meta:dict, # checkpoint metadata
                  ) -> tuple[FeatureSpec, Any]:
-    "The checkpoint's `FeatureSpec` and the feature parameters (`AudioConfig`/`FaceConfig`) it was trained with."
-    mod = model_spec(meta['model']).modality
-    section = feature_spec(Config(), mod).section
-    cfg = build(Config, {section: meta['features']}, "checkpoint metadata 'features'")
-    return feature_spec(cfg, mod), getattr(cfg, section)
+    "The checkpoint's `FeatureSpec` (its `feature`, else the modality's default) and the feature parameters it was trained with."
+    mod, feature, where = model_spec(meta['model']).modality, meta.get('feature'), "checkpoint metadata 'features'"
+    spec = feature_spec(Config(), mod, feature)
+    if spec.section is None:   # the feature's own parameters (e.g. `EgemapsParams`), not a config section
+        params = build(type(spec.fixed), meta['features'], where, spec.name)
+        return dataclasses.replace(spec, fixed=params), params
+    cfg = build(Config, {spec.section: meta['features']}, where)
+    return feature_spec(cfg, mod, feature), getattr(cfg, spec.section)
 
 # %% ../../nbs/46_predict.ipynb #898a0c24
 def normalise_inputs(X:np.ndarray, # raw features: (n, n_coef, n_frames) or (n, H, W)
@@ -115,17 +120,39 @@ def load_predictor(path:str|Path, # a checkpoint, e.g. `<run_dir>/model_best.pt`
     models = [_model_from(t, meta, path) for t in unpack_members(tensors, meta, path)]
     return Predictor(models[0], meta, scheme_of(meta), spec, params, str(path), sha256_file(path), tuple(models) if len(models) > 1 else ())
 
+# %% ../../nbs/46_predict.ipynb #7dafcbcd
+IMAGE_MAGIC = ((b'\x89PNG', 'PNG'), (b'\xff\xd8\xff', 'JPEG'), (b'BM', 'BMP'), (b'GIF8', 'GIF'), (b'II*\x00', 'TIFF'), (b'MM\x00*', 'TIFF'),
+               (b'P5', 'PGM'), (b'P6', 'PPM')) # image formats OpenCV reads, by their first bytes
+
+def file_modality(path:str|Path) -> tuple[str|None, str|None]:
+    "('audio', 'WAV'), ('image', 'PNG'), ... from a file's first bytes; (None, None) when unknown or unreadable."
+    try:
+        with open(path, 'rb') as f: head = f.read(16)
+    except OSError: return None, None
+    if head[:4] == b'RIFF' and head[8:12] == b'WEBP': return 'image', 'WebP'
+    if img := next((fmt for m, fmt in IMAGE_MAGIC if head.startswith(m)), None): return 'image', img
+    return ('audio', a) if (a := sniff_audio(head)) else (None, None)
+
+def modality_mismatch(pred:Predictor, path:str|Path) -> str:
+    "The error for a file of another modality than the checkpoint's ('' when it is not one)."
+    mod, fmt = file_modality(path)
+    if mod is None or mod == pred.spec.modality: return ''
+    return (f"'{path}' is an {mod} file ({fmt}), but the checkpoint {Path(pred.path).name} ({pred.name}) reads {pred.spec.modality} "
+            f"files: give it {pred.spec.modality} files, or predict this one with a checkpoint of an {mod} model.")
+
 # %% ../../nbs/46_predict.ipynb #073525fa
 def extract_files(pred:Predictor, # the predictor (its extractor and parameters)
                   paths:Sequence, # files to read
-                 ) -> tuple[list, dict]:
-    "The checkpoint's features of each file: (arrays of the files that worked, {position: error message})."
-    fn, arrays, errors = FEATURES[pred.spec.extractor], [], {}
+                 ) -> tuple[list, dict, dict]:
+    "The checkpoint's features of each file: (arrays of the files that worked, {position: error}, {position: warning})."
+    fn, note, arrays, errors, notes = FEATURES[pred.spec.extractor], NOTES[pred.spec.extractor] if pred.spec.extractor in NOTES else None, [], {}, {}
     for i, p in enumerate(paths):
-        try: arrays.append(np.asarray(fn(str(p), pred.params)[0][pred.spec.array]))
-        except SSBError as e: errors[i] = str(e)
-        except Exception as e: errors[i] = f"cannot read '{p}' ({type(e).__name__}: {e})"
-    return arrays, errors
+        if bad := modality_mismatch(pred, p): errors[i] = bad; continue
+        try: feats, info = fn(str(p), pred.params); arrays.append(np.asarray(feats[pred.spec.array]))
+        except SSBError as e: errors[i] = str(e); continue
+        except Exception as e: errors[i] = f"cannot read '{p}' ({type(e).__name__}: {e})"; continue
+        if note and (w := note(p, info, pred.params)): notes[i] = w
+    return arrays, errors, notes
 
 # %% ../../nbs/46_predict.ipynb #e2d66f0c
 def predict_files(pred:Predictor, # from `load_predictor`
@@ -133,10 +160,11 @@ def predict_files(pred:Predictor, # from `load_predictor`
                   groups:Sequence|None=None, # speaker-normalised checkpoints: speaker of each file (None: each file alone)
                  ) -> pd.DataFrame:
     "Class probabilities and proxy scores per file (one row each, in order); a bad file gets an error, the rest are predicted."
-    arrays, errors = extract_files(pred, paths)
+    arrays, errors, notes = extract_files(pred, paths)
     good = [i for i in range(len(paths)) if i not in errors]
     df = pd.DataFrame({'path': [str(p) for p in paths], 'ok': [i not in errors for i in range(len(paths))],
-                       'error': [errors.get(i, '') for i in range(len(paths))], 'pred': '', 'confidence': np.nan})
+                       'error': [errors.get(i, '') for i in range(len(paths))], 'warning': [notes.get(i, '') for i in range(len(paths))],
+                       'pred': '', 'confidence': np.nan})
     cols = [f'prob_{c}' for c in pred.classes] + [f'proxy_{p}' for p in pred.scheme.proxies]
     df = pd.concat([df, pd.DataFrame(np.nan, index=df.index, columns=cols)], axis=1)
     if good:
@@ -151,8 +179,8 @@ def predictions_json(pred:Predictor, # the predictor
                      df:pd.DataFrame, # `predict_files` output
                      note:str, # `norm_note`
                     ) -> dict:
-    "The `--json` document: checkpoint, model, scheme, normalisation, and per file its probabilities and proxies or its error."
-    files = [dict(path=r['path'], ok=bool(r['ok']), error=r['error'] or None, pred=r['pred'] or None,
+    "The `--json` document: checkpoint, model, scheme, normalisation, and per file its probabilities, proxies and warning, or its error."
+    files = [dict(path=r['path'], ok=bool(r['ok']), error=r['error'] or None, warning=r['warning'] or None, pred=r['pred'] or None,
                   confidence=None if not r['ok'] else float(r['confidence']),
                   probs={c: float(r[f'prob_{c}']) for c in pred.classes} if r['ok'] else None,
                   proxies={p: float(r[f'proxy_{p}']) for p in pred.scheme.proxies} if r['ok'] else None)
@@ -180,6 +208,8 @@ def predict_main(argv:list[str]|None=None) -> int:
     if args.json: print(json.dumps(predictions_json(pred, df, note), indent=2))
     else:
         print(f"{pred.name} ({pred.scheme.name}: {', '.join(pred.classes)}); normalisation: {note}")
-        print(df[df['ok']].drop(columns=['ok', 'error']).round(4).to_string(index=False) if df['ok'].any() else '(no file could be read)')
-    for _, r in df[~df['ok']].iterrows(): print(f"error: {r['error']}", file=sys.stderr)
+        print(df[df['ok']].drop(columns=['ok', 'error', 'warning']).round(4).to_string(index=False) if df['ok'].any() else '(no file could be read)')
+    for _, r in df.iterrows():
+        if r['warning']: print(f"warning: {r['warning']}", file=sys.stderr)
+        if r['error']: print(f"error: {r['error']}", file=sys.stderr)
     return 0 if df['ok'].all() else 1

@@ -42,12 +42,13 @@ def norm_meta(cfg:Config, # resolved config
               corpus:str, # the corpus trained on
               modality:str, # 'audio' or 'image'
               normalise:str, # 'train', 'group' or 'none' (as passed to `load_split`)
+              feature:str|None=None, # the registered feature the model reads (None: the modality's default)
              ) -> dict:
     "How the inputs of a model were normalised, for its checkpoint (`train` mode: the statistics themselves)."
-    spec = feature_spec(cfg, modality)
+    spec = feature_spec(cfg, modality, feature)
     if not spec.norm: return {'mode': normalise, 'pixel_scale': float(PIXEL_SCALE) if normalise != 'none' else 1.0}
     if normalise != 'train': return {'mode': normalise}
-    df = with_keys(load_corpus(cfg, corpus), cfg, corpus)
+    df = with_keys(load_corpus(cfg, corpus), cfg, corpus, feature)
     st, _ = train_norm(cfg, corpus, cached_rows(df[df['modality'] == modality], cfg, spec), spec)
     return {'mode': 'train', 'mean': list(st.mean), 'std': list(st.std), 'n_frames': st.n_frames, 'n_arrays': st.n_arrays}
 
