@@ -64,7 +64,7 @@ def project_config(a, scheme:str, norm:str):
     """The recipe config pointed at the scratch project, for one scheme and normalisation."""
     over = [f'ravdess.root={a.data.resolve()}', f'paths.data_dir={a.work / "data"}', f'paths.cache_dir={a.work / "cache"}',
             f'paths.runs_dir={a.work / "runs"}', f'labels.scheme={scheme}', f'train.speaker_norm={str(norm == "speaker").lower()}']
-    if a.quick: over += ['train.n_seeds=1', 'train.epochs=8']
+    if a.quick: over += ['train.repeats=1', 'train.epochs=8']
     return load_config(a.config, over + a.set)
 
 

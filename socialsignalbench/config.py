@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses, functools, hashlib, importlib.util, json, math, os, re, types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, Optional, Sequence, Union, get_args, get_origin, get_type_hints
+from typing import Annotated, Any, ClassVar, Literal, Optional, Sequence, Union, get_args, get_origin, get_type_hints
 import numpy as np
 import yaml
 from .core import SSBError, PROJECT_MARKERS, closest, find_project_dir, to_jsonable, atomic_write_text, unknown_name_msg
@@ -185,10 +185,13 @@ class TrainConfig:
     warmup: Annotated[float, Range(0, 1, lo_open=True, hi_open=True)] = 0.1 # 'onecycle': fraction of the steps spent warming up
     label_smoothing: Annotated[float, Range(0, 1, hi_open=True)] = 0.0 # cross-entropy label smoothing
     refit: bool = False # k-fold: after validation picks the epoch count (or `epochs` when patience is 0), retrain on train+val and keep the last epoch
-    n_seeds: Annotated[int, Range(1)] = 1 # k-fold: average the probabilities of this many models (seeds `seed`, `seed`+1, ...)
+    repeats: Annotated[int, Range(1)] = 1 # trainings with seeds `seed` ... `seed`+N-1 (holdout and k-fold; a fusion head trains once); metrics report each, their mean, sd and a two-level interval
+    ensemble: bool = False # average the repeats' probabilities into one predictor (one checkpoint of `repeats` members) instead of scoring them apart
     class_weights: bool = True # weight the loss by inverse class frequency
     speaker_norm: bool = False # standardise each speaker's/subject's features with its own statistics
     device: Literal['auto', 'cpu', 'cuda'] = 'auto' # 'auto': GPU when present
+    RENAMED: ClassVar[dict] = {'n_seeds': "train.n_seeds (k-fold: average N seeds) became train.repeats: N with train.ensemble: true, "
+                                         "which works in every protocol: replace n_seeds: N by repeats: N and ensemble: true (n_seeds: 1: repeats: 1)"}
 
     def __post_init__(self):
         if self.refit and self.scheduler == 'plateau':
@@ -407,6 +410,7 @@ def build(cls:type, # the dataclass to build
     internal = getattr(cls, '_internal', {})   # fields set on load, never by a config (`Config.project_dir`, `Config.source`)
     hints, names = get_type_hints(cls, include_extras=True), [f.name for f in dataclasses.fields(cls) if f.name not in internal]
     for k in data:
+        if k in (renamed := getattr(cls, 'RENAMED', {})): raise SSBError(f"{src}: '{prefix + '.' if prefix else ''}{k}' is gone: {renamed[k]}.")
         if k in internal: raise SSBError(
             f"{src}: '{k}' cannot be set: it is filled in when a config is loaded ({internal[k]}). Remove it; to read or write "
             "files elsewhere, give absolute paths (paths.*, ravdess.root, ckplus.root, ...) or put the config inside that project.")

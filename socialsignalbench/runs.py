@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_runs.ipynb #7879ee5c
 from __future__ import annotations
-import dataclasses, datetime as dt, errno, importlib.metadata, json, platform, subprocess
+import dataclasses, datetime as dt, errno, importlib.metadata, json, os, platform, re, subprocess
 import yaml
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,8 +14,9 @@ from .core import SSBError, atomic_write_json, sha256_file, write_error
 from .config import Config, config_hash, load_config, save_config
 
 # %% auto #0
-__all__ = ['make_run_id', 'check_run_id', 'git_state', 'torch_version', 'RunManifest', 'build_run_manifest', 'open_run',
-           'load_run_config', 'save_result', 'resolve_run']
+__all__ = ['KERNEL_ENV', 'make_run_id', 'check_run_id', 'git_state', 'torch_version', 'cpu_model', 'machine_info',
+           'torch_backend', 'RunManifest', 'build_run_manifest', 'note_torch_backend', 'open_run', 'load_run_config',
+           'save_result', 'resolve_run']
 
 # %% ../nbs/02_runs.ipynb #3ada70fe
 _RUN_ID_OK = set('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.')
@@ -49,6 +50,35 @@ def torch_version() -> Optional[str]:
     try: return importlib.metadata.version('torch')
     except importlib.metadata.PackageNotFoundError: return None
 
+# %% ../nbs/02_runs.ipynb #cd3b606b
+KERNEL_ENV = ('OMP_NUM_THREADS', 'MKL_NUM_THREADS', 'ONEDNN_MAX_CPU_ISA', 'DNNL_MAX_CPU_ISA', 'ATEN_CPU_CAPABILITY', 'MKL_CBWR',
+              'MKL_ENABLE_INSTRUCTIONS', 'CUBLAS_WORKSPACE_CONFIG') # environment variables that steer torch's kernels
+
+def cpu_model() -> tuple[Optional[str], list[str]]:
+    "The CPU's model name and its vector extensions among avx, avx2, avx512f, avx512_bf16, amx_tile (from /proc/cpuinfo)."
+    try: info = Path('/proc/cpuinfo').read_text(encoding='utf-8', errors='replace')
+    except OSError: return platform.processor() or None, []
+    name = re.search(r'^model name\s*:\s*(.+)$', info, re.M)
+    flags = set((re.search(r'^flags\s*:\s*(.+)$', info, re.M) or re.search('(.*)', '')).group(1).split())
+    return (name.group(1).strip() if name else platform.processor() or None), [f for f in ('avx', 'avx2', 'avx512f', 'avx512_bf16', 'amx_tile') if f in flags]
+
+def machine_info() -> dict:
+    "CPU model and vector extensions, cores, torch version and the kernel-steering environment (torch is not imported)."
+    cpu, ext = cpu_model()
+    return dict(cpu=cpu, cpu_extensions=ext, cpu_count=os.cpu_count(), torch_version=torch_version(),
+                env={k: os.environ[k] for k in KERNEL_ENV if k in os.environ})
+
+# %% ../nbs/02_runs.ipynb #3ad803d1
+def torch_backend() -> dict:
+    "What torch chose on this machine (imports torch): threads, BLAS, oneDNN version and state, ATen's CPU capability, determinism, GPU."
+    import torch
+    show = torch.__config__.show()
+    find = lambda pat: (m.group(1) if (m := re.search(pat, show)) else None)
+    return dict(threads=torch.get_num_threads(), interop_threads=torch.get_num_interop_threads(), blas=find(r'BLAS_INFO=(\w+)'),
+                onednn=find(r'(?:MKL-DNN|oneDNN) v([\d.]+)'), onednn_enabled=bool(torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled),
+                cpu_capability=torch.backends.cpu.get_cpu_capability(), deterministic=torch.are_deterministic_algorithms_enabled(),
+                cuda=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None)
+
 # %% ../nbs/02_runs.ipynb #b646d1d8
 @dataclass(frozen=True)
 class RunManifest:
@@ -65,6 +95,7 @@ class RunManifest:
     config_hash: str
     config_source: Optional[str]
     inputs: dict = field(default_factory=dict) # input manifest path -> sha256
+    machine: dict = field(default_factory=dict) # `machine_info`, and `torch_backend` once a train stage ran (`note_torch_backend`)
 
 def build_run_manifest(cfg:Config, run_id:str, inputs:dict|None=None) -> RunManifest:
     "Collect provenance for `run_id` (`inputs`: name -> path of input manifests to hash)."
@@ -72,7 +103,15 @@ def build_run_manifest(cfg:Config, run_id:str, inputs:dict|None=None) -> RunMani
     return RunManifest(run_id, dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds'),
                        socialsignalbench.__version__, platform.python_version(), platform.platform(), torch_version(),
                        commit, dirty, cfg.seed, config_hash(cfg), cfg.source,
-                       {str(k): sha256_file(p) for k, p in sorted((inputs or {}).items()) if Path(p).exists()})
+                       {str(k): sha256_file(p) for k, p in sorted((inputs or {}).items()) if Path(p).exists()}, machine_info())
+
+def note_torch_backend(run_dir:str|Path) -> dict:
+    "Add `torch_backend()` to the `machine` of `<run_dir>/manifest.json` (when there is one); return it."
+    tb, p = torch_backend(), Path(run_dir)/'manifest.json'
+    if p.is_file():
+        m = json.loads(p.read_text(encoding='utf-8'))
+        atomic_write_json(p, m | {'machine': {**m.get('machine', {}), 'torch': tb}})
+    return tb
 
 # %% ../nbs/02_runs.ipynb #d3ef2ed8
 def open_run(cfg:Config, # resolved config

@@ -17,8 +17,8 @@ from ..data.labels import LabelScheme, load_scheme, scheme_for_config
 from ..metrics import functional as F
 from ..metrics.functional import METRICS
 from ..metrics.predictions import Predictions, ids_sha256, read_run_predictions
-from ..metrics.report import MetricsReport, ci_text, metric_stats, metrics_report, read_report
-from ..metrics.bootstrap import McNemar, mcnemar_exact, paired_bootstrap_cis, paired_verdict
+from ..metrics.report import MetricsReport, ci_text, entry_text, metric_stats, metrics_report, read_report, repeat_file
+from ..metrics.bootstrap import McNemar, mcnemar_exact, paired_two_level_cis, paired_verdict
 
 # %% auto #0
 __all__ = ['per_class_stats', 'Delta', 'paired_deltas', 'PairedResult', 'compare_predictions', 'run_files', 'run_label',
@@ -65,18 +65,20 @@ class Delta:
     n_groups: int # speakers/subjects the interval rests on
     few_groups: bool # fewer than min_groups: do not trust the interval
     n_undefined: int # resamples where either run's statistic was undefined, left out
+    n_repeats: tuple = (1, 1) # repeats of A and of B: `a`, `b` are means over them, the interval resamples them too
 
 # %% ../../nbs/66_compare.ipynb #b776b30c
-def paired_deltas(stats_a:dict[str, Callable], # name -> statistic f(weights) of run A
-                  stats_b:dict[str, Callable], # the same names for run B, on the same items in the same order
+def paired_deltas(stats_a:dict[str, Callable]|list, # name -> statistic f(weights) of run A (repeats: one dict per repeat)
+                  stats_b:dict[str, Callable]|list, # the same names for run B, on the same items in the same order
                   higher_is_better:dict[str, bool], # name -> declared direction
                   groups, # (n,) speaker/subject of each item: the unit resampled
                   n_boot:int=1000, ci:float=0.95, seed:int=0, min_groups:int=5, # as in `paired_bootstrap_cis`
                  ) -> tuple[Delta, ...]:
-    "B - A of each statistic with its paired group-bootstrap interval and verdict."
-    cis = paired_bootstrap_cis(stats_a, stats_b, groups, n_boot, ci, seed, min_groups)
+    "B - A of each statistic with its paired group-bootstrap interval and verdict (repeats: means over them, `paired_two_level_cis`)."
+    ls = lambda s: list(s) if isinstance(s, (list, tuple)) else [s]
+    cis = paired_two_level_cis(ls(stats_a), ls(stats_b), groups, n_boot, ci, seed, min_groups)
     return tuple(Delta(k, c.a, c.b, c.diff, c.low, c.high, bool(higher_is_better[k]), paired_verdict(c.low, c.high, higher_is_better[k]),
-                       c.n_groups, c.few_groups, c.n_undefined) for k, c in cis.items())
+                       c.n_groups, c.few_groups, c.n_undefined, c.n_repeats) for k, c in cis.items())
 
 # %% ../../nbs/66_compare.ipynb #5e161847
 @dataclass(frozen=True)
@@ -90,19 +92,28 @@ class PairedResult:
     mcnemar: McNemar # per-item correctness: both right, A only, B only, both wrong, exact p
 
 # %% ../../nbs/66_compare.ipynb #51bf3999
-def compare_predictions(a:Predictions, b:Predictions, # runs A and B, on the same items
+def _repeats(p, thresholds) -> tuple[list, list]:
+    "A run's predictions and thresholds as lists, one per repeat."
+    ps = list(p) if isinstance(p, (list, tuple)) else [p]
+    ts = list(thresholds) if isinstance(thresholds, (list, tuple)) else [thresholds]*len(ps)
+    if len(ts) != len(ps): raise SSBError(f"{len(ps)} repeats but {len(ts)} sets of thresholds.")
+    return ps, ts
+
+def compare_predictions(a:Predictions|list, b:Predictions|list, # runs A and B on the same items (repeats: a list each, in repeat order)
                         scheme:LabelScheme|str, # the label scheme both were evaluated with
-                        thresholds_a:dict|None=None, thresholds_b:dict|None=None, # each run's validation thresholds per proxy
+                        thresholds_a:dict|list|None=None, thresholds_b:dict|list|None=None, # each run's validation thresholds per proxy (per repeat)
                         n_boot:int=1000, ci:float=0.95, seed:int=0, min_groups:int=5, ece_bins:int=15, # cfg.eval + cfg.seed
                        ) -> PairedResult:
-    "B - A of every metric and per class, from the same seeded resamples of whole groups, and an exact McNemar test."
-    a, b = a.align(b)
-    both = thresholds_a is not None and thresholds_b is not None
-    sa, sb = metric_stats(a, scheme, thresholds_a if both else None, ece_bins), metric_stats(b, scheme, thresholds_b if both else None, ece_bins)
-    direction = {k: METRICS[k.rsplit('/', 1)[-1]].higher_is_better for k in sa}   # the registered metric's declaration
-    pa, kw = per_class_stats(a), dict(groups=a.groups, n_boot=n_boot, ci=ci, seed=seed, min_groups=min_groups)
+    "B - A of every metric and per class, from the same seeded resamples of whole groups (and repeats), and an exact McNemar test."
+    (A, ta), (B, tb) = _repeats(a, thresholds_a), _repeats(b, thresholds_b)
+    a, b = A[0].align(B[0])
+    A, B = [a.align(p)[1] for p in A], [a.align(p)[1] for p in B]   # every repeat on the same items in the same order
+    both = all(t is not None for t in ta + tb)
+    sa, sb = ([metric_stats(p, scheme, t if both else None, ece_bins) for p, t in zip(P, T)] for P, T in ((A, ta), (B, tb)))
+    direction = {k: METRICS[k.rsplit('/', 1)[-1]].higher_is_better for k in sa[0]}   # the registered metric's declaration
+    pa, kw = [per_class_stats(p) for p in A], dict(groups=a.groups, n_boot=n_boot, ci=ci, seed=seed, min_groups=min_groups)
     return PairedResult(len(a), len(set(a.groups)), ids_sha256(a.ids), paired_deltas(sa, sb, direction, **kw),
-                        paired_deltas(pa, per_class_stats(b), dict.fromkeys(pa, True), **kw), mcnemar_exact(a.correct, b.correct))
+                        paired_deltas(pa, [per_class_stats(p) for p in B], dict.fromkeys(pa[0], True), **kw), mcnemar_exact(a.correct, b.correct))
 
 # %% ../../nbs/66_compare.ipynb #1a488750
 def run_files(pred_file:str|Path, # a predictions CSV file
@@ -139,6 +150,19 @@ class RunPredictions:
     preds: Predictions # its test predictions
     report: MetricsReport|None # metrics.json beside it (None: none)
     gold: MetricsReport|None # metrics_gold.json beside it (None: none)
+    repeats: tuple = () # the other repeats' test predictions (`train.repeats`: repeats 1 ... N-1; `preds` is repeat 0)
+
+    @property
+    def all_preds(self) -> list[Predictions]:
+        "Every repeat's predictions, in repeat order."
+        return [self.preds, *self.repeats]
+
+def _other_repeats(f:Path, report:MetricsReport|None) -> tuple:
+    "Repeats 1 ... N-1 of a run whose metrics.json says it has N (`metrics.report.repeat_file`)."
+    n = (report.repeats or {}).get('n', 1) if report else 1
+    if missing := [repeat_file(f, k).name for k in range(1, n) if not repeat_file(f, k).is_file()]:
+        raise SSBError(f"{f.parent}: metrics says the run has {n} repeats, but {', '.join(missing)} is missing in {f.parent/'repeats'}: re-run evaluate.")
+    return tuple(Predictions.read_csv(repeat_file(f, k)) for k in range(1, n))
 
 def load_run(cfg:Config, # the config: `paths.runs_dir` resolves run ids
              ref:str|Path, # run id, run folder or predictions CSV
@@ -149,7 +173,7 @@ def load_run(cfg:Config, # the config: `paths.runs_dir` resolves run ids
     m, g = run_files(f)
     rd = lambda p: read_report(p) if p is not None and p.is_file() else None
     rep = rd(m)
-    return RunPredictions(run_label(f), f.resolve(), same_items(preds, f, rep, m), rep, rd(g))
+    return RunPredictions(run_label(f), f.resolve(), same_items(preds, f, rep, m), rep, rd(g), _other_repeats(f, rep))
 
 # %% ../../nbs/66_compare.ipynb #abcbfa48
 def run_scheme(cfg:Config, a:RunPredictions, b:RunPredictions) -> LabelScheme:
@@ -196,19 +220,28 @@ def _thresholds(r:RunPredictions) -> dict|None:
     t = {p: b.get('threshold') for p, b in r.report.proxies.items()} if r.report else {}
     return t if t and all(v is not None for v in t.values()) else None
 
+def _repeat_thresholds(r:RunPredictions) -> list:
+    "Each repeat's validation thresholds (one run: `_thresholds`, once)."
+    ts = (r.report.repeats or {}).get('thresholds') if r.report else None
+    return ts if ts and len(ts) == len(r.all_preds) else [_thresholds(r)]*len(r.all_preds)
+
 def compare_pair(cfg:Config, # `eval` settings and `seed`; its label scheme for runs without metrics.json
                  a:RunPredictions, b:RunPredictions, # the baseline A and run B
                  intersect:bool=False, # compare on the shared items instead of refusing different item sets
                 ) -> Comparison:
     "Run B against run A: refused unless comparable, then paired deltas, McNemar and the gold slice."
     if a.source == b.source: raise SSBError(f"{a.name} is named twice ({a.source}): compare two different runs.")
-    s, (x, y) = run_scheme(cfg, a, b), a.preds.align(b.preds, intersect)
+    s, (x, _) = run_scheme(cfg, a, b), a.preds.align(b.preds, intersect)
     ta, tb, e = _thresholds(a), _thresholds(b), cfg.eval
     kw = dict(n_boot=e.n_boot, ci=e.ci, seed=cfg.seed, min_groups=e.min_groups, ece_bins=e.ece_bins)
     g, note = gold_ids(a, b, x.ids)
+    cut = lambda r, ids: [p.subset(ids) for p in r.all_preds]   # every repeat on the shared (or gold) items
+    rt = dict(thresholds_a=_repeat_thresholds(a), thresholds_b=_repeat_thresholds(b))
+    unit = 'group' if len(a.all_preds) == len(b.all_preds) == 1 else 'group and repeat'
     return Comparison(a.name, b.name, str(a.source), str(b.source), s.name, x.classes, intersect,
-                      len(a.preds) - len(x), len(b.preds) - len(x), dict(a=ta, b=tb), dict(unit='group', **kw),
-                      compare_predictions(x, y, s, ta, tb, **kw), None if g is None else compare_predictions(x.subset(g), y.subset(g), s, ta, tb, **kw), note)
+                      len(a.preds) - len(x), len(b.preds) - len(x), dict(a=ta, b=tb), dict(unit=unit, **kw),
+                      compare_predictions(cut(a, x.ids), cut(b, x.ids), s, **rt, **kw),
+                      None if g is None else compare_predictions(cut(a, g), cut(b, g), s, **rt, **kw), note)
 
 # %% ../../nbs/66_compare.ipynb #56d77c1b
 @dataclass(frozen=True)
@@ -235,8 +268,8 @@ def leader_row(cfg:Config, r:RunPredictions) -> LeaderRow:
     "A run's leaderboard row from its metrics.json (else computed with the config's scheme and `eval` settings)."
     rep, e = r.report, cfg.eval
     rep = rep or metrics_report(r.preds, scheme_for_config(cfg), None, e.n_boot, e.ci, e.min_groups, e.ece_bins, cfg.seed)
-    keep = ('value', 'low', 'high', 'higher_is_better')
-    return LeaderRow(r.name, str(r.source), rep.n_items, rep.n_groups, {k: {f: v[f] for f in keep} for k, v in rep.headline.items()},
+    keep = ('value', 'low', 'high', 'higher_is_better', 'sd', 'n_repeats')   # repeats: the mean, its sd and their number
+    return LeaderRow(r.name, str(r.source), rep.n_items, rep.n_groups, {k: {f: v[f] for f in keep if f in v} for k, v in rep.headline.items()},
                      r.report is not None)
 
 def pick_baseline(cfg:Config, runs:list[RunPredictions], baseline:str|Path|None) -> int:
@@ -272,9 +305,9 @@ def mcnemar_frame(m:McNemar, a:str='A', b:str='B') -> pd.DataFrame:
     return pd.DataFrame([[m.both_right, m.a_only], [m.b_only, m.both_wrong]], index=[f'{a} right', f'{a} wrong'], columns=[f'{b} right', f'{b} wrong'])
 
 def leaderboard_frame(rc:RunComparison) -> pd.DataFrame:
-    "One row per run: each headline metric as 'value [low, high]', items and groups."
+    "One row per run: each headline metric as 'value [low, high]' (repeats: 'mean ± sd [low, high]'), items and groups."
     return pd.DataFrame([{'run': r.run, 'n_items': r.n_items, 'n_groups': r.n_groups,
-                          **{k: ci_text(e['value'], e['low'], e['high']) for k, e in r.metrics.items()}} for r in rc.leaderboard]).set_index('run')
+                          **{k: entry_text(e) for k, e in r.metrics.items()}} for r in rc.leaderboard]).set_index('run')
 
 # %% ../../nbs/66_compare.ipynb #85f1a694
 def _f(x) -> str: return '' if x is None or (isinstance(x, float) and math.isnan(x)) else f'{x:.3f}'   # blank: not applicable
@@ -297,7 +330,9 @@ def _pair_text(c:Comparison) -> list[str]:
     out = [f"## {c.b} vs {c.a} (B - A)", '',
            f"{f.n_items} shared items from {f.n_groups} speakers/subjects; scheme {c.scheme}" +
            (f"; --intersect dropped {c.n_only_a} item(s) only in {c.a} and {c.n_only_b} only in {c.b}" if c.intersect else '') + '.',
-           f"Paired bootstrap over speakers/subjects: {c.bootstrap['n_boot']} resamples, {c.bootstrap['ci']:.0%} intervals, seed {c.bootstrap['seed']}"
+           (f"Means over repeats (A {f.metrics[0].n_repeats[0]}, B {f.metrics[0].n_repeats[1]}); paired bootstrap over speakers/subjects and repeats"
+            if c.bootstrap.get('unit') == 'group and repeat' else 'Paired bootstrap over speakers/subjects')
+           + f": {c.bootstrap['n_boot']} resamples, {c.bootstrap['ci']:.0%} intervals, seed {c.bootstrap['seed']}"
            + ('' if c.thresholds['a'] and c.thresholds['b'] else '; F1 at threshold not compared (a run has no validation thresholds)') + '.',
            '', markdown_table(delta_display(f.metrics)), '', '### Per class', '', markdown_table(delta_display(f.per_class)), '',
            f"### McNemar (exact): p = {m.p_value:.4g}", '', markdown_table(mcnemar_frame(m, c.a, c.b)), '', '### Gold slice', '', c.gold_note + '.']
@@ -328,7 +363,8 @@ def default_out_dir(cfg:Config, rc:RunComparison) -> Path:
 # %% ../../nbs/66_compare.ipynb #42116e39
 def _paired(d:dict|None) -> PairedResult|None:
     if d is None: return None
-    return PairedResult(**(d | dict(metrics=tuple(Delta(**x) for x in d['metrics']), per_class=tuple(Delta(**x) for x in d['per_class']),
+    delta = lambda x: Delta(**(x | dict(n_repeats=tuple(x.get('n_repeats', (1, 1))))))
+    return PairedResult(**(d | dict(metrics=tuple(delta(x) for x in d['metrics']), per_class=tuple(delta(x) for x in d['per_class']),
                                     mcnemar=McNemar(**d['mcnemar']))))
 
 def read_comparison(path:str|Path, # comparison.json, or the folder holding it

@@ -20,7 +20,7 @@ from ..features.loader import SplitData, feature_spec, load_split
 from ..metrics import functional as F
 from ..metrics.predictions import Predictions, errors_frame
 from ..metrics.report import (MetricsReport, choose_thresholds, ci_columns, ci_text, metrics_report, write_report, report_table,
-                                              plot_confusion, plot_reliability)
+                                              plot_confusion, plot_reliability, repeat_file, repeats_report)
 from ..train.predict import Predictor, load_predictor, normalise_inputs
 from ..train.stage import predictions, reference_tag, save_csv, save_figure
 from ..train.kfold import val_in_training
@@ -108,16 +108,21 @@ class Evaluated:
     role: str # 'model' or 'reference'
     test: Predictions # test predictions (k-fold: pooled out-of-fold)
     thresholds: dict|None # proxy -> threshold chosen on validation (None: no honest validation predictions)
-    report: MetricsReport # every metric on `test`
+    report: MetricsReport # every metric on `test` (repeats: means over them, two-level intervals)
+    repeats: tuple = () # `train.repeats` scored apart: the other repeats' test predictions (`test` is the first's)
 
 def evaluate_predictions(name:str, role:str, # model name; 'model' or 'reference'
-                         val:Predictions|None, test:Predictions, # validation predictions choose thresholds (None: none chosen); test ones are scored
+                         val:Predictions|list|None, test:Predictions|list, # validation predictions choose thresholds (None: none chosen); test ones are scored (repeats: a list each)
                          scheme:LabelScheme, cfg:Config, # label scheme; `eval:` settings and the seed
                          meta:dict, # recorded in metrics.json
+                         seeds:list|None=None, # repeats: each one's training seed
                         ) -> Evaluated:
-    "Thresholds per proxy from validation, every metric with group-bootstrap CIs on test."
-    thr, e = (None if val is None else choose_thresholds(val, scheme)), cfg.eval
-    return Evaluated(name, role, test, thr, metrics_report(test, scheme, thr, e.n_boot, e.ci, e.min_groups, e.ece_bins, cfg.seed, meta))
+    "Thresholds per proxy from validation, every metric with group-bootstrap CIs on test (repeats: `metrics.report.repeats_report`)."
+    tests = list(test) if isinstance(test, (list, tuple)) else [test]
+    vals = [None]*len(tests) if val is None else list(val) if isinstance(val, (list, tuple)) else [val]
+    thr, e = [None if v is None else choose_thresholds(v, scheme) for v in vals], cfg.eval
+    r = repeats_report(tests, scheme, thr, e.n_boot, e.ci, e.min_groups, e.ece_bins, cfg.seed, meta, seeds)
+    return Evaluated(name, role, tests[0], thr[0], r, tuple(tests[1:]))
 
 # %% ../../nbs/65_evaluate.ipynb #bfd91b4f
 def norm_label(speaker_norm:bool) -> str:
@@ -153,6 +158,8 @@ def write_outputs(run_dir:str|Path, # the run directory
     for i, e in enumerate(evals):
         sfx = '' if i == 0 else f'_{reference_tag(i - 1, e.name)}'
         files += [write_report(e.report, run_dir/f'metrics{sfx}.json').name, e.test.write_csv(run_dir/f'predictions{sfx}.csv', scheme).name]
+        if e.repeats: (run_dir/'repeats').mkdir(exist_ok=True)
+        files += [f'repeats/{t.write_csv(repeat_file(run_dir/f"predictions{sfx}.csv", k), scheme).name}' for k, t in enumerate(e.repeats, 1)]
     files.append(save_csv(results_table(evals, speaker_norm).reset_index(), run_dir/'results.csv').name)
     files.append(save_csv(errors_frame(evals[0].test, scheme), run_dir/'errors.csv').name)
     for name, fig in (('confusion_matrix.png', plot_confusion(evals[0].report)), ('reliability.png', plot_reliability(evals[0].test, evals[0].report.bootstrap['ece_bins']))):
@@ -211,19 +218,21 @@ def holdout_meta(cfg:Config, pred:Predictor, role:str, external:bool) -> dict:
                 protocol='holdout', model=pred.name, role=role, speaker_norm=pred.norm['mode'] == 'group',
                 normalisation=norm_label(pred.norm['mode'] == 'group'), checkpoint=Path(pred.path).name,
                 checkpoint_sha256=pred.sha256, checkpoint_config_hash=pred.meta['config_hash'], external_checkpoint=external,
-                seed=cfg.seed, package_version=socialsignalbench.__version__)
+                seed=cfg.seed, package_version=socialsignalbench.__version__, members=len(pred.members) or 1, ensemble=pred.ensemble)
 
 def evaluate_checkpoint(cfg:Config, path:str|Path, role:str, external:bool=False) -> Evaluated:
     "One checkpoint (refused unless compatible) evaluated on the config's test split, thresholds from its validation split."
     pred = check_compatible(load_predictor(path), cfg)
     val, test = (evaluation_split(pred, cfg, s) for s in ('val', 'test'))
-    val_p, test_p = (predictions(d, pred.predict_proba(d.X)) for d in (val, test))
-    return evaluate_predictions(pred.name, role, val_p, test_p, scheme_for_config(cfg), cfg, holdout_meta(cfg, pred, role, external))
+    apart = bool(pred.members) and not pred.ensemble   # repeats scored apart: each member; an ensemble: the mean of its members
+    val_p, test_p = ([predictions(d, p) for p in (pred.member_probas(d.X) if apart else [pred.predict_proba(d.X)])] for d in (val, test))
+    return evaluate_predictions(pred.name, role, val_p, test_p, scheme_for_config(cfg), cfg, holdout_meta(cfg, pred, role, external),
+                                pred.meta.get('member_seeds') if apart else None)
 
 # %% ../../nbs/65_evaluate.ipynb #65108762
-def read_oof(run_dir:str|Path, prefix:str='') -> tuple[Predictions, Predictions]:
-    "The pooled out-of-fold (validation, test) predictions the train stage wrote in k-fold mode."
-    paths = [Path(run_dir)/f'{prefix}predictions_{p}.csv' for p in ('val', 'test')]
+def read_oof(run_dir:str|Path, prefix:str='', repeat:int=0) -> tuple[Predictions, Predictions]:
+    "The pooled out-of-fold (validation, test) predictions the train stage wrote in k-fold mode (of repeat `repeat`)."
+    paths = [repeat_file(Path(run_dir)/f'{prefix}predictions_{p}.csv', repeat) for p in ('val', 'test')]
     if missing := [p.name for p in paths if not p.is_file()]: raise SSBError(
         f"split.mode is 'kfold' but {', '.join(missing)} is missing in {run_dir}: run the train stage with this config first (--mode train evaluate).")
     return tuple(Predictions.read_csv(p) for p in paths)
@@ -255,8 +264,11 @@ def evaluate_kfold(cfg:Config, run_dir:str|Path) -> tuple[list[Evaluated], pd.Da
     refs = [(r, 'reference', f'{reference_tag(i, r)}_') for i, r in enumerate(cfg.model.reference or ())]
     names = [(cfg.model.name, 'model', '')] + [n for n in refs if (run_dir/f'{n[2]}predictions_test.csv').is_file()]
     honest = lambda r, val: None if r == 'model' and val_in_training(cfg.train) else val   # in-sample: no thresholds
-    evals = [evaluate_predictions(n, r, honest(r, (vt := read_oof(run_dir, p))[0]), vt[1], scheme, cfg, kfold_meta(cfg, n, r))
-             for n, r, p in names]
+    n = 1 if cfg.train.ensemble else cfg.train.repeats   # the model's repeats scored apart (references: trained once)
+    oof = lambda r, p: list(zip(*[read_oof(run_dir, p, k) for k in range(n if r == 'model' else 1)]))
+    seeds = [cfg.seed + k for k in range(n)] if n > 1 else None
+    evals = [evaluate_predictions(nm, r, honest(r, list((vt := oof(r, p))[0])), list(vt[1]), scheme, cfg, kfold_meta(cfg, nm, r), seeds if r == 'model' else None)
+             for nm, r, p in names]
     return evals, pd.concat([fold_metrics(e.test, folds, e.name) for e in evals], ignore_index=True)
 
 # %% ../../nbs/65_evaluate.ipynb #d160ebc9

@@ -12,7 +12,8 @@ from ..core import SSBError
 
 # %% auto #0
 __all__ = ['group_codes', 'resample_groups', 'draws_to_weights', 'group_weights', 'BootstrapCI', 'bootstrap_cis', 'bootstrap_ci',
-           'PairedCI', 'paired_bootstrap_cis', 'paired_verdict', 'McNemar', 'mcnemar_exact']
+           'repeat_counts', 'mean_over_repeats', 'RepeatsCI', 'two_level_cis', 'PairedCI', 'paired_bootstrap_cis',
+           'paired_verdict', 'paired_two_level_cis', 'McNemar', 'mcnemar_exact']
 
 # %% ../../nbs/62_bootstrap.ipynb #6f8ae2e7
 def group_codes(groups, # (n,) group of each item
@@ -95,6 +96,61 @@ def bootstrap_ci(stat:Callable, groups, n_boot:int=1000, ci:float=0.95, seed:int
     "Percentile interval of one statistic f(weights) over seeded resamples of whole groups."
     return bootstrap_cis({'stat': stat}, groups, n_boot, ci, seed, min_groups)['stat']
 
+# %% ../../nbs/62_bootstrap.ipynb #bda07ff4
+def repeat_counts(n_repeats:int, n_boot:int, seed:int) -> np.ndarray:
+    "(n_boot, n_repeats): how often each repeat is drawn when `n_repeats` are drawn with replacement, from `default_rng([seed, 1])`."
+    if n_repeats < 1: raise SSBError(f"n_repeats must be at least 1, got {n_repeats}.")
+    d = np.random.default_rng([seed, 1]).integers(0, n_repeats, size=(n_boot, n_repeats))
+    return (d[:, :, None] == np.arange(n_repeats)).sum(1)
+
+def mean_over_repeats(vals:np.ndarray, # (R, b) a statistic of each repeat on each resample
+                      counts:np.ndarray, # (b, R) how often each repeat is drawn (`repeat_counts`)
+                     ) -> np.ndarray:
+    "(b,) the count-weighted mean over repeats; NaN where a drawn repeat's value is NaN."
+    v, c = np.asarray(vals, np.float64).T, np.asarray(counts, np.float64)
+    bad = (np.isnan(v) & (c > 0)).any(1)
+    return np.where(bad, np.nan, (np.where(c > 0, v, 0.0)*c).sum(1)/c.sum(1))
+
+# %% ../../nbs/62_bootstrap.ipynb #a5501dfd
+@dataclass(frozen=True)
+class RepeatsCI:
+    "The mean of a statistic over repeats, their spread, and its interval from resampling groups and repeats."
+    estimate: float # mean over the repeats of the statistic on the data as they are
+    sd: float # standard deviation over the repeats (ddof 1; 0 for one repeat)
+    values: tuple # the statistic of each repeat, in repeat order
+    low: float # lower end of the two-level interval
+    high: float # upper end
+    n_groups: int # groups (speakers/subjects) the interval rests on
+    n_repeats: int # repeats the interval rests on
+    n_boot: int # resamples drawn
+    ci: float # confidence level
+    few_groups: bool # n_groups < min_groups: do not trust the interval
+    n_undefined: int = 0 # resamples where a drawn repeat's statistic was undefined, left out
+
+def _point(stats:list, k:str) -> tuple:
+    return tuple(float(s[k](None)) for s in stats)
+
+def _same_names(stats:list, what:str='repeat') -> None:
+    if not stats: raise SSBError(f"No {what}s to bootstrap.")
+    if bad := [i for i, s in enumerate(stats) if set(s) != set(stats[0])]:
+        raise SSBError(f"{what.capitalize()} {bad[0]} has other statistics than {what} 0: {sorted(set(stats[bad[0]]) ^ set(stats[0]))}.")
+
+# %% ../../nbs/62_bootstrap.ipynb #c3cad255
+def two_level_cis(stats:list[dict[str, Callable]], # one dict per repeat: name -> statistic f(weights), on the same items
+                  groups, # (n,) group of each item: whole groups are resampled
+                  n_boot:int=1000, ci:float=0.95, seed:int=0, min_groups:int=5, chunk:int=250, # as in `bootstrap_cis`
+                 ) -> dict[str, RepeatsCI]:
+    "Mean over repeats, their sd, and the percentile interval from resampling groups and repeats together."
+    _check_level(ci, min_groups); _same_names(stats)
+    R, flat = len(stats), {(r, k): f for r, s in enumerate(stats) for k, f in s.items()}
+    vals, G = _resampled(flat, groups, n_boot, seed, chunk)
+    counts, out = repeat_counts(R, n_boot, seed), {}
+    for k in stats[0]:
+        lo, hi, undefined = _interval(mean_over_repeats(np.stack([vals[(r, k)] for r in range(R)]), counts), ci)
+        v = _point(stats, k)
+        out[k] = RepeatsCI(float(np.mean(v)), float(np.std(v, ddof=1)) if R > 1 else 0.0, v, lo, hi, G, R, n_boot, ci, G < min_groups, undefined)
+    return out
+
 # %% ../../nbs/62_bootstrap.ipynb #02200f93
 @dataclass(frozen=True)
 class PairedCI:
@@ -109,6 +165,7 @@ class PairedCI:
     ci: float # confidence level
     few_groups: bool # n_groups < min_groups
     n_undefined: int = 0 # resamples where either run's statistic was undefined, left out
+    n_repeats: tuple = (1, 1) # repeats of run A and of run B behind `a`, `b` (means over repeats) and the interval
 
 # %% ../../nbs/62_bootstrap.ipynb #24b5548b
 def paired_bootstrap_cis(stats_a:dict[str, Callable], # name -> statistic f(weights) of run A
@@ -129,6 +186,27 @@ def paired_verdict(low:float, high:float, # interval of B - A
     "'better' or 'worse' (B relative to A) when the interval excludes 0, else 'unclear'."
     if not (np.isfinite(low) and np.isfinite(high)) or low <= 0 <= high: return 'unclear'
     return 'better' if (low > 0) == bool(higher_is_better) else 'worse'
+
+# %% ../../nbs/62_bootstrap.ipynb #500b1066
+def paired_two_level_cis(stats_a:list[dict[str, Callable]], # run A: one dict per repeat, name -> statistic f(weights)
+                         stats_b:list[dict[str, Callable]], # run B: the same names, on the same items in the same order
+                         groups, # (n,) group of each (shared) item
+                         n_boot:int=1000, ci:float=0.95, seed:int=0, min_groups:int=5, chunk:int=250,
+                        ) -> dict[str, PairedCI]:
+    "B - A of the means over repeats: the same group resamples for both, repeats paired by index when both have as many."
+    _check_level(ci, min_groups); _same_names(stats_a); _same_names(stats_b)
+    if set(stats_a[0]) != set(stats_b[0]): raise SSBError(f"Paired statistics differ: {sorted(set(stats_a[0]) ^ set(stats_b[0]))}.")
+    Ra, Rb = len(stats_a), len(stats_b)
+    flat = {(s, r, k): f for s, st in (('a', stats_a), ('b', stats_b)) for r, d in enumerate(st) for k, f in d.items()}
+    vals, G = _resampled(flat, groups, n_boot, seed, chunk)
+    ca = repeat_counts(Ra, n_boot, seed); cb = ca if Ra == Rb else repeat_counts(Rb, n_boot, seed + 1)
+    m = lambda s, R, c, k: mean_over_repeats(np.stack([vals[(s, r, k)] for r in range(R)]), c)
+    out = {}
+    for k in stats_a[0]:
+        lo, hi, undefined = _interval(m('b', Rb, cb, k) - m('a', Ra, ca, k), ci)
+        a, b = float(np.mean(_point(stats_a, k))), float(np.mean(_point(stats_b, k)))
+        out[k] = PairedCI(a, b, b - a, lo, hi, G, n_boot, ci, G < min_groups, undefined, (Ra, Rb))
+    return out
 
 # %% ../../nbs/62_bootstrap.ipynb #b1e0cb6d
 @dataclass(frozen=True)

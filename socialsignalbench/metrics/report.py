@@ -4,7 +4,7 @@
 
 # %% ../../nbs/63_metrics_report.ipynb #c758876c
 from __future__ import annotations
-import json
+import dataclasses, json
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Callable
@@ -15,12 +15,12 @@ from ..data.labels import LabelScheme, proxy_scores
 from .predictions import check_scheme, Predictions, ids_sha256
 from . import functional as F
 from .functional import METRICS
-from .bootstrap import bootstrap_cis, BootstrapCI
+from .bootstrap import bootstrap_cis, BootstrapCI, RepeatsCI, two_level_cis
 
 # %% auto #0
-__all__ = ['SCHEMA_VERSION', 'choose_thresholds', 'metric_stats', 'MetricsReport', 'metrics_report', 'write_report',
-           'read_report', 'ci_text', 'readable', 'ci_columns', 'FileLinks', 'report_table', 'plot_confusion',
-           'plot_reliability']
+__all__ = ['SCHEMA_VERSION', 'choose_thresholds', 'metric_stats', 'MetricsReport', 'metrics_report', 'repeat_file',
+           'repeats_report', 'write_report', 'read_report', 'ci_text', 'entry_text', 'readable', 'ci_columns',
+           'FileLinks', 'report_table', 'plot_confusion', 'plot_reliability']
 
 # %% ../../nbs/63_metrics_report.ipynb #23a5e7ed
 def choose_thresholds(val_preds:Predictions, # VALIDATION predictions
@@ -87,12 +87,14 @@ class MetricsReport:
     ids: tuple # sorted ids of the evaluated items
     ids_sha256: str # sha256 of the sorted ids, one per line
     meta: dict # what the caller adds: config hash, split name/version, model, speaker_norm, ...
+    repeats: dict|None = None # `train.repeats` > 1 scored apart: {n, seeds, headline: per repeat {metric: value}, thresholds} (None: one model)
 
 # %% ../../nbs/63_metrics_report.ipynb #5771c14f
-def _entry(c:BootstrapCI, name:str) -> dict:
-    "One metric's JSON entry: value, interval, groups, flag and declared direction."
+def _entry(c:BootstrapCI|RepeatsCI, name:str) -> dict:
+    "One metric's JSON entry: value, interval, groups, flag and declared direction (repeats: also their sd and number)."
+    rep = dict(sd=c.sd, n_repeats=c.n_repeats) if isinstance(c, RepeatsCI) else {}
     return dict(value=c.estimate, low=c.low, high=c.high, n_groups=c.n_groups, few_groups=c.few_groups,
-                higher_is_better=METRICS[name].higher_is_better, n_undefined=c.n_undefined)
+                higher_is_better=METRICS[name].higher_is_better, n_undefined=c.n_undefined, **rep)
 
 def _proxy_block(preds:Predictions, s:LabelScheme, cis:dict, thresholds:dict|None) -> dict:
     "Per proxy: its classes, positives, threshold and one entry per binary metric."
@@ -122,6 +124,34 @@ def metrics_report(preds:Predictions, # the evaluated predictions (e.g. the test
                          dict(unit='group', n_boot=n_boot, ci=ci, seed=seed, min_groups=min_groups, ece_bins=ece_bins),
                          tuple(sorted(preds.ids)), ids_sha256(preds.ids), to_jsonable(dict(meta or {})))
 
+# %% ../../nbs/63_metrics_report.ipynb #cd782d1b
+def repeat_file(pred_file:str|Path, # a run's `predictions<suffix>.csv` (the first repeat's)
+                k:int, # repeat index
+               ) -> Path:
+    "Where repeat `k`'s predictions sit: `pred_file` itself for k = 0, `repeats/<its stem>_<k>.csv` beside it after."
+    p = Path(pred_file)
+    return p if k == 0 else p.parent/'repeats'/f'{p.stem}_{k}.csv'
+
+def repeats_report(preds:list[Predictions], # each repeat's predictions of the same items, in repeat order
+                   scheme:LabelScheme|str, # the label scheme
+                   thresholds:list[dict|None]|None=None, # each repeat's validation thresholds (None: none)
+                   n_boot:int=1000, ci:float=0.95, min_groups:int=5, ece_bins:int=15, seed:int=0, # cfg.eval + cfg.seed
+                   meta:dict|None=None, # recorded as is
+                   seeds:list[int]|None=None, # each repeat's training seed (recorded)
+                  ) -> MetricsReport:
+    "metrics.json of several repeats: means, sds and two-level intervals; each repeat's headline values kept."
+    thresholds = thresholds or [None]*len(preds)
+    if len(preds) == 1: return metrics_report(preds[0], scheme, thresholds[0], n_boot, ci, min_groups, ece_bins, seed, meta)
+    if len(thresholds) != len(preds): raise SSBError(f"repeats_report: {len(preds)} repeats but {len(thresholds)} sets of thresholds.")
+    s, pairs = check_scheme(preds[0], scheme), [preds[0].align(p) for p in preds]   # the same items in id order (refused otherwise)
+    first, preds = pairs[0][0], [b for _, b in pairs]
+    cis = two_level_cis([metric_stats(p, s, t, ece_bins) for p, t in zip(preds, thresholds)], first.groups, n_boot, ci, seed, min_groups)
+    r = metrics_report(first, s, thresholds[0], 1, ci, min_groups, ece_bins, seed, meta)   # per class, confusion, ids
+    heads = [{k: c.values[i] for k, c in cis.items() if '/' not in k} for i in range(len(preds))]
+    return dataclasses.replace(r, headline={k: _entry(c, k) for k, c in cis.items() if '/' not in k}, proxies=_proxy_block(first, s, cis, thresholds[0]),
+                               bootstrap=r.bootstrap | dict(n_boot=n_boot, unit='group and repeat'),
+                               repeats=dict(n=len(preds), seeds=list(seeds) if seeds else None, headline=heads, thresholds=to_jsonable(thresholds)))
+
 # %% ../../nbs/63_metrics_report.ipynb #3662e982
 def write_report(report:MetricsReport, path:str|Path) -> Path:
     "Write `report` to `path` (metrics.json) atomically."
@@ -137,17 +167,22 @@ def read_report(path:str|Path) -> MetricsReport:
     if not isinstance(d, dict): raise SSBError(f"{path} holds a {type(d).__name__}, not a metrics report: re-run evaluate for that run.")
     if d.get('schema_version') != SCHEMA_VERSION: raise SSBError(
         f"{path}: schema version {d.get('schema_version')!r}, this version reads {SCHEMA_VERSION}: re-run evaluate.")
-    names = [f.name for f in fields(MetricsReport)]
+    names = [f.name for f in fields(MetricsReport) if f.name != 'repeats']   # optional: absent in one-model reports of old
     if missing := [n for n in names if n not in d]: raise SSBError(f"{path}: missing key(s) {', '.join(missing)}.")
-    return MetricsReport(**{n: tuple(d[n]) if n in ('classes', 'ids') else d[n] for n in names})
+    return MetricsReport(**{n: tuple(d[n]) if n in ('classes', 'ids') else d[n] for n in names}, repeats=d.get('repeats'))
 
 # %% ../../nbs/63_metrics_report.ipynb #9a007de8
 def ci_text(value, low, high, # a statistic and its interval
             sign:bool=False, # print '+' on positive numbers (differences)
+            sd:float|None=None, # repeats: their standard deviation, printed as 'value ± sd [low, high]' (None: none)
            ) -> str:
-    "'value [low, high]' with 3 decimals, how every table writes an interval; blank when the value is missing (not applicable)."
+    "'value [low, high]' (repeats: 'mean ± sd [low, high]') with 3 decimals; blank when the value is missing (not applicable)."
     f = lambda x: 'nan' if x is None or x != x else (f'{x:+.3f}' if sign else f'{x:.3f}')
-    return '' if value is None or value != value else f'{f(value)} [{f(low)}, {f(high)}]'
+    return '' if value is None or value != value else f'{f(value)}{"" if sd is None else f" ± {sd:.3f}"} [{f(low)}, {f(high)}]'
+
+def entry_text(e:dict, sign:bool=False) -> str:
+    "`ci_text` of a metrics.json entry: its sd too when it is a mean over several repeats."
+    return ci_text(e['value'], e['low'], e['high'], sign, e.get('sd') if e.get('n_repeats', 1) > 1 else None)
 
 # %% ../../nbs/63_metrics_report.ipynb #34c63cc3
 def _cell(x, decimals:int, whole:bool) -> str:

@@ -16,7 +16,7 @@ from ..data.ckplus import holds_ckplus
 from ..runs import check_run_id, load_run_config, make_run_id
 from ..metrics.functional import uar
 from ..metrics.predictions import Predictions
-from ..metrics.report import ci_text
+from ..metrics.report import ci_text, entry_text
 from ..evaluation.compare import compare_pair, load_run
 from .runner import Interrupted, resolve_config, run_modes
 
@@ -63,7 +63,8 @@ def _trained(cfg:Config) -> list[tuple[str, dict, str]]:
     face = deep_merge({'model': {}, **s.face_run}, {'train': {'corpus': fc.corpus}})
     out = [('audio', audio, f'{cfg.model.name} + {", ".join(cfg.model.reference or ()) or "no reference"} on {s.audio_corpus}'),
            ('face', face, f"{face['model'].get('name', cfg.model.name)} on {fc.corpus} ({fc.why})")]
-    return out + [(f'audio-seed{cfg.seed + k}', deep_merge(audio, {'seed': cfg.seed + k}), f'{cfg.model.name} seed {cfg.seed + k} (checks the gold slice)')
+    check = lambda k: deep_merge(audio, {'seed': cfg.seed + k, 'train': {'repeats': 1}})   # one training: a check, never mined
+    return out + [(f'audio-seed{cfg.seed + k}', check(k), f'{cfg.model.name} seed {cfg.seed + k} (checks the gold slice)')
                   for k in range(1, s.check_seeds + 1)]
 
 # %% ../../nbs/72_suite.ipynb #18ea3ee6
@@ -119,7 +120,7 @@ def _role(f:Path) -> str:
     "'model' for metrics.json, 'reference' for every reference's metrics file, else the file's own tag."
     return 'model' if f.name == 'metrics.json' else 'reference' if f.stem.startswith('metrics_reference') else f.stem.replace('metrics_', '')
 
-def _ci(e:dict) -> str: return ci_text(e['value'], e['low'], e['high'])
+def _ci(e:dict) -> str: return entry_text(e)   # repeats: 'mean ± sd [low, high]'
 
 def _row(f:Path, root:Path) -> dict:
     "One leaderboard row from a metrics file."

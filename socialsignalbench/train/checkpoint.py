@@ -15,8 +15,8 @@ from ..features.loader import NORMALISE, feature_spec
 from ..models.core import model_spec
 
 # %% auto #0
-__all__ = ['FORMAT', 'FORMAT_VERSION', 'META_KEYS', 'meta_problems', 'checkpoint_meta', 'safe_torch_load', 'save_torch',
-           'save_checkpoint', 'load_checkpoint']
+__all__ = ['FORMAT', 'FORMAT_VERSION', 'META_KEYS', 'MEMBER_KEY', 'meta_problems', 'checkpoint_meta', 'safe_torch_load',
+           'save_torch', 'save_checkpoint', 'load_checkpoint', 'pack_members', 'n_members', 'unpack_members']
 
 # %% ../../nbs/41_checkpoint.ipynb #bb63cb82
 FORMAT, FORMAT_VERSION = 'socialsignalbench-checkpoint', 1
@@ -42,6 +42,7 @@ def meta_problems(meta:Any) -> list[str]:
     sch = meta['scheme']
     if not isinstance(sch.get('name'), str) or sch.get('classes') != meta['classes']: bad.append("'scheme' must have a 'name' and the same 'classes' as the checkpoint")
     if meta['norm'].get('mode') not in NORMALISE: bad.append(f"'norm.mode' must be one of {', '.join(NORMALISE)}")
+    if not (isinstance(m := meta.get('members', 1), int) and not isinstance(m, bool) and m >= 1): bad.append("'members' must be an integer of at least 1")
     return bad
 
 # %% ../../nbs/41_checkpoint.ipynb #8f6a5385
@@ -125,3 +126,31 @@ def load_checkpoint(path:str|Path, # a file written by `save_checkpoint`
     if bad := meta_problems(meta): raise SSBError(f"Checkpoint {path} has invalid metadata: {'; '.join(bad)}. {no}")
     if not _tensors_ok(obj.get('tensors')): raise SSBError(f"Checkpoint {path}: its tensors must be a mapping of names to torch tensors. {no}")
     return obj['tensors'], meta
+
+# %% ../../nbs/41_checkpoint.ipynb #6a85c326
+MEMBER_KEY = re.compile(r'member(\d+)\.(.+)')
+
+def pack_members(states:list[dict[str, torch.Tensor]], # one state dict per member, in repeat order
+                ) -> dict[str, torch.Tensor]:
+    "One tensor mapping holding every member: keys `member<k>.<name>` (a single member keeps its own keys)."
+    if not states: raise SSBError("pack_members: no members to store.")
+    return dict(states[0]) if len(states) == 1 else {f'member{k}.{n}': v for k, s in enumerate(states) for n, v in s.items()}
+
+def n_members(meta:dict) -> int:
+    "How many members a checkpoint holds (1 when its metadata predates repeats)."
+    return int(meta.get('members', 1))
+
+def unpack_members(tensors:dict[str, torch.Tensor], # `load_checkpoint`'s tensors
+                   meta:dict, # its metadata (`members`)
+                   path:str|Path='checkpoint', # for messages
+                  ) -> list[dict[str, torch.Tensor]]:
+    "The members' state dicts, in repeat order; refused unless the keys hold exactly `members` members."
+    n = n_members(meta)
+    if n == 1: return [tensors]
+    out = [{} for _ in range(n)]
+    for key, v in tensors.items():
+        m = MEMBER_KEY.fullmatch(key)
+        if not m or int(m[1]) >= n: raise SSBError(f"Checkpoint {path} says it holds {n} members, but has the tensor '{key}': the file is damaged; retrain.")
+        out[int(m[1])][m[2]] = v
+    if empty := [k for k, s in enumerate(out) if not s]: raise SSBError(f"Checkpoint {path} says it holds {n} members, but member {empty[0]} has no tensors; retrain.")
+    return out

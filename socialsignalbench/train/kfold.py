@@ -135,9 +135,11 @@ def torch_fitter(build:Callable, # () -> a fresh nn.Module
                  acfg:AugmentConfig|None=None, # the `augment:` section
                  seed:int=0, # seeds the weights and training
                  ckpt_root:str|Path|None=None, # per-fold training states go to `<ckpt_root>/fold<k>` (None: none)
+                 members:int|None=None, # models averaged per fold, seeds `seed`, `seed`+1, ... (None: `train.repeats` with `train.ensemble`, else 1)
                  **fit_kw, # more arguments of `fit` (threads, log, modality, shift_frames)
                 ) -> Callable:
-    "A `fit_fold(k, train, val)` that trains `train.n_seeds` torch models with `fit` (refit on train+val when `train.refit`) and averages their probabilities."
+    "A `fit_fold(k, train, val)` that trains `members` torch models with `fit` (refit on train+val when `train.refit`) and averages their probabilities."
+    members = members or (tcfg.repeats if tcfg.ensemble else 1)
     bs, where = max(tcfg.batch_size, 256), lambda k, s, tag='': None if ckpt_root is None else Path(ckpt_root)/f"fold{k}{f'-seed{s}' if s else ''}{tag}"
     def member(k, s, train, val):
         "One seed's final model, its fit result(s), its honest validation probabilities (or None) and its refit epochs."
@@ -151,9 +153,9 @@ def torch_fitter(build:Callable, # () -> a fresh nn.Module
         r = fit(m, join(train, val), None, dataclasses.replace(tcfg, epochs=n), acfg, seed + s, where(k, s, '-refit'), **fit_kw)
         return m, ([sel] if sel else []) + [r], pv, n
     def fit_fold(k, train, val):
-        out = [member(k, s, train, val) for s in range(tcfg.n_seeds)]
+        out = [member(k, s, train, val) for s in range(members)]
         models, pvs = [o[0] for o in out], [o[2] for o in out]
-        info = {**out[0][1][-1].summary(), 'n_seeds': tcfg.n_seeds, 'refit': tcfg.refit, 'refit_epochs': [o[3] for o in out],
+        info = {**out[0][1][-1].summary(), 'members': members, 'refit': tcfg.refit, 'refit_epochs': [o[3] for o in out],
                 'fits': [f.summary() for o in out for f in o[1]], 'val_in_training': val_in_training(tcfg)}
         if all(p is not None for p in pvs): info['val_probs'] = np.mean(pvs, axis=0)   # honest: from the models that validated
         return (lambda X: np.mean([predict_arrays(m, X, bs) for m in models], axis=0)), info

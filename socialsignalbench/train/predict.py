@@ -17,7 +17,7 @@ from ..data.labels import LabelScheme, proxy_scores
 from ..features.audio import sniff_audio
 from ..features.loader import FeatureSpec, apply_norm, feature_spec
 from ..models.core import estimator_from_tensors, estimator_proba, build_model, model_spec
-from .checkpoint import load_checkpoint
+from .checkpoint import load_checkpoint, unpack_members
 from .loop import predict_arrays
 import socialsignalbench.features.audio, socialsignalbench.features.face  # noqa: F401  (register 'mfcc' and 'face_crop')
 
@@ -81,17 +81,25 @@ class Predictor:
     params: Any # the `AudioConfig`/`FaceConfig` its features were made with
     path: str # the checkpoint file
     sha256: str # of the checkpoint file (identical trainings write identical files)
+    members: tuple = () # every member's model when the checkpoint holds several (`train.repeats`; `model` is the first), else ()
     @property
     def name(self) -> str: return self.meta['model']
+    @property
+    def ensemble(self) -> bool: return bool(self.meta.get('ensemble')) and len(self.members) > 1
     @property
     def classes(self) -> tuple: return tuple(self.meta['classes'])
     @property
     def norm(self) -> dict: return self.meta['norm']
     def __repr__(self): return f"Predictor({self.name}, scheme={self.scheme.name}, norm={self.norm['mode']}, {Path(self.path).name})"
+    def _proba(self, model, X:np.ndarray) -> np.ndarray:
+        if isinstance(model, torch.nn.Module): return predict_arrays(model, X).astype(np.float64)
+        return estimator_proba(self.name, model, X, len(self.classes))
+    def member_probas(self, X:np.ndarray) -> list[np.ndarray]:
+        "Each member's class probabilities of already normalised inputs `X` (one model: a list of one)."
+        return [self._proba(m, X) for m in (self.members or (self.model,))]
     def predict_proba(self, X:np.ndarray) -> np.ndarray:
-        "Class probabilities (n, n_classes) of already normalised inputs `X`."
-        if isinstance(self.model, torch.nn.Module): return predict_arrays(self.model, X).astype(np.float64)
-        return estimator_proba(self.name, self.model, X, len(self.classes))
+        "Class probabilities (n, n_classes) of already normalised inputs `X`: an ensemble's mean over its members; repeats scored apart: the first (seed `seed`)."
+        return np.mean(self.member_probas(X), axis=0) if self.ensemble else self._proba(self.model, X)
 
 # %% ../../nbs/46_predict.ipynb #49cf940b
 def _model_from(tensors:dict, meta:dict, path) -> Any:
@@ -109,7 +117,8 @@ def load_predictor(path:str|Path, # a checkpoint, e.g. `<run_dir>/model_best.pt`
     "Load a checkpoint into a ready `Predictor` (model rebuilt from its metadata alone)."
     tensors, meta = load_checkpoint(path)
     spec, params = feature_setup(meta)
-    return Predictor(_model_from(tensors, meta, path), meta, scheme_of(meta), spec, params, str(path), sha256_file(path))
+    models = [_model_from(t, meta, path) for t in unpack_members(tensors, meta, path)]
+    return Predictor(models[0], meta, scheme_of(meta), spec, params, str(path), sha256_file(path), tuple(models) if len(models) > 1 else ())
 
 # %% ../../nbs/46_predict.ipynb #7dafcbcd
 IMAGE_MAGIC = ((b'\x89PNG', 'PNG'), (b'\xff\xd8\xff', 'JPEG'), (b'BM', 'BMP'), (b'GIF8', 'GIF'), (b'II*\x00', 'TIFF'), (b'MM\x00*', 'TIFF'),

@@ -13,7 +13,7 @@ import pandas as pd
 import socialsignalbench
 from ..core import SSBError, atomic_path, atomic_write_text, declare_stage
 from ..config import Config, config_hash
-from ..runs import save_result
+from ..runs import note_torch_backend, save_result
 from ..data.labels import scheme_for_config
 from ..data.splits import split_info
 from ..features.loader import PIXEL_SCALE, cached_rows, feature_spec, load_split, train_norm, with_keys
@@ -21,13 +21,14 @@ from ..data.dataset import load_corpus
 from ..metrics.predictions import Predictions
 from ..models.core import all_models, build_model, estimator_proba, estimator_tensors, fit_estimator, model_params, model_spec
 from .augment import seconds_to_frames
-from .checkpoint import checkpoint_meta, save_checkpoint
+from .checkpoint import checkpoint_meta, pack_members, save_checkpoint
 from .loop import fit, predict_arrays
 from .kfold import _uar, cross_validate, torch_fitter
 
 # %% auto #0
 __all__ = ['norm_meta', 'predictions', 'plot_history', 'read_history', 'save_figure', 'save_csv', 'TrainSummary',
-           'reference_names', 'reference_tag', 'train_references', 'train_holdout', 'train_kfold', 'stage_train']
+           'reference_names', 'reference_tag', 'repeat_seeds', 'train_references', 'train_holdout', 'train_kfold',
+           'stage_train']
 
 # %% ../../nbs/45_train_stage.ipynb #975b8aba
 declare_stage('train', 'train.ipynb', 'train the model and its classical reference (holdout or k-fold); history, curves, predictions',
@@ -65,8 +66,10 @@ def plot_history(history:pd.DataFrame, # `FitResult.history_frame()` (a `fold` c
     "Training and validation loss, and validation UAR, per epoch."
     import matplotlib.pyplot as plt
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
-    for f, h in (history.groupby('fold') if 'fold' in history else [(None, history)]):
-        tag = '' if f is None else f' (fold {f})'
+    key = next((k for k in ('fold', 'repeat') if k in history), None)   # one line per fold (k-fold) or per repeat (holdout)
+    if key == 'fold' and 'repeat' in history: history = history[history['repeat'] == 0]   # k-fold with repeats: the first repeat's folds
+    for f, h in (history.groupby(key) if key else [(None, history)]):
+        tag = '' if f is None else f' ({key} {f})'
         ax1.plot(h['epoch'], h['train_loss'], label='train' + tag); ax1.plot(h['epoch'], h['val_loss'], '--', label='val' + tag)
         ax2.plot(h['epoch'], h['val_uar'], marker='o', ms=3, label='val UAR' + tag)
     ax1.set(xlabel='epoch', ylabel='cross-entropy', title='loss'); ax2.set(xlabel='epoch', ylabel='UAR', title='validation UAR')
@@ -113,6 +116,7 @@ class TrainSummary:
     config_hash: str # hash of the run's config
     package_version: str # socialsignalbench version
     files: tuple # files written into the run directory
+    repeats: dict|None = None # `train.repeats` > 1: {n, seeds, ensemble, val_uar: per repeat, best_epoch: per repeat (holdout)}
 
     def table(self) -> pd.DataFrame:
         "The model beside its references."
@@ -141,9 +145,19 @@ def reference_tag(i:int, name:str) -> str:
     "The file prefix of the `i`-th reference: `reference` for the first, `reference_<name>` for the others."
     return 'reference' if i == 0 else f'reference_{name}'
 
-def _write_preds(run_dir:Path, prefix:str, parts:dict, probs:dict, scheme) -> list[str]:
-    "Write `<prefix>predictions_<part>.csv` for every non-empty part."
-    return [predictions(parts[k], probs[k]).write_csv(run_dir/f'{prefix}predictions_{k}.csv', scheme).name for k in parts if len(parts[k])]
+def _write_preds(run_dir:Path, prefix:str, parts:dict, probs:dict, scheme, repeat:int=0) -> list[str]:
+    "Write `<prefix>predictions_<part>.csv` for every non-empty part (repeat k > 0: `<prefix>predictions_<part>_<k>.csv`)."
+    name = lambda k: f'{prefix}predictions_{k}' + (f'_{repeat}' if repeat else '') + '.csv'
+    return [predictions(parts[k], probs[k]).write_csv(run_dir/name(k), scheme).name for k in parts if len(parts[k])]
+
+def _repeat_preds(run_dir:Path, prefix:str, parts:dict, probs:dict, scheme, k:int) -> list[str]:
+    "Repeat `k`'s predictions: `<prefix>predictions_<part>.csv` (k = 0), else `repeats/<prefix>predictions_<part>_<k>.csv` (`repeat_file`)."
+    if k: (run_dir/'repeats').mkdir(exist_ok=True)
+    return [f'repeats/{n}' if k else n for n in _write_preds(run_dir/'repeats' if k else run_dir, prefix, parts, probs, scheme, k)]
+
+def repeat_seeds(cfg:Config) -> list[int]:
+    "The training seed of each repeat: `seed`, `seed`+1, ..., `seed`+`train.repeats`-1."
+    return [cfg.seed + r for r in range(cfg.train.repeats)]
 
 def _speed(model, X) -> tuple[np.ndarray, float]:
     "Probabilities of `model` on `X` and the clips per second it took."
@@ -173,26 +187,35 @@ def train_holdout(cfg:Config, run_dir:str|Path, # resolved config; where outputs
                  ) -> TrainSummary:
     "Train the model and its references on `train` (early stopping on `val`); write checkpoints, predictions, history."
     run_dir, name, scheme, K = Path(run_dir), cfg.model.name, scheme_for_config(cfg), len(train.classes)
-    mod = model_spec(name).modality
-    if cfg.train.refit or cfg.train.n_seeds > 1: raise SSBError(
-        "train.refit and train.n_seeds > 1 are k-fold levers (split.mode: kfold): a holdout run keeps one early-stopped model, "
-        "whose validation predictions choose the evaluation thresholds. Set train.refit: false and train.n_seeds: 1, or split.mode: kfold.")
+    mod, t = model_spec(name).modality, cfg.train
+    if t.refit: raise SSBError(
+        "train.refit is a k-fold lever (split.mode: kfold): a holdout run keeps early-stopped models, whose validation predictions "
+        "choose the evaluation thresholds. Set train.refit: false, or split.mode: kfold.")
     refs = {r: ((train, val, test), norm) for r in reference_names(cfg, mod)} if refs is None else refs
     meta = partial(checkpoint_meta, cfg, scheme=scheme, norm=norm, corpus=train.corpus, in_shape=list(train.X.shape[1:]),
                    split=split_info(cfg, train.corpus), train_config=cfg.train, augment_config=cfg.augment)
-    model = build_model(name, train.X.shape[1:], K, cfg.model, seed=cfg.seed)
-    res = fit(model, train, val, cfg.train, cfg.augment, cfg.seed, run_dir/'train_state', **_fit_kw(cfg, mod))
-    files = [save_checkpoint(run_dir/'model_best.pt', res.state, meta(name, mod, best_epoch=res.best_epoch, val_uar=res.best_val_uar)).name]
-    probs, speed = _speed(model, np.concatenate([val.X, test.X]))
-    files += _write_preds(run_dir, '', dict(val=val, test=test), dict(val=probs[:len(val)], test=probs[len(val):]), scheme)
+    models, res, seeds = [], [], repeat_seeds(cfg)
+    for r, s in enumerate(seeds):   # repeat r: seed `seed` + r, its training state in train_state/ (r = 0) or train_state/repeat<r>/
+        models.append(build_model(name, train.X.shape[1:], K, cfg.model, seed=s))
+        res.append(fit(models[-1], train, val, t, cfg.augment, s, run_dir/'train_state'/(f'repeat{r}' if r else ''), **_fit_kw(cfg, mod)))
+    best, vu = [x.best_epoch for x in res], [x.best_val_uar for x in res]
+    more = dict(members=len(seeds), member_seeds=seeds, ensemble=t.ensemble) if len(seeds) > 1 else {}
+    files = [save_checkpoint(run_dir/'model_best.pt', pack_members([x.state for x in res]), meta(name, mod, best_epoch=best[0], val_uar=vu[0], **more)).name]
+    probs = [_speed(m, np.concatenate([val.X, test.X])) for m in models]
+    speed, probs = probs[0][1], ([np.mean([p for p, _ in probs], axis=0)] if t.ensemble else [p for p, _ in probs])
+    for k, pr in enumerate(probs):   # an ensemble: one set of predictions (the mean); repeats: one each, repeat k > 0 in repeats/
+        files += _repeat_preds(run_dir, '', dict(val=val, test=test), dict(val=pr[:len(val)], test=pr[len(val):]), scheme, k)
     ref_uars, ref_files = train_references(cfg, run_dir, refs, meta)
-    files += ref_files + _write_history(run_dir, res.history_frame(), f'{name} on {train.corpus}')
+    hist = pd.concat([x.history_frame().assign(repeat=r) for r, x in enumerate(res)], ignore_index=True) if len(res) > 1 else res[0].history_frame()
+    files += ref_files + _write_history(run_dir, hist, f'{name} on {train.corpus}')
+    val_uar = _uar(val.y, probs[0][:len(val)]) if t.ensemble and len(res) > 1 else vu[0]
     return TrainSummary(model=name, references=ref_uars, corpus=train.corpus, mode='holdout', normalise=norm['mode'],
                         speaker_norm=norm['mode'] == 'group', classes=tuple(train.classes), split=split_info(cfg, train.corpus),
-                        sizes=dict(train=len(train), val=len(val), test=len(test)), val_uar=res.best_val_uar, best_epoch=res.best_epoch,
-                        epochs_run=len(res.history), resumed_from=res.resumed_from, device=res.device,
-                        train_seconds=round(sum(h['seconds'] for h in res.history), 3), inference_clips_per_s=round(speed, 1),
-                        config_hash=config_hash(cfg), package_version=socialsignalbench.__version__, files=tuple(files))
+                        sizes=dict(train=len(train), val=len(val), test=len(test)), val_uar=val_uar, best_epoch=best[0],
+                        epochs_run=sum(len(x.history) for x in res), resumed_from=sum(x.resumed_from for x in res), device=res[0].device,
+                        train_seconds=round(sum(h['seconds'] for x in res for h in x.history), 3), inference_clips_per_s=round(speed, 1),
+                        config_hash=config_hash(cfg), package_version=socialsignalbench.__version__, files=tuple(files),
+                        repeats=dict(n=len(seeds), seeds=seeds, ensemble=t.ensemble, val_uar=vu, best_epoch=best) if len(seeds) > 1 else None)
 
 def _write_history(run_dir:Path, history:pd.DataFrame, title:str) -> list[str]:
     "`history.csv` and `training_curves.png`."
@@ -215,25 +238,29 @@ def train_kfold(cfg:Config, run_dir:str|Path, # resolved config; where outputs g
     run_dir, name, scheme, K = Path(run_dir), cfg.model.name, scheme_for_config(cfg), len(data.classes)
     mod, per_fold = model_spec(name).modality, normalise == 'none' and feature_spec(cfg, model_spec(name).modality).norm
     refs = {r: (data, per_fold) for r in reference_names(cfg, mod)} if refs is None else refs
-    build = lambda: build_model(name, data.X.shape[1:], K, cfg.model)
-    cv = cross_validate(data, torch_fitter(build, cfg.train, cfg.augment, cfg.seed, run_dir/'train_state', **_fit_kw(cfg, mod)), per_fold)
-    files = _write_preds(run_dir, '', dict(val=data, test=data), dict(val=cv.val_probs, test=cv.probs), scheme)
-    folds, ref_uars = [cv.fold_frame().assign(model=name)], {}
+    build, seeds = lambda: build_model(name, data.X.shape[1:], K, cfg.model), repeat_seeds(cfg)
+    runs = [seeds[0]] if cfg.train.ensemble else seeds   # an ensemble averages its members inside each fold (`torch_fitter`)
+    cvs = [cross_validate(data, torch_fitter(build, cfg.train, cfg.augment, s, run_dir/'train_state'/(f'repeat{r}' if r else ''),
+                                             **_fit_kw(cfg, mod)), per_fold) for r, s in enumerate(runs)]
+    files = [f for k, c in enumerate(cvs) for f in _repeat_preds(run_dir, '', dict(val=data, test=data), dict(val=c.val_probs, test=c.probs), scheme, k)]
+    cv, folds, ref_uars = cvs[0], [cvs[0].fold_frame().assign(model=name)], {}
     for i, (r, (rdata, rper)) in enumerate(refs.items()):
         rcv = cross_validate(rdata, _estimator_fitter(cfg, r, K), rper)
         files += _write_preds(run_dir, f'{reference_tag(i, r)}_', dict(val=rdata, test=rdata), dict(val=rcv.val_probs, test=rcv.probs), scheme)
         folds.append(rcv.fold_frame().assign(model=r)); ref_uars[r] = _uar(rdata.y, rcv.val_probs)
     files += [save_csv(pd.concat(folds, ignore_index=True), run_dir/'folds.csv').name]
-    files += _write_history(run_dir, _kfold_history(cv), f'{name} on {data.corpus}, {len(cv.folds)} folds')
-    info, fits = [f.info for f in cv.folds], [r for f in cv.folds for r in f.info['fits']]
-    val_uar = float('nan') if info[0]['val_in_training'] else _uar(data.y, cv.val_probs)   # refit without validation: no honest val UAR
+    hist = pd.concat([_kfold_history(c).assign(repeat=r) for r, c in enumerate(cvs)], ignore_index=True) if len(cvs) > 1 else _kfold_history(cv)
+    files += _write_history(run_dir, hist, f'{name} on {data.corpus}, {len(cv.folds)} folds')
+    info, fits = [f.info for f in cv.folds], [r for c in cvs for f in c.folds for r in f.info['fits']]
+    vu = [float('nan') if info[0]['val_in_training'] else _uar(data.y, c.val_probs) for c in cvs]   # refit without validation: no honest val UAR
+    val_uar = vu[0]
     return TrainSummary(model=name, references=ref_uars, corpus=data.corpus, mode='kfold', normalise='train' if per_fold else normalise,
                         speaker_norm=normalise == 'group', classes=tuple(data.classes), split=split_info(cfg, data.corpus),
                         sizes={f'fold{f.fold}': dict(train=f.n_train, val=f.n_val, test=f.n_test) for f in cv.folds}, val_uar=val_uar,
                         best_epoch=None, epochs_run=sum(len(r['history']) for r in fits), resumed_from=sum(r['resumed_from'] for r in fits),
                         device=info[0]['device'], train_seconds=round(sum(h['seconds'] for r in fits for h in r['history']), 3),
                         inference_clips_per_s=None, config_hash=config_hash(cfg), package_version=socialsignalbench.__version__,
-                        files=tuple(files))
+                        files=tuple(files), repeats=dict(n=len(seeds), seeds=seeds, ensemble=cfg.train.ensemble, val_uar=vu) if len(seeds) > 1 else None)
 
 # %% ../../nbs/45_train_stage.ipynb #c148d276
 def _reads(spec, normalise:str) -> tuple:
@@ -259,5 +286,6 @@ def stage_train(cfg:Config, # resolved config
                              norm_meta(cfg, corpus, mod, n, **_feature_kw(f)))
         ds = {k: load(*k) for k in {(None, normalise), *(_reads(model_spec(r), normalise) for r in names)}}
         s = train_holdout(cfg, run_dir, *ds[None, normalise][0], ds[None, normalise][1], {r: ds[_reads(model_spec(r), normalise)] for r in names})
+    note_torch_backend(run_dir)   # manifest.json: the threads, BLAS, oneDNN and CPU capability torch trained with
     save_result(run_dir, 'train_summary', s)
     return s
