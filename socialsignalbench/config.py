@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_config.ipynb #28040a4b
 from __future__ import annotations
-import dataclasses, functools, hashlib, importlib.util, json, math, os, re, types
+import dataclasses, functools, hashlib, importlib.util, json, math, os, re, sys, types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Optional, Sequence, Union, get_args, get_origin, get_type_hints
@@ -398,6 +398,11 @@ def _check_value(v:Any, tp:Any, key:str, src:str) -> Any:
 # %% ../nbs/01_config.ipynb #0279f2f6
 MOVED = {'model.logreg_c': 'model.params.audio_logreg.c'} # keys of an older config layout -> where they live now
 
+def _hints(cls:type) -> dict:
+    "The type hints of dataclass `cls`; names its module no longer holds (a class defined in a notebook run earlier) come from here."
+    try: return get_type_hints(cls, include_extras=True)
+    except NameError: return get_type_hints(cls, localns={**globals(), **vars(sys.modules.get(cls.__module__, types))}, include_extras=True)
+
 def build(cls:type, # the dataclass to build
           data:dict|None, # the YAML mapping
           src:str='<config>', # file name for messages
@@ -408,7 +413,7 @@ def build(cls:type, # the dataclass to build
     where = prefix or 'top level'
     if not isinstance(data, dict): raise SSBError(f"{src}: '{where}' must be a mapping of keys, got {data!r}.")
     internal = getattr(cls, '_internal', {})   # fields set on load, never by a config (`Config.project_dir`, `Config.source`)
-    hints, names = get_type_hints(cls, include_extras=True), [f.name for f in dataclasses.fields(cls) if f.name not in internal]
+    hints, names = _hints(cls), [f.name for f in dataclasses.fields(cls) if f.name not in internal]
     for k in data:
         if k in (renamed := getattr(cls, 'RENAMED', {})): raise SSBError(f"{src}: '{prefix + '.' if prefix else ''}{k}' is gone: {renamed[k]}.")
         if k in internal: raise SSBError(
@@ -624,8 +629,9 @@ def config_dict(cfg:Config, with_location:bool=False) -> dict:
     return d
 
 def config_hash(cfg:Config, n:int=8) -> str:
-    "Short sha256 of the config's content."
-    return hashlib.sha256(json.dumps(config_dict(cfg), sort_keys=True).encode()).hexdigest()[:n]
+    "Short sha256 of the config's content (`tracking:` left out: where a run is logged does not change what it computes)."
+    d = config_dict(cfg); d.pop('tracking', None)
+    return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:n]
 
 def save_config(cfg:Config, path:str|Path) -> Path:
     "Write the fully resolved config as YAML, atomically."
