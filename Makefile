@@ -60,6 +60,7 @@ sync-check: dev
 	$(PY) scripts/check_sync.py
 
 nbtest: dev
+	SSB_PROGRESS=0 $(PY) scripts/warm_up.py
 	SSB_PROGRESS=0 $(BIN)/nbdev_test --timing
 
 nbtest-slow: dev
