@@ -34,10 +34,9 @@ def ssb_ok(*args, cwd, timeout=900):
     return r
 
 
-@pytest.fixture(scope='session')
-def project(tmp_path_factory):
+def new_project(tmp_path_factory, name='project'):
     """A scratch project: `settings.ini` marker, the shipped configs and `configs/small.yaml` (4 actors, 4 subjects)."""
-    d = tmp_path_factory.mktemp('project')
+    d = tmp_path_factory.mktemp(name)
     (d / 'settings.ini').write_text('')
     shutil.copytree(ROOT / 'configs', d / 'configs')
     (d / 'configs' / 'small.yaml').write_text(SMALL)
@@ -45,12 +44,24 @@ def project(tmp_path_factory):
 
 
 @pytest.fixture(scope='session')
-def suite(project):
-    """`ssb --mode all` on the tiny demo (3 epochs) into `outputs/runs/suite`, once per session: (suite folder, its
-    CompletedProcess). Tests reading it must not change it."""
+def project(tmp_path_factory):
+    """A scratch project shared by the tests of a session (see `new_project`)."""
+    return new_project(tmp_path_factory)
+
+
+@pytest.fixture(scope='session')
+def suite_project(tmp_path_factory):
+    """A scratch project of its own for the suite, so that the suite's runs, data and cache change no other test's project."""
+    return new_project(tmp_path_factory, 'suite-project')
+
+
+@pytest.fixture(scope='session')
+def suite(suite_project):
+    """`ssb --mode all` on the tiny demo (3 epochs) into `outputs/runs/suite` of `suite_project`, once per session: (suite
+    folder, its CompletedProcess). Tests reading it must not change it."""
     r = ssb_ok('--config', 'configs/small.yaml', '--mode', 'all', '--set', 'train.epochs=3', '--run-id', 'suite',
-               cwd=project, timeout=1800)
-    return project / 'outputs' / 'runs' / 'suite', r
+               cwd=suite_project, timeout=1800)
+    return suite_project / 'outputs' / 'runs' / 'suite', r
 
 
 def need_shared(*parts):

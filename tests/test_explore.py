@@ -19,16 +19,16 @@ def _show(ex):
     return w['audio'].value, w['face'].value, w['audio'].layout.display != 'none', w['face'].layout.display != 'none'
 
 
-def test_explorer_on_suite(project, suite):
+def test_explorer_on_suite(suite_project, suite):
     pytest.importorskip('anywidget')     # the lab extra
     from plotly.callbacks import Points
     from socialsignalbench.pipeline.explore import Explorer, cell_items, face_crop, item_path, list_runs, png
     root, _ = suite
-    runs = list_runs(project / 'outputs' / 'runs').set_index('run')    # the documented folder: suites one level deeper
+    runs = list_runs(suite_project / 'outputs' / 'runs').set_index('run')    # the documented folder: suites one level deeper
     media = {r: runs.loc[f'suite/{r}', 'media'] for r in ('audio', 'face', 'fusion')}
     assert media == {'audio': 'audio', 'face': 'image', 'fusion': 'audio|image'}
     assert (runs.loc[[r for r in runs.index if r.startswith('suite/')], 'suite'] == 'suite').all()
-    ex = Explorer(project / 'outputs' / 'runs', n_boot=20)
+    ex = Explorer(suite_project / 'outputs' / 'runs', n_boot=20)
     assert PAIR not in runs.loc[ex.w['run'].value, 'media']                 # opens on an audio or face run, not on pairs
     ex.w['run'].value = 'suite/audio'
     clip = ex.w['item'].value
@@ -51,27 +51,27 @@ def test_explorer_on_suite(project, suite):
 
 
 
-def test_tutorial_on_suite(project, suite):
-    """`make lab`'s notebook, executed with MY_RUNS set to the documented runs folder of a demo project."""
+def test_tutorial_on_suite(suite_project, suite):
+    """`make lab`'s notebook, executed with MY_RUNS set to the documented runs folder of a demo suite_project."""
     pm = pytest.importorskip('papermill')
-    out = project / 'explore_tutorial.ipynb'
-    pm.execute_notebook(str(ROOT / 'nbs' / 'tutorials' / 'explore.ipynb'), str(out), parameters={'MY_RUNS': str(project / 'outputs' / 'runs')},
+    out = suite_project / 'explore_tutorial.ipynb'
+    pm.execute_notebook(str(ROOT / 'nbs' / 'tutorials' / 'explore.ipynb'), str(out), parameters={'MY_RUNS': str(suite_project / 'outputs' / 'runs')},
                         cwd=str(ROOT / 'nbs' / 'tutorials'), progress_bar=False, kernel_name='python3')
     text = {o.get('text', '') if isinstance(o.get('text', ''), str) else ''.join(o['text'])
             for c in json.loads(out.read_text())['cells'] if c['cell_type'] == 'code' for o in c['outputs']}
     assert any(PAIR in t and 'fusion' in t for t in text)     # the fusion pair section found the suite's fusion run
 
 
-def test_tracking_logs_a_stage_to_mlflow(project, suite, tmp_path):
+def test_tracking_logs_a_stage_to_mlflow(suite_project, suite, tmp_path):
     """`tracking.mlflow` set: evaluating (a copy of) the suite's audio run logs its metrics files' headline metrics with
     their intervals, its config and its artefacts to a local MLflow store."""
     mlflow = pytest.importorskip('mlflow')
     root, _ = suite
-    runs = project / 'tracking-test' / tmp_path.name   # inside the project: its data and cache are the suite's
+    runs = suite_project / 'tracking-test' / tmp_path.name   # inside the suite_project: its data and cache are the suite's
     shutil.copytree(root / 'audio', runs / 'audio', ignore=shutil.ignore_patterns('manifest.json', 'mlflow_run.json'))
     store = tmp_path / 'mlruns'
     ssb_ok('--config', runs / 'audio' / 'config.yaml', '--mode', 'evaluate', '--run-id', 'audio', '--set', f'paths.runs_dir={runs}',
-           '--set', f'eval.gold_slice={root / "gold"}', '--set', f'tracking.mlflow={store}', cwd=project)
+           '--set', f'eval.gold_slice={root / "gold"}', '--set', f'tracking.mlflow={store}', cwd=suite_project)
     rec = json.loads((runs / 'audio' / 'mlflow_run.json').read_text())
     os.environ.setdefault('MLFLOW_ALLOW_FILE_STORE', 'true')
     client = mlflow.MlflowClient(store.as_uri())

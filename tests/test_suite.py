@@ -9,7 +9,7 @@ STAGES = {'data': ['demo_data', 'data_card', 'preprocess'], 'audio': ['train', '
           'fusion': ['train_fusion', 'evaluate'], 'gold': ['mine_gold_slice'], 'compare': ['compare']}
 
 
-def test_mode_all_on_tiny_demo(project, suite):
+def test_mode_all_on_tiny_demo(suite_project, suite):
     root, r = suite
     seed_run = next(p.name for p in root.iterdir() if p.name.startswith('audio-seed'))
     for run, stages in {**STAGES, seed_run: ['train', 'evaluate']}.items():
@@ -23,12 +23,12 @@ def test_mode_all_on_tiny_demo(project, suite):
     assert gold['audio']['circular'] and not gold[seed_run]['circular']   # mined from 'audio', checked on the other seed
     # one terminal screen ending with the index, which links every executed report
     assert 'fusion (fusion_concat) vs' in r.stdout and r.stdout.rstrip().endswith(str(root))
-    index = project / 'outputs' / 'index.html'
+    index = suite_project / 'outputs' / 'index.html'
     assert f'[ssb] leaderboard: {index}' in r.stdout
     links = set(re.findall(r'href="([^"]+)"', index.read_text()))
     for run in ('audio', 'face', 'fusion', seed_run):
         assert f'runs/suite/{run}/evaluate.html' in links, run
-    assert all((project / 'outputs' / link).is_file() for link in links)
+    assert all((suite_project / 'outputs' / link).is_file() for link in links)
     # the leaderboard's fusion gain is in the compare report: the same pair (fusion against the better modality alone)
     gain = re.search(r'fusion \(fusion_concat\) vs \w+ alone on \d+ pairs: UAR \S+ -> \S+, (\S+ \[\S+ \S+\])', r.stdout)
     assert gain and gain.group(1) in (root / 'compare' / 'comparison.md').read_text(), r.stdout[-1500:]
