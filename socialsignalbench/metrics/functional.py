@@ -262,7 +262,7 @@ class MetricSpec:
     def __eq__(self, o): return isinstance(o, MetricSpec) and same_entry(self.fn, o.fn) and \
         (self.name, self.higher_is_better, self.needs_probabilities, self.task) == (o.name, o.higher_is_better, o.needs_probabilities, o.task)
 
-METRICS = Registry('metric')
+METRICS = Registry('metric', kind=MetricSpec)
 
 def declare_metric(name:str, fn:Callable, higher_is_better:bool, needs_probabilities:bool, task:str='multiclass',
                    description:str='') -> MetricSpec:
