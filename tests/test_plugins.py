@@ -148,7 +148,7 @@ BAD = {
     'fails_import': ('from socialsignalbench.metrics.functional import declare_metric\n'
                      "declare_metric('fine_metric', len, True, False)\n"
                      'import numpy.no_such_module\n',
-                     ['fails_import.py', 'failed to import: ModuleNotFoundError', 'numpy.no_such_module', 'line 3']),
+                     ['fails_import.py', 'failed to import at', 'fails_import.py, line 3: ModuleNotFoundError', 'numpy.no_such_module']),
     'taken_name': ('from socialsignalbench.models.core import MODELS, ModelSpec\n'
                    "MODELS.register('my_fine_model', ModelSpec('my_fine_model', 'audio', 'torch', dict))\n"
                    "MODELS.register('audio_cnn', ModelSpec('audio_cnn', 'audio', 'torch', dict))\n",
