@@ -147,7 +147,7 @@ def test_time_mask_zeroes_the_drawn_spans():
 def demo_faces(subjects, seed=0, size=48):
     """Neutral and peak-happy demo CK+ faces (the demo corpus's renderer), resized to `size`, in [0, 1]; labels 0/1."""
     import cv2
-    from socialsignalbench.data.demo import render_face, subject_shape
+    from socialsignalbench.data.demo_faces import render_face, subject_shape
     X, y = [], []
     for s in subjects:
         shape = subject_shape(f'S{s:03d}', np.random.default_rng([seed, s]))

@@ -12,7 +12,8 @@ import pandas as pd
 from ..core import SSBError, atomic_path, declare_stage, write_if_changed
 from ..config import Config
 from ..data.dataset import abs_paths, corpora as config_corpora, load_corpus, require_manifests
-from .cache import ExtractReport, FeatureCache, changed_inputs, extract_many, read_index, write_index
+from .cache import FeatureCache, changed_inputs, read_index, write_index
+from .extract import ExtractReport, extract_many
 from .loader import feature_spec, row_modalities, train_norm, with_keys
 from .face import detection_report
 from .compute import dask_client, describe, n_slots
