@@ -22,7 +22,8 @@ from ..metrics.predictions import Predictions, errors_frame
 from ..metrics.report import (MetricsReport, choose_thresholds, ci_columns, ci_text, metrics_report, write_report, report_table,
                                               plot_confusion, plot_reliability, repeat_file, repeats_report)
 from ..train.predict import Predictor, load_predictor, normalise_inputs
-from ..train.stage import predictions, reference_tag, save_csv, save_figure
+from ..io import save_csv, save_figure
+from ..train.stage import predictions, reference_tag
 from ..train.kfold import val_in_training
 from ..train.fusion import is_fusion_checkpoint
 from .gold import GoldSlice, circular_sources, gold_subset, load_gold_slice

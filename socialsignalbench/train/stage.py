@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import socialsignalbench
-from ..core import SSBError, atomic_path, atomic_write_text, declare_stage
+from ..core import SSBError, declare_stage
 from ..config import Config, config_hash
 from ..runs import note_torch_backend, save_result
+from ..io import save_csv, save_figure
 from ..data.labels import scheme_for_config
 from ..data.splits import split_info
 from ..features.loader import PIXEL_SCALE, cached_rows, feature_spec, load_split, train_norm, with_keys
@@ -26,9 +27,8 @@ from .loop import fit, predict_arrays
 from .kfold import _uar, cross_validate, torch_fitter
 
 # %% auto #0
-__all__ = ['norm_meta', 'predictions', 'plot_history', 'read_history', 'save_figure', 'save_csv', 'TrainSummary',
-           'reference_names', 'reference_tag', 'repeat_seeds', 'train_references', 'train_holdout', 'train_kfold',
-           'stage_train']
+__all__ = ['norm_meta', 'predictions', 'plot_history', 'read_history', 'TrainSummary', 'reference_names', 'reference_tag',
+           'repeat_seeds', 'train_references', 'train_holdout', 'train_kfold', 'stage_train']
 
 # %% ../../nbs/45_train_stage.ipynb #975b8aba
 declare_stage('train', 'train.ipynb', 'train the model and its classical reference (holdout or k-fold); history, curves, predictions',
@@ -81,17 +81,6 @@ def plot_history(history:pd.DataFrame, # `FitResult.history_frame()` (a `fold` c
 def read_history(run_dir:str|Path) -> pd.DataFrame:
     "The `history.csv` of a run."
     return pd.read_csv(Path(run_dir)/'history.csv')
-
-def save_figure(fig, path:str|Path) -> Path:
-    "Save a matplotlib figure atomically and close it."
-    import matplotlib.pyplot as plt
-    with atomic_path(path) as tmp: fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    return Path(path)
-
-def save_csv(df:pd.DataFrame, path:str|Path) -> Path:
-    "Write a table as CSV atomically."
-    return atomic_write_text(path, df.to_csv(index=False))
 
 # %% ../../nbs/45_train_stage.ipynb #4dc05694
 @dataclass(frozen=True)
