@@ -289,14 +289,15 @@ class CsvCorpusConfig:
     gender_column: str = 'gender' # optional column (else 'unknown')
     val: Annotated[float, Range(0, 1, hi_open=True)] = 0.15 # share of groups in val (seeded holdout with `split.seed`)
     test: Annotated[float, Range(0, 1, hi_open=True)] = 0.15 # share of groups in test
+    split: Literal['holdout', 'all'] = 'holdout' # 'all': an evaluation-only corpus, every item in test (`val`/`test` unused)
 
     def __post_init__(self):
         if not re.fullmatch(r'[a-z][a-z0-9_]*', self.name) or self.name in ('ravdess', 'ckplus'):
             raise SSBError(f"csv corpus: 'name' must be lower-case letters, digits and '_' (starting with a letter), "
                            f"and not ravdess or ckplus; got {self.name!r}.")
         if not self.csv: raise SSBError(f"csv corpus '{self.name}': set 'csv' to the path of its CSV file.")
-        if self.val + self.test >= 1: raise SSBError(
-            f"csv corpus '{self.name}': 'val' ({self.val}) and 'test' ({self.test}) must add up to less than 1.")
+        if self.split == 'holdout' and self.val + self.test >= 1: raise SSBError(
+            f"csv corpus '{self.name}': 'val' ({self.val}) and 'test' ({self.test}) must add up to less than 1 (split: all makes every item a test item).")
 
 # %% ../nbs/01_config.ipynb #610748ac
 @dataclass(frozen=True)
