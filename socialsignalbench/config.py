@@ -336,6 +336,7 @@ class Config:
     "A whole, validated SocialSignalBench configuration."
     name: str = 'base' # short label used in reports
     seed: int = 1337 # global seed for anything random
+    plugins: tuple[str, ...] = () # loaded first: modules or .py files (relative to this file's folder); see `plugins`
     paths: PathsConfig = field(default_factory=PathsConfig)
     ravdess: RavdessConfig = field(default_factory=RavdessConfig)
     ckplus: CkplusConfig = field(default_factory=CkplusConfig)
@@ -592,6 +593,8 @@ def load_config(path:str|Path, # YAML config file
     over = parse_overrides(overrides) if isinstance(overrides, (list, tuple)) else dict(overrides or {})
     if over: build(Config, over, '--set')   # a bad override is blamed on --set, not on the file
     data = deep_merge(data, over)
+    from .plugins import config_plugins   # plugins register their models, features, ... before anything is validated
+    data['plugins'] = list(config_plugins(data.get('plugins'), path))
     for k in ('project_dir', 'source'): data.pop(k, None)
     cfg = check_config(build(Config, data, str(path)), f"{path} (with --set overrides)" if over else str(path))
     return dataclasses.replace(cfg, project_dir=str(find_project_dir(path)), source=str(path))

@@ -4,37 +4,43 @@
 
 # %% ../../nbs/90_cli.ipynb #51f9b03d
 from __future__ import annotations
-import argparse, os, sys
+import argparse, contextlib, os, sys
 from pathlib import Path
 from ..core import SSBError
 from ..config import parse_overrides
 from ..config import Config
+from ..plugins import PLUGINS_ENV, env_plugins, load_plugins
 from ..runs import load_run_config, resolve_run
-from .runner import Interrupted, ReportError, discover_stages, init_project, resolve_config, run_modes
+from .runner import Interrupted, ReportError, all_stages, init_project, resolve_config, run_modes
 
 ALL_HELP = ('the whole benchmark: data, audio/face baselines + logistic reference, fusion, gold slice, evaluate, '
             'compare, each run in <runs_dir>/<id>/; then outputs/index.html')
 
 # %% auto #0
-__all__ = ['ALL_HELP', 'make_parser', 'overrides_from', 'predict_command', 'checkpoint_option', 'interrupted_text', 'main',
-           'compare_parser', 'compare_config', 'compare_command', 'export_parser', 'export_command', 'score_parser',
-           'score_target', 'score_command']
+__all__ = ['ALL_HELP', 'make_parser', 'overrides_from', 'predict_command', 'checkpoint_option', 'interrupted_text',
+           'take_plugins', 'plugin_option', 'main', 'compare_parser', 'compare_config', 'compare_command',
+           'export_parser', 'export_command', 'score_parser', 'score_target', 'score_command']
 
 # %% ../../nbs/90_cli.ipynb #ac9d6082
 def make_parser() -> argparse.ArgumentParser:
     "The argument parser; `--help` lists every registered mode and command."
-    modes = '\n'.join([f'  {s.name:<15} {s.help}' for s in discover_stages()] + [f"  {'all':<15} {ALL_HELP}"])
+    modes = '\n'.join([f'  {s.name:<15} {s.help}' for s in all_stages()] + [f"  {'all':<15} {ALL_HELP}"])
     p = argparse.ArgumentParser(prog='ssb', formatter_class=argparse.RawDescriptionHelpFormatter,
-                                usage='ssb --config CONFIG --mode MODE [MODE ...] [--set KEY=VALUE] [--run-id ID]\n'
+                                usage='ssb [--plugin PLUGIN] --config CONFIG --mode MODE [MODE ...] [--set KEY=VALUE] [--run-id ID]\n'
                                       '       ssb init DIR\n'
                                       '       ssb predict --checkpoint PATH FILE... [--json]\n'
-                                      '       ssb compare RUN_A RUN_B [RUN ...] [--intersect] [--baseline RUN] [--config CONFIG] [--out DIR]\n'
+                                      '       ssb compare RUN_A RUN_B [RUN ...] [--intersect] [--baseline RUN] [--config CONFIG] '
+                                      '[--out DIR]\n'
                                       '       ssb export --config CONFIG [--corpus C] [--split test] [--out FILE] [--classes]\n'
-                                      '       ssb score --config CONFIG --predictions FILE.csv --name NAME [--val-predictions FILE.csv]',
+                                      '       ssb score --config CONFIG --predictions FILE.csv --name NAME [--val-predictions FILE.csv]\n'
+                                      '       --plugin PLUGIN (repeatable) goes with any of them',
                                 description='SocialSignalBench pipeline: run report notebooks into outputs/runs/<run_id>/.',
                                 epilog=f'modes:\n{modes}')
     p.add_argument('--config', help="YAML config file, or a shipped config's name: demo, base, fusion")
-    p.add_argument('--mode', nargs='+', metavar='MODE', help="one or more modes, run in order; 'all' runs the whole benchmark as a suite of runs")
+    p.add_argument('--mode', nargs='+', metavar='MODE',
+                   help="one or more modes, run in order; 'all' runs the whole benchmark as a suite of runs")
+    p.add_argument('--plugin', action='append', default=[], metavar='PLUGIN', help='load a plugin first: a .py file or a '
+                   "module name (repeatable; with every mode and command); see socialsignalbench.plugins")
     p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
                    help='override a config key, e.g. --set audio.n_mfcc=20 (repeatable)')
     p.add_argument('--run-id', default=None, help='name or reuse a run directory (default: UTC time + config hash)')
@@ -83,9 +89,35 @@ def interrupted_text(e:KeyboardInterrupt) -> str:
                                            "the feature cache and the files of finished stages are kept).")
     return "[ssb] interrupted (Ctrl-C): run the same command again (files are written whole or not at all)."
 
+def take_plugins(argv:list[str]) -> tuple[list[str], list[str]]:
+    "Split the global `--plugin X` / `--plugin=X` options (anywhere, repeatable) off `argv`: (plugins, the rest)."
+    plugins, rest, it = [], [], iter(argv)
+    for a in it:
+        if a == '--plugin' or a.startswith('--plugin='):
+            v = a.partition('=')[2] or next(it, None)
+            if not v: raise SSBError("--plugin needs a value: a .py file or a module name, e.g. --plugin my_model.py.")
+            plugins.append(v)
+        else: rest.append(a)
+    return plugins, rest
+
+@contextlib.contextmanager
+def plugin_option(plugins:list[str]):
+    "Load the installed plugins and `plugins`; hand them to report kernels and workers (`SSB_PLUGINS`) while the block runs."
+    refs, old = load_plugins(plugins), os.environ.get(PLUGINS_ENV)
+    if refs: os.environ[PLUGINS_ENV] = os.pathsep.join(dict.fromkeys((*env_plugins(), *refs)))
+    try: yield refs
+    finally:
+        if old is None: os.environ.pop(PLUGINS_ENV, None)
+        else: os.environ[PLUGINS_ENV] = old
+
 def main(argv:list[str]|None=None) -> int:
     "Entry point of `ssb` / `python -m socialsignalbench.pipeline.cli`; Ctrl-C prints one line saying how to go on (exit code 130)."
-    try: return _main(sys.argv[1:] if argv is None else list(argv))
+    try:
+        plugins, argv = take_plugins(sys.argv[1:] if argv is None else list(argv))
+        with plugin_option(plugins): return _main(argv)
+    except SSBError as e:       # a plugin that cannot be loaded
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt as e:
         print(interrupted_text(e), file=sys.stderr)
         return 130
