@@ -13,7 +13,7 @@ from socialsignalbench.models.core import (MODELS, build_model, estimator_from_t
 from socialsignalbench.train.augment import augment_audio, augment_faces, mask_spans, time_mask
 from socialsignalbench.train.checkpoint import FORMAT, checkpoint_meta, load_checkpoint, save_checkpoint
 
-SMALL = ModelConfig(width=8, depth=2, embed_dim=16)
+SMALL = ModelConfig(params={'audio_cnn': {'width': 8, 'depth': 2, 'embed_dim': 16}})
 
 
 @pytest.mark.parametrize('name,shape', [('audio_cnn', (40, 351)), ('face_cnn', (48, 48))])
@@ -22,7 +22,7 @@ def test_cnn_forward_and_embed_shapes(name, shape):
     x = torch.randn(3, *shape)
     with torch.no_grad():
         assert m(x).shape == (3, 5)
-        assert m.embed(x).shape == (3, ModelConfig().embed_dim)
+        assert m.embed(x).shape == (3, model_spec(name).params().embed_dim)
         assert torch.equal(m(x), m.classifier(m.embed(x)))
     assert model_spec(name).modality == ('audio' if name == 'audio_cnn' else 'image')
 

@@ -127,7 +127,7 @@ def reference_names(cfg:Config, modality:str) -> tuple[str, ...]:
             ok = [n for n, s in all_models().items() if s.kind == 'sklearn' and s.modality == modality]
             raise SSBError(f"model.reference '{r}' is a {spec.kind} model reading {spec.modality}, but a reference is a classical "
                            f"(scikit-learn) model reading {modality} like model.name '{cfg.model.name}': use {', '.join(ok) or 'null'}.")
-        model_params(spec, cfg.model)   # its parameters are checked before anything trains
+        model_params(spec, cfg.model, cfg.source)   # its parameters are checked before anything trains
     return refs
 
 def reference_tag(i:int, name:str) -> str:
@@ -266,6 +266,7 @@ def stage_train(cfg:Config, # resolved config
                ) -> TrainSummary:
     "The `train` stage: load the split, train model and references (holdout or k-fold), write every output."
     corpus, mod = cfg.train.corpus, model_spec(cfg.model.name).modality
+    model_params(model_spec(cfg.model.name), cfg.model, cfg.source)   # the model's own parameters, checked before anything trains
     normalise, run_dir, names = ('group' if cfg.train.speaker_norm else 'train'), Path(run_dir), reference_names(cfg, mod)
     run_dir.mkdir(parents=True, exist_ok=True)
     if cfg.split.mode == 'kfold':
