@@ -144,7 +144,13 @@ class Registry:
     def __repr__(self): return f"Registry({self.what}: {', '.join(self.names())})"
 
 def _describe(o) -> str:
-    return o.ref if isinstance(o, Lazy) else ':'.join(q) if (q := _qualname(o)) else repr(o)[:80]
+    "A short description of a registry entry: its reference, function or class, or the declaration it wraps."
+    if isinstance(o, Lazy): return o.ref
+    if q := _qualname(o): return ':'.join(q)
+    if isinstance(m := getattr(o, 'module', None), str) and m: return f"a {type(o).__name__} declared in {m}"
+    for f in dataclasses.fields(o) if dataclasses.is_dataclass(o) else ():
+        if q := _qualname(getattr(o, f.name)): return f"a {type(o).__name__} whose {f.name} is {':'.join(q)}"
+    return repr(o)[:80]
 
 # %% ../nbs/00_core.ipynb #557baa41
 FEATURES = Registry('feature extractor', kind=callable)

@@ -118,7 +118,8 @@ def test_plugin_stage_runs_like_a_builtin(project, tmp_path):
     plug.mkdir(exist_ok=True)
     (plug / 'hello_stage.py').write_text(textwrap.dedent(STAGE))
     (plug / 'hello.ipynb').write_text(report('from socialsignalbench.pipeline.runner import report_setup\n'
-                                             'import hello_stage\nhello_stage.hello(report_setup(config_path), run_dir)'))
+                                             'cfg = report_setup(config_path)  # loads the run\'s plugins\n'
+                                             'import hello_stage\nhello_stage.hello(cfg, run_dir)'))
     help_ = ssb('--plugin', 'plugins/hello_stage.py', '--help', cwd=project)
     assert help_.returncode == 0 and 'hello           a stage of a plugin' in help_.stdout, help_.stdout
     ssb_ok('--plugin', 'plugins/hello_stage.py', '--config', 'configs/small.yaml', '--mode', 'hello', '--run-id', 'hello-cli',
@@ -148,7 +149,7 @@ BAD = {
     'fails_import': ('from socialsignalbench.metrics.functional import declare_metric\n'
                      "declare_metric('fine_metric', len, True, False)\n"
                      'import numpy.no_such_module\n',
-                     ['fails_import.py', 'failed to import: ModuleNotFoundError', 'numpy.no_such_module', 'line 3']),
+                     ['fails_import.py', 'failed to import at', 'fails_import.py, line 3: ModuleNotFoundError', 'numpy.no_such_module']),
     'taken_name': ('from socialsignalbench.models.core import MODELS, ModelSpec\n'
                    "MODELS.register('my_fine_model', ModelSpec('my_fine_model', 'audio', 'torch', dict))\n"
                    "MODELS.register('audio_cnn', ModelSpec('audio_cnn', 'audio', 'torch', dict))\n",

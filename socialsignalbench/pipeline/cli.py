@@ -144,11 +144,14 @@ def compare_parser() -> argparse.ArgumentParser:
     "The arguments of `ssb compare` / `scripts/compare_runs.py`."
     p = argparse.ArgumentParser(prog='ssb compare', description='Paired comparison of evaluated runs on their shared test items: '
                                 'every metric for A, B and B - A with paired speaker/subject-bootstrap CIs, McNemar, leaderboard.')
-    p.add_argument('runs', nargs='+', metavar='RUN', help='two or more runs: ids under paths.runs_dir, run folders or predictions CSV files')
+    p.add_argument('runs', nargs='+', metavar='RUN',
+                   help='two or more runs: ids under paths.runs_dir, run folders or predictions CSV files')
     p.add_argument('--intersect', action='store_true', help='compare on the shared items of runs evaluated on different items')
     p.add_argument('--baseline', default=None, metavar='RUN', help='compare every other run against this one (default: the first)')
-    p.add_argument('--config', default=None, help="YAML config or shipped name: paths.runs_dir, eval.* (default: the first run's config.yaml)")
-    p.add_argument('--out', default=None, metavar='DIR', help='folder for comparison.json and comparison.md (default: <runs_dir>/compare-<A>-vs-<B>)')
+    p.add_argument('--config', default=None,
+                   help="YAML config or shipped name: paths.runs_dir, eval.* (default: the first run's config.yaml)")
+    p.add_argument('--out', default=None, metavar='DIR',
+                   help='folder for comparison.json and comparison.md (default: <runs_dir>/compare-<A>-vs-<B>)')
     return p
 
 # %% ../../nbs/90_cli.ipynb #fab3816e
