@@ -58,7 +58,7 @@ def extract_corpus(cfg:Config, # resolved config
                    corpus:str, # corpus name
                    workers:int|None=None, # worker processes (None: `preprocess.workers`)
                    client=None, # a Dask client to compute the misses on (`features.compute.dask_client`); None: local processes
-                   feature:str|None=None, # a registered feature: only the rows of its modality, through it (None: every row, its modality's default)
+                   feature:str|None=None, # a registered feature: its modality's rows, through it (None: every row, its modality's default)
                   ) -> tuple[pd.DataFrame, tuple[ExtractReport, ...]]:
     "The feature index of `corpus` and an `ExtractReport` per modality (features land in the cache)."
     df, named = with_keys(load_corpus(cfg, corpus), cfg, corpus, feature), None if feature is None else feature_spec(cfg, None, feature)
@@ -148,7 +148,7 @@ def _extra_summary(cfg:Config, corpus:str, feature:str, index:pd.DataFrame, reps
                 n_error=int((~index['ok']).sum()), seconds=round(sum(r.seconds for r in reps), 3), norm=norm)
 
 def _finish_corpus(cfg:Config, corpus:str, index:pd.DataFrame, reps:tuple, extras:dict|None=None) -> CorpusFeatures:
-    "Write the index (and statistics) of one corpus and summarise it; `extras`: feature -> (index, reports) of features beside the defaults."
+    "Write the index (and statistics) of one corpus and summarise it; `extras`: feature -> (index, reports) of extra features."
     write_if_changed(ip := index_path(cfg, corpus, index), stored_index(index), read_index, write_index)
     audio = index[index['ok'] & (index['modality'] == 'audio')]
     norm = str(train_norm(cfg, corpus, audio, feature_spec(cfg, 'audio'))[1]) if len(audio) else None
@@ -181,15 +181,16 @@ def stage_preprocess(cfg:Config, # resolved config
                      run_dir:str|Path|None=None, # run directory for `preprocess_errors.csv` (None: not written)
                      corpora:Sequence[str]|None=None, # corpora to process (None: every corpus with a manifest)
                      workers:int|None=None, # worker processes (None: `preprocess.workers`)
-                     features:Sequence[str]=(), # registered features to extract beside each modality's default (the run's models': `pipeline.runner.run_features`)
+                     features:Sequence[str]=(), # registered features beside each modality's default (see `runner.run_features`)
                     ) -> PreprocessResult:
-    "Extract, cache and index the features of every corpus (on Dask when `compute.scheduler` is set); list bad inputs; fit train-split normalisation."
+    "Extract, cache and index every corpus's features (on Dask when `compute.scheduler` is set); list bad inputs; fit train normalisation."
     t0 = time.perf_counter()
     corpora = [c for c in config_corpora(cfg) if c in require_manifests(cfg)] if corpora is None else list(corpora)
     with FeatureCache(cfg.path(cfg.paths.cache_dir)).lock('preprocess'), dask_client(cfg.compute) as client:
         done, where = {c: extract_corpus(cfg, c, workers, client) for c in corpora}, describe(client)
         extra = {c: _extras(cfg, c, features, workers, client) for c in corpora}
-        checked = {**{c: (ix, None) for c, (ix, _) in done.items()}, **{(c, f): (ix, f) for c in corpora for f, (ix, _) in extra[c].items()}}
+        checked = {**{c: (ix, None) for c, (ix, _) in done.items()},
+                   **{(c, f): (ix, f) for c in corpora for f, (ix, _) in extra[c].items()}}
         errors_csv = _write_errors(run_dir, checked)
         for ix, _ in checked.values(): check_bad_fraction(ix, cfg.preprocess.max_bad_fraction, errors_csv)
         out = tuple(_finish_corpus(cfg, c, ix, reps, extra[c]) for c, (ix, reps) in done.items())
