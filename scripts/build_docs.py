@@ -227,6 +227,9 @@ def reports_page(nbs, examples=None):
              'folder (`ssb --config demo --mode <stage>`; `--mode all` runs the whole benchmark as a suite), which keeps '
              'the executed notebook and an HTML copy. The examples are the reports of a tiny demo suite (4 actors, '
              '1 epoch) executed when the site was built: their numbers say nothing about the models.\n\n')
+    if examples.get('index'):
+        intro += (f'The example suite\'s leaderboard (`outputs/index.html`, what `make demo` ends with): '
+                  f'[leaderboard]({examples["index"][0][1]}).\n\n')
     if not examples:
         intro += ('!!! note\n    This build has no example reports (`SSB_DOCS_EXAMPLES=0`, or the tiny demo suite '
                   'failed): `make demo` writes the real ones under `outputs/`.\n\n')
@@ -267,24 +270,26 @@ def example_suite(force=False):
 
 
 def copy_examples(suite, dest):
-    """The suite's reports and the small files they link (no checkpoints, no notebooks) -> `dest`; links to files left
-    out become plain text, scripts from the web are dropped. Returns {stage: [(run, href relative to the site)]}."""
+    """The suite's `outputs/` (leaderboard `index.html`, reports and the small files they link; no checkpoints, no
+    notebooks, no markdown mkdocs would take for pages) -> `dest`; links to files left out become plain text, scripts
+    from the web are dropped. Returns {stage: [(run, href relative to the site)]}, with the leaderboard under the key 'index'."""
     from docs_hooks import offline_scripts
     from socialsignalbench.pipeline.runner import discover_stages
-    stages, out = {st.name for st in discover_stages()}, {}
-    for f in sorted(suite.rglob('*')):
-        rel = f.relative_to(suite)
-        if not f.is_file() or f.suffix in ('.pt', '.ipynb') or any(p.startswith(('.', 'train_state')) for p in rel.parts):
+    stages, out, outputs = {st.name for st in discover_stages()}, {}, suite.parents[1]
+    for f in sorted([outputs/'index.html', *suite.rglob('*')]):
+        rel = f.relative_to(outputs)
+        if not f.is_file() or f.suffix in ('.pt', '.ipynb', '.md') or any(p.startswith(('.', 'train_state')) for p in rel.parts):
             continue
         (dest/rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(f, dest/rel)
     for html in sorted(dest.rglob('*.html')):
-        here = html.parent
+        here, href = html.parent, html.relative_to(dest.parent).as_posix()
         text = _HREF.sub(lambda m: m.group(0) if (here/m.group(1)).exists() else m.group(2), html.read_text(encoding='utf-8'))
         html.write_text(offline_scripts(text, len(html.relative_to(dest.parent).parts) - 1), encoding='utf-8')
         if html.stem in stages:
-            run = html.parent.relative_to(dest).as_posix()
-            out.setdefault(html.stem, []).append((run, html.relative_to(dest.parent).as_posix()))
+            out.setdefault(html.stem, []).append((html.parent.name, href))
+        elif html.parent == dest and html.name == 'index.html':
+            out['index'] = [('leaderboard', href)]
     return out
 
 
