@@ -174,7 +174,8 @@ def page_problems(path):
         if not target.exists():
             shown = target.relative_to(SITE.resolve()) if target.is_relative_to(SITE.resolve()) else target
             out.append(f'{rel}: broken link {link!r} (no {shown})')
-        elif parts.fragment and target.suffix == '.html' and unquote(parts.fragment) not in read_page(target).ids:
+        # a browser tries the fragment as written, then percent-decoded (nbconvert writes ids like "B-%E2%88%92-A")
+        elif parts.fragment and target.suffix == '.html' and not {parts.fragment, unquote(parts.fragment)} & read_page(target).ids:
             out.append(f'{rel}: broken anchor {link!r}')
     return out
 
