@@ -5,10 +5,13 @@
 2. Each processed module notebook (nbs/*.ipynb) and tutorial (nbs/tutorials/*.ipynb) becomes a page notebook in
    `_proc/mkdocs/<output-file>.ipynb` with what Quarto would do applied: front matter -> title + description,
    `#| echo: false` -> input removed, `#| output: asis` -> the markdown output becomes a markdown cell, `show_doc`'s
-   pandoc attributes dropped, links to the published site made relative. Report notebooks (nbs/reports) are pipeline
-   stages, listed on one generated page.
+   pandoc attributes dropped, nbdev's doc links inside code blocks (docments comments in signatures) turned back into
+   their text, links to the published site made relative. Report notebooks (nbs/reports) are pipeline stages, listed
+   on one generated page with the stages `ssb` declares and links to executed examples: the reports of a tiny demo
+   suite run once into `_proc/example/` (`SSB_DOCS_EXAMPLES=0`: none).
 3. mkdocs (material theme) + mkdocs-jupyter build `site/` from `mkdocs.yml`; its hooks (scripts/docs_hooks.py) add
-   the nav written here (`_proc/mkdocs_nav.yml`: sections by subpackage, then tutorials) and fix heading ids/TOC.
+   the nav written here (`_proc/mkdocs_nav.yml`: sections by subpackage in pipeline order, a page named like its
+   section shown as 'Overview') and fix heading ids/TOC.
 
 `nbdev_docs` builds the Quarto site (_quarto.yml) where Quarto is installed; pages have the same names there.
 """
@@ -221,12 +224,15 @@ def reports_page(nbs, examples=None):
         title, summary = report_summary(nb) if nb.is_file() else (st.notebook, '')
         links = ', '.join(f'<a href="{href}">{escape(label)}</a>' for label, href in examples.get(st.name, ()))
         rows.append(f'<tr><td><code class="ssb-stage">{escape(st.name)}</code></td><td>{escape(title)}<br>'
-                    f'<small><code>nbs/reports/{escape(st.notebook)}</code></small></td>'
+                    f'<small><code>{escape(st.notebook)}</code></small></td>'
                     f'<td>{inline_code(summary or st.help)}</td><td>{links or "&mdash;"}</td></tr>')
     intro = ('# Reports\n\nEach pipeline stage runs one report notebook from `nbs/reports/` with papermill into its run '
              'folder (`ssb --config demo --mode <stage>`; `--mode all` runs the whole benchmark as a suite), which keeps '
              'the executed notebook and an HTML copy. The examples are the reports of a tiny demo suite (4 actors, '
              '1 epoch) executed when the site was built: their numbers say nothing about the models.\n\n')
+    if examples.get('index'):
+        intro += (f'The example suite\'s leaderboard (`outputs/index.html`, what `make demo` ends with): '
+                  f'[leaderboard]({examples["index"][0][1]}).\n\n')
     if not examples:
         intro += ('!!! note\n    This build has no example reports (`SSB_DOCS_EXAMPLES=0`, or the tiny demo suite '
                   'failed): `make demo` writes the real ones under `outputs/`.\n\n')
@@ -240,8 +246,9 @@ _HREF = re.compile(r'<a\b[^>]*?\shref="([^"#:]+)"[^>]*>(.*?)</a>', re.S)
 
 
 def example_suite(force=False):
-    """`ssb --mode all` on the tiny demo (1 epoch) in `_proc/example/`, run once and reused (`force` reruns it): the
-    suite folder, or None when `SSB_DOCS_EXAMPLES=0` or the run failed (the site then says so)."""
+    """`ssb --mode all` on the tiny demo (1 epoch) in `_proc/example/`, run once and reused (`force`, or deleting
+    `_proc/example/`, reruns it): the suite folder, or None when `SSB_DOCS_EXAMPLES=0` or the run failed (the site
+    then says so)."""
     if os.environ.get('SSB_DOCS_EXAMPLES') == '0':
         return None
     suite = EXAMPLE/'outputs'/'runs'/'example'
@@ -253,7 +260,7 @@ def example_suite(force=False):
     (EXAMPLE/'settings.ini').write_text('')
     shutil.copytree(ROOT/'configs', EXAMPLE/'configs')
     (EXAMPLE/'configs'/'docs_example.yaml').write_text(EXAMPLE_CONFIG)
-    print('docs: running the tiny demo suite for the example reports (once; FORCE=1 reruns it) ...', flush=True)
+    print('docs: running the tiny demo suite for the example reports (once: delete _proc/example to rerun) ...', flush=True)
     t0 = time.time()
     r = subprocess.run([sys.executable, '-m', 'socialsignalbench.pipeline.cli', '--config', 'configs/docs_example.yaml',
                         '--mode', 'all', '--set', 'train.epochs=1', '--run-id', 'example'], cwd=EXAMPLE,
@@ -267,24 +274,26 @@ def example_suite(force=False):
 
 
 def copy_examples(suite, dest):
-    """The suite's reports and the small files they link (no checkpoints, no notebooks) -> `dest`; links to files left
-    out become plain text, scripts from the web are dropped. Returns {stage: [(run, href relative to the site)]}."""
+    """The suite's `outputs/` (leaderboard `index.html`, reports and the small files they link; no checkpoints, no
+    notebooks, no markdown mkdocs would take for pages) -> `dest`; links to files left out become plain text, scripts
+    from the web are dropped. Returns {stage: [(run, href relative to the site)]}, with the leaderboard under the key 'index'."""
     from docs_hooks import offline_scripts
     from socialsignalbench.pipeline.runner import discover_stages
-    stages, out = {st.name for st in discover_stages()}, {}
-    for f in sorted(suite.rglob('*')):
-        rel = f.relative_to(suite)
-        if not f.is_file() or f.suffix in ('.pt', '.ipynb') or any(p.startswith(('.', 'train_state')) for p in rel.parts):
+    stages, out, outputs = {st.name for st in discover_stages()}, {}, suite.parents[1]
+    for f in sorted([outputs/'index.html', *suite.rglob('*')]):
+        rel = f.relative_to(outputs)
+        if not f.is_file() or f.suffix in ('.pt', '.ipynb', '.md') or any(p.startswith(('.', 'train_state')) for p in rel.parts):
             continue
         (dest/rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(f, dest/rel)
     for html in sorted(dest.rglob('*.html')):
-        here = html.parent
+        here, href = html.parent, html.relative_to(dest.parent).as_posix()
         text = _HREF.sub(lambda m: m.group(0) if (here/m.group(1)).exists() else m.group(2), html.read_text(encoding='utf-8'))
         html.write_text(offline_scripts(text, len(html.relative_to(dest.parent).parts) - 1), encoding='utf-8')
         if html.stem in stages:
-            run = html.parent.relative_to(dest).as_posix()
-            out.setdefault(html.stem, []).append((run, html.relative_to(dest.parent).as_posix()))
+            out.setdefault(html.stem, []).append((html.parent.name, href))
+        elif html.parent == dest and html.name == 'index.html':
+            out['index'] = [('leaderboard', href)]
     return out
 
 
@@ -347,11 +356,17 @@ def build(force=False, quiet=True):
                          'imports something (and show_doc/export cells) without the cells before it: keep imports in '
                          'their own cell, apart from code that needs earlier cells.') from None
     t1 = time.time()
-    nav = build_pages(cfg, example_suite(force))
-    (PROC/'mkdocs_nav.yml').write_text(yaml.safe_dump(nav, sort_keys=False), encoding='utf-8')
-    mkdocs = Path(sys.executable).parent/'mkdocs'
-    r = subprocess.run([str(mkdocs), 'build', '--strict', '--clean'] + (['-q'] if quiet else []), cwd=ROOT,
-                       capture_output=True, text=True, env={**os.environ, 'NO_MKDOCS_2_WARNING': '1'})
+    # nbdev redoes a notebook only when it is newer than the `_proc/` folder itself: what is written into `_proc/`
+    # below (pages, nav, the example suite) must not make notebooks edited meanwhile look processed.
+    stamp = PROC.stat().st_mtime
+    try:
+        nav = build_pages(cfg, example_suite())
+        (PROC/'mkdocs_nav.yml').write_text(yaml.safe_dump(nav, sort_keys=False), encoding='utf-8')
+        mkdocs = Path(sys.executable).parent/'mkdocs'
+        r = subprocess.run([str(mkdocs), 'build', '--strict', '--clean'] + (['-q'] if quiet else []), cwd=ROOT,
+                           capture_output=True, text=True, env={**os.environ, 'NO_MKDOCS_2_WARNING': '1'})
+    finally:
+        os.utime(PROC, (stamp, stamp))
     log = r.stdout + r.stderr
     if r.returncode:
         raise SystemExit(f'docs: mkdocs build failed:\n{log}')

@@ -152,10 +152,10 @@ def lab_run_all(browser, nb_path, timeout=600):
     api = f'http://127.0.0.1:{port}/api'
     log = nb_path.parent / 'jupyterlab.log'
     with open(log, 'w') as out:
-        server = subprocess.Popen([str(Path(sys.executable).parent / 'jupyter'), 'lab', '--no-browser', f'--port={port}',
-                                   '--ServerApp.ip=127.0.0.1', f'--IdentityProvider.token={token}', f'--ServerApp.root_dir={nb_path.parent}',
-                                   '--ServerApp.open_browser=False', '--LabApp.news_url=', '--ServerApp.disable_check_xsrf=False'],
-                                  stdout=out, stderr=subprocess.STDOUT, env={**os.environ, 'SSB_PROGRESS': '0'}, start_new_session=True)
+        cmd = [str(Path(sys.executable).parent / 'jupyter'), 'lab', '--no-browser', f'--port={port}', '--ServerApp.ip=127.0.0.1',
+               f'--IdentityProvider.token={token}', f'--ServerApp.root_dir={nb_path.parent}', '--LabApp.news_url=']
+        server = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, 'SSB_PROGRESS': '0'},
+                                  start_new_session=True)
     try:
         t_end = time.time() + 60
         while True:
