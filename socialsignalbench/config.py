@@ -289,14 +289,15 @@ class CsvCorpusConfig:
     gender_column: str = 'gender' # optional column (else 'unknown')
     val: Annotated[float, Range(0, 1, hi_open=True)] = 0.15 # share of groups in val (seeded holdout with `split.seed`)
     test: Annotated[float, Range(0, 1, hi_open=True)] = 0.15 # share of groups in test
+    split: Literal['holdout', 'all'] = 'holdout' # 'all': an evaluation-only corpus, every item in test (`val`/`test` unused)
 
     def __post_init__(self):
         if not re.fullmatch(r'[a-z][a-z0-9_]*', self.name) or self.name in ('ravdess', 'ckplus'):
             raise SSBError(f"csv corpus: 'name' must be lower-case letters, digits and '_' (starting with a letter), "
                            f"and not ravdess or ckplus; got {self.name!r}.")
         if not self.csv: raise SSBError(f"csv corpus '{self.name}': set 'csv' to the path of its CSV file.")
-        if self.val + self.test >= 1: raise SSBError(
-            f"csv corpus '{self.name}': 'val' ({self.val}) and 'test' ({self.test}) must add up to less than 1.")
+        if self.split == 'holdout' and self.val + self.test >= 1: raise SSBError(
+            f"csv corpus '{self.name}': 'val' ({self.val}) and 'test' ({self.test}) must add up to less than 1 (split: all makes every item a test item).")
 
 # %% ../nbs/01_config.ipynb #610748ac
 @dataclass(frozen=True)
@@ -335,6 +336,7 @@ class Config:
     "A whole, validated SocialSignalBench configuration."
     name: str = 'base' # short label used in reports
     seed: int = 1337 # global seed for anything random
+    plugins: tuple[str, ...] = () # loaded first: modules or .py files (relative to this file's folder); see `plugins`
     paths: PathsConfig = field(default_factory=PathsConfig)
     ravdess: RavdessConfig = field(default_factory=RavdessConfig)
     ckplus: CkplusConfig = field(default_factory=CkplusConfig)
@@ -591,6 +593,8 @@ def load_config(path:str|Path, # YAML config file
     over = parse_overrides(overrides) if isinstance(overrides, (list, tuple)) else dict(overrides or {})
     if over: build(Config, over, '--set')   # a bad override is blamed on --set, not on the file
     data = deep_merge(data, over)
+    from .plugins import config_plugins   # plugins register their models, features, ... before anything is validated
+    data['plugins'] = list(config_plugins(data.get('plugins'), path))
     for k in ('project_dir', 'source'): data.pop(k, None)
     cfg = check_config(build(Config, data, str(path)), f"{path} (with --set overrides)" if over else str(path))
     return dataclasses.replace(cfg, project_dir=str(find_project_dir(path)), source=str(path))

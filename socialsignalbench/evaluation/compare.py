@@ -105,13 +105,15 @@ def compare_predictions(a:Predictions|list, b:Predictions|list, # runs A and B o
                         thresholds_a:dict|list|None=None, # run A's validation thresholds per proxy (per repeat)
                         thresholds_b:dict|list|None=None, # run B's validation thresholds per proxy (per repeat)
                         n_boot:int=1000, ci:float=0.95, seed:int=0, min_groups:int=5, ece_bins:int=15, # cfg.eval + cfg.seed
+                        probabilities:bool=True, # False: a run holds classes only (`ssb score` of a pred column): metrics needing
+                                                 # probabilities are left out
                        ) -> PairedResult:
     "B - A of every metric and per class, from the same seeded resamples of whole groups (and repeats), and an exact McNemar test."
     (A, ta), (B, tb) = _repeats(a, thresholds_a), _repeats(b, thresholds_b)
     a, b = A[0].align(B[0])
     A, B = [a.align(p)[1] for p in A], [a.align(p)[1] for p in B]   # every repeat on the same items in the same order
     both = all(t is not None for t in ta + tb)
-    sa, sb = ([metric_stats(p, scheme, t if both else None, ece_bins) for p, t in zip(P, T)] for P, T in ((A, ta), (B, tb)))
+    sa, sb = ([metric_stats(p, scheme, t if both else None, ece_bins, probabilities) for p, t in zip(P, T)] for P, T in ((A, ta), (B, tb)))
     direction = {k: METRICS[k.rsplit('/', 1)[-1]].higher_is_better for k in sa[0]}   # the registered metric's declaration
     pa, kw = [per_class_stats(p) for p in A], dict(groups=a.groups, n_boot=n_boot, ci=ci, seed=seed, min_groups=min_groups)
     return PairedResult(len(a), len(set(a.groups)), ids_sha256(a.ids), paired_deltas(sa, sb, direction, **kw),
@@ -239,14 +241,15 @@ def compare_pair(cfg:Config, # `eval` settings and `seed`; its label scheme for 
     s, (x, _) = run_scheme(cfg, a, b), a.preds.align(b.preds, intersect)
     ta, tb, e = _thresholds(a), _thresholds(b), cfg.eval
     kw = dict(n_boot=e.n_boot, ci=e.ci, seed=cfg.seed, min_groups=e.min_groups, ece_bins=e.ece_bins)
+    probs = all(r.report is None or r.report.meta.get('probabilities', True) for r in (a, b))   # False: a run of classes only
     g, note = gold_ids(a, b, x.ids)
     cut = lambda r, ids: [p.subset(ids) for p in r.all_preds]   # every repeat on the shared (or gold) items
     rt = dict(thresholds_a=_repeat_thresholds(a), thresholds_b=_repeat_thresholds(b))
     unit = 'group' if len(a.all_preds) == len(b.all_preds) == 1 else 'group and repeat'
     return Comparison(a.name, b.name, str(a.source), str(b.source), s.name, x.classes, intersect,
                       len(a.preds) - len(x), len(b.preds) - len(x), dict(a=ta, b=tb), dict(unit=unit, **kw),
-                      compare_predictions(cut(a, x.ids), cut(b, x.ids), s, **rt, **kw),
-                      None if g is None else compare_predictions(cut(a, g), cut(b, g), s, **rt, **kw), note)
+                      compare_predictions(cut(a, x.ids), cut(b, x.ids), s, **rt, **kw, probabilities=probs),
+                      None if g is None else compare_predictions(cut(a, g), cut(b, g), s, **rt, **kw, probabilities=probs), note)
 
 # %% ../../nbs/66_compare.ipynb #56d77c1b
 @dataclass(frozen=True)

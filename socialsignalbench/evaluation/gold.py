@@ -16,7 +16,7 @@ from ..data.labels import EMOTIONS, LabelScheme, load_scheme, scheme_for_config
 from ..metrics import functional as F
 from ..metrics.functional import METRICS
 from ..metrics.predictions import Predictions, check_scheme, ids_sha256, read_run_predictions
-from ..train.stage import save_csv, save_figure
+from ..io import save_csv, save_figure
 
 # %% auto #0
 __all__ = ['REASONS', 'SCORES', 'STABLE', 'GOLD_JSON', 'VALIDATION_METRICS', 'GOLD_TABLES', 'pair_classes', 'confusion_mask',

@@ -263,7 +263,7 @@ class MetricSpec:
         (self.name, self.higher_is_better, self.needs_probabilities, self.task) == (o.name, o.higher_is_better, o.needs_probabilities,
                                                                                     o.task)
 
-METRICS = Registry('metric')
+METRICS = Registry('metric', kind=MetricSpec)
 
 def declare_metric(name:str, fn:Callable, higher_is_better:bool, needs_probabilities:bool, task:str='multiclass',
                    description:str='') -> MetricSpec:

@@ -40,15 +40,16 @@ def metric_stats(preds:Predictions, # the predictions to score
                  scheme:LabelScheme|str, # label scheme (proxies)
                  thresholds:dict|None=None, # proxy -> threshold chosen on validation; None: no F1 at threshold
                  ece_bins:int=15, # bins of the expected calibration error
+                 probabilities:bool=True, # False: `probs` are one-hot classes, so metrics that need probabilities are left out
                 ) -> dict[str, Callable]:
     "Statistic f(weights) per headline metric ('uar', ...) and per proxy metric ('Engagement/auroc', ...)."
     s, t, yp, k = check_scheme(preds, scheme), preds.y_true, preds.y_pred, len(preds.classes)
     out = {}
     for m in (METRICS[n] for n in METRICS.names()):
-        if m.task != 'multiclass': continue
+        if m.task != 'multiclass' or (m.needs_probabilities and not probabilities): continue
         kw = dict(n_bins=ece_bins) if m.fn is F.ece else ({} if m.needs_probabilities else dict(n_classes=k))
         out[m.name] = (lambda m, kw: lambda w: m.fn(t, preds.probs if m.needs_probabilities else yp, w, **kw))(m, kw)
-    return out | _proxy_stats(preds, s, thresholds)
+    return out | _proxy_stats(preds, s, thresholds, probabilities)
 
 # %% ../../nbs/63_metrics_report.ipynb #27ad8139
 def _check_thresholds(thresholds:dict, s:LabelScheme) -> dict:
@@ -57,13 +58,13 @@ def _check_thresholds(thresholds:dict, s:LabelScheme) -> dict:
     if not all(np.isfinite(float(v)) for v in thresholds.values()): raise SSBError(f"thresholds must be finite numbers: {thresholds}.")
     return {p: float(v) for p, v in thresholds.items()}
 
-def _proxy_stats(preds:Predictions, s:LabelScheme, thresholds:dict|None) -> dict[str, Callable]:
+def _proxy_stats(preds:Predictions, s:LabelScheme, thresholds:dict|None, probabilities:bool=True) -> dict[str, Callable]:
     "Statistic f(weights) per (proxy, binary metric)."
     thr = None if thresholds is None else _check_thresholds(thresholds, s)
     targets, scores, out = F.proxy_targets(preds.y_true, s), proxy_scores(preds.probs, s), {}
     for j, p in enumerate(s.proxies):
         for m in (METRICS[n] for n in METRICS.names()):
-            if m.task != 'binary' or (m.fn is F.f1_at_threshold and thr is None): continue
+            if m.task != 'binary' or (m.fn is F.f1_at_threshold and thr is None) or (m.needs_probabilities and not probabilities): continue
             kw = dict(threshold=thr[p]) if m.fn is F.f1_at_threshold else {}
             out[f'{p}/{m.name}'] = (lambda fn, y, sc, kw: lambda w: fn(y, sc, w, **kw))(m.fn, targets[:, j], scores[:, j], kw)
     return out
@@ -110,11 +111,16 @@ def metrics_report(preds:Predictions, # the evaluated predictions (e.g. the test
                    thresholds:dict|None=None, # proxy -> threshold chosen on VALIDATION (`choose_thresholds`)
                    n_boot:int=1000, ci:float=0.95, min_groups:int=5, ece_bins:int=15, seed:int=0, # cfg.eval + cfg.seed
                    meta:dict|None=None, # recorded as is: config hash, split name/version, model, speaker_norm, ...
+                   probabilities:bool|None=None, # False: classes only (one-hot `probs`), metrics needing probabilities left out
+                                                 # and named in meta['not_available'] (None: meta's 'probabilities', else True)
                   ) -> MetricsReport:
     "Every metric with group-bootstrap intervals, per class, per proxy, confusion counts and the ids: metrics.json."
     if not len(preds): raise SSBError("metrics_report: no predictions to evaluate (0 items).")
-    s = check_scheme(preds, scheme)
-    cis = bootstrap_cis(metric_stats(preds, s, thresholds, ece_bins), preds.groups, n_boot, ci, seed, min_groups)
+    s, meta = check_scheme(preds, scheme), dict(meta or {})
+    if not (probabilities := meta.get('probabilities', True) if probabilities is None else probabilities):
+        meta |= dict(probabilities=False, not_available=sorted(set(metric_stats(preds, s, thresholds, ece_bins)) - set(
+            metric_stats(preds, s, thresholds, ece_bins, False))))
+    cis = bootstrap_cis(metric_stats(preds, s, thresholds, ece_bins, probabilities), preds.groups, n_boot, ci, seed, min_groups)
     pc = F.per_class(preds.y_true, preds.y_pred, preds.classes)
     return MetricsReport(SCHEMA_VERSION, s.name, preds.classes,
                          {k: _entry(c, k) for k, c in cis.items() if '/' not in k}, pc.to_dict(orient='index'),
@@ -122,7 +128,7 @@ def metrics_report(preds:Predictions, # the evaluated predictions (e.g. the test
                          F.confusion_matrix(preds.y_true, preds.y_pred, n_classes=len(preds.classes)).tolist(),
                          len(preds), len(set(preds.groups)),
                          dict(unit='group', n_boot=n_boot, ci=ci, seed=seed, min_groups=min_groups, ece_bins=ece_bins),
-                         tuple(sorted(preds.ids)), ids_sha256(preds.ids), to_jsonable(dict(meta or {})))
+                         tuple(sorted(preds.ids)), ids_sha256(preds.ids), to_jsonable(meta))
 
 # %% ../../nbs/63_metrics_report.ipynb #cd782d1b
 def repeat_file(pred_file:str|Path, # a run's `predictions<suffix>.csv` (the first repeat's)
