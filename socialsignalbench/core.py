@@ -372,7 +372,7 @@ def shutdown_workers() -> bool:
     ex.shutdown(wait=True, kill_workers=True)
     return True
 
-multiprocessing.util.Finalize(None, shutdown_workers, exitpriority=100)
+multiprocessing.util.Finalize(None, shutdown_workers, exitpriority=100);
 
 # %% ../nbs/00_core.ipynb #4786956f
 PROJECT_MARKERS = ('settings.ini', '.git', 'pyproject.toml')

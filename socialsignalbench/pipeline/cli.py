@@ -18,7 +18,8 @@ ALL_HELP = ('the whole benchmark: data, audio/face baselines + logistic referenc
 
 # %% auto #0
 __all__ = ['ALL_HELP', 'make_parser', 'overrides_from', 'predict_command', 'checkpoint_option', 'interrupted_text',
-           'take_plugins', 'plugin_option', 'main', 'compare_parser', 'compare_config', 'compare_command']
+           'take_plugins', 'plugin_option', 'main', 'compare_parser', 'compare_config', 'compare_command',
+           'export_parser', 'export_command', 'score_parser', 'score_target', 'score_command']
 
 # %% ../../nbs/90_cli.ipynb #ac9d6082
 def make_parser() -> argparse.ArgumentParser:
@@ -30,6 +31,8 @@ def make_parser() -> argparse.ArgumentParser:
                                       '       ssb predict --checkpoint PATH FILE... [--json]\n'
                                       '       ssb compare RUN_A RUN_B [RUN ...] [--intersect] [--baseline RUN] [--config CONFIG] '
                                       '[--out DIR]\n'
+                                      '       ssb export --config CONFIG [--corpus C] [--split test] [--out FILE] [--classes]\n'
+                                      '       ssb score --config CONFIG --predictions FILE.csv --name NAME [--val-predictions FILE.csv]\n'
                                       '       --plugin PLUGIN (repeatable) goes with any of them',
                                 description='SocialSignalBench pipeline: run report notebooks into outputs/runs/<run_id>/.',
                                 epilog=f'modes:\n{modes}')
@@ -48,6 +51,8 @@ def make_parser() -> argparse.ArgumentParser:
        .add_argument('dir', metavar='DIR', help='folder for the configs (created if missing)')
     sub.add_parser('predict', add_help=False, help='class probabilities and proxy scores of files, from a checkpoint alone')
     sub.add_parser('compare', add_help=False, help='paired comparison of evaluated runs: B - A with speaker-bootstrap CIs, McNemar')
+    sub.add_parser('export', add_help=False, help='the items a system must predict (id, path, group; never labels) as CSV')
+    sub.add_parser('score', add_help=False, help="score an outside system's predictions CSV as a run (role external)")
     return p
 
 # %% ../../nbs/90_cli.ipynb #d315271e
@@ -120,6 +125,7 @@ def main(argv:list[str]|None=None) -> int:
 def _main(argv:list[str]) -> int:
     if argv[:1] == ['predict']: return predict_command(argv[1:])
     if argv[:1] == ['compare']: return compare_command(argv[1:])
+    if argv[:1] in (['export'], ['score']): return (export_command if argv[0] == 'export' else score_command)(argv[1:])
     p = make_parser()
     args = p.parse_args(argv)
     checkpoint_option(args.checkpoint)
@@ -174,6 +180,83 @@ def compare_command(argv:list[str]) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(comparison_text(rc) + f"\n[ssb] wrote {out/'comparison.json'} and {out/'comparison.md'}")
+    return 0
+
+# %% ../../nbs/90_cli.ipynb #c90sc002
+from ..core import atomic_write_text
+from ..config import deep_merge
+from ..runs import check_run_id
+
+def export_parser() -> argparse.ArgumentParser:
+    "The arguments of `ssb export`."
+    p = argparse.ArgumentParser(prog='ssb export', description='The items a system must predict, as CSV: stable id, path (relative '
+                                'to the corpus root), speaker/subject group and modality; never a label.')
+    p.add_argument('--config', required=True, help="YAML config file, or a shipped config's name")
+    p.add_argument('--corpus', default=None, help='the corpus (default: train.corpus)')
+    p.add_argument('--split', default='test', choices=('train', 'val', 'test', 'all'), help='the split to list (default: test)')
+    p.add_argument('--modality', default=None, choices=('audio', 'image'), help='only the items of one modality')
+    p.add_argument('--out', default=None, metavar='FILE', help='write the CSV to FILE (default: standard output)')
+    p.add_argument('--classes', action='store_true', help="print the label scheme's classes, one per line, in the order score expects")
+    p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='override a config key (repeatable)')
+    return p
+
+# %% ../../nbs/90_cli.ipynb #c90sc003
+def export_command(argv:list[str]) -> int:
+    "`ssb export ...`: the items (or `--classes`) on standard output or into `--out`; 0 on success, 2 on a user error."
+    from socialsignalbench.evaluation.score import class_names, export_items
+    args = export_parser().parse_args(argv)
+    try:
+        cfg = resolve_config(args.config, overrides_from(args.set))
+        text = '\n'.join(class_names(cfg)) + '\n' if args.classes else export_items(cfg, args.corpus, args.split, args.modality).to_csv(index=False)
+        if args.out: atomic_write_text(args.out, text)
+    except SSBError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if args.out: print(f"[ssb] wrote {args.out}", file=sys.stderr)
+    else: sys.stdout.write(text)
+    return 0
+
+# %% ../../nbs/90_cli.ipynb #c90sc004
+def score_parser() -> argparse.ArgumentParser:
+    "The arguments of `ssb score`."
+    p = argparse.ArgumentParser(prog='ssb score', description="Score an outside system's predictions of the exported test items as "
+                                'the run <runs_dir>/<NAME>/ (role external): metrics with speaker/subject-bootstrap CIs, gold slice, report.')
+    p.add_argument('--config', required=True, help="YAML config file, or a shipped config's name")
+    p.add_argument('--predictions', required=True, metavar='FILE.csv',
+                   help='id and one probability column per class (ssb export --classes), or id and pred (class names)')
+    p.add_argument('--name', required=True, help='the run to write: <runs_dir>/<NAME>/')
+    p.add_argument('--val-predictions', default=None, metavar='FILE.csv',
+                   help='the same for the validation items (ssb export --split val): the proxy thresholds of F1 at threshold')
+    p.add_argument('--corpus', default=None, help='the corpus predicted (default: train.corpus)')
+    p.add_argument('--modality', default=None, choices=('audio', 'image'), help='only the items of one modality')
+    p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='override a config key (repeatable)')
+    return p
+
+def score_target(cfg:Config, name:str) -> None:
+    "Refuse a `--name` whose folder holds a trained or evaluated run (scoring would overwrite its metrics)."
+    d = cfg.path(cfg.paths.runs_dir)/check_run_id(name)
+    if other := [f for f in ('train_summary.json', 'evaluate_summary.json', 'model_best.pt') if (d/f).exists()]: raise SSBError(
+        f"--name {name}: {d} holds another run ({', '.join(other)}); scoring would overwrite its metrics: pick a new name.")
+
+# %% ../../nbs/90_cli.ipynb #c90sc005
+def score_command(argv:list[str]) -> int:
+    "`ssb score ...`: check the files (refused: nothing written), then the `score` stage into `<runs_dir>/<NAME>/`; 0, 1 or 2."
+    from socialsignalbench.evaluation.score import MODALITY_ENV, PREDICTIONS_ENV, VAL_PREDICTIONS_ENV, read_submission
+    args = score_parser().parse_args(argv)
+    try:
+        ov = deep_merge(overrides_from(args.set) or {}, {'train': {'corpus': args.corpus}} if args.corpus else {}) or None
+        cfg = resolve_config(args.config, ov); score_target(cfg, args.name)
+        env = {PREDICTIONS_ENV: read_submission(cfg, args.predictions, 'test', modality=args.modality).path, MODALITY_ENV: args.modality,
+               VAL_PREDICTIONS_ENV: args.val_predictions and read_submission(cfg, args.val_predictions, 'val', modality=args.modality).path}
+        for k, v in env.items(): os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+        run = run_modes(args.config, ['score'], args.name, overrides=ov)
+    except ReportError as e:
+        print(f"error: {e}\n--- failing cell ---\n{e.traceback}", file=sys.stderr)
+        return 1
+    except SSBError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"[ssb] outputs: {run}")
     return 0
 
 # %% ../../nbs/90_cli.ipynb #f68531b0

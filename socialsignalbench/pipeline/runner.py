@@ -317,6 +317,7 @@ def run_modes(config_path:str|Path, # YAML config, or a shipped config's name ('
               run_id:str|None=None, # reuse/force a run id
               log:Callable=print, # print-like: where the one line per stage goes
               overrides:dict|None=None, # config keys merged last (`--set`)
+              km=None, # a kernel manager from `report_kernel` to share (e.g. across a suite's steps); default: one of its own
              ) -> Path:
     "Execute the report notebook of each mode into one run directory, in one kernel; return the run directory."
     cfg = resolve_config(config_path, overrides)
@@ -327,7 +328,7 @@ def run_modes(config_path:str|Path, # YAML config, or a shipped config's name ('
     # two threads importing one package at once can fail with KeyError: 'IPython')
     threading.Thread(target=html_exporter, daemon=True).start()   # warm up while the first report runs
     params = {'config_path': str(run_dir/'config.yaml'), 'run_dir': str(run_dir)}
-    with report_kernel() as km:
+    with (contextlib.nullcontext(km) if km is not None else report_kernel()) as km:
         for i, st in enumerate(stages, 1):
             t0 = time.time()
             log(f"[ssb] {i}/{len(stages)} {st.name:<14} ...", end='', flush=True)
