@@ -584,7 +584,7 @@ def load_config(path:str|Path, # YAML config file
     over = parse_overrides(overrides) if isinstance(overrides, (list, tuple)) else dict(overrides or {})
     if over: build(Config, over, '--set')   # a bad override is blamed on --set, not on the file
     data = deep_merge(data, over)
-    from .plugins import config_plugins   # plugins register their models, features, ... before anything is validated
+    from socialsignalbench.plugins import config_plugins   # plugins register their models, features, ... before anything is validated
     data['plugins'] = list(config_plugins(data.get('plugins'), path))
     for k in ('project_dir', 'source'): data.pop(k, None)
     cfg = check_config(build(Config, data, str(path)), f"{path} (with --set overrides)" if over else str(path))
