@@ -217,8 +217,6 @@ class FusionConfig:
     eval_pairs_per_class: Annotated[int, NONNEG] = 0 # validation/test pairs per class (0: the class's larger side, so every clip and face is used)
     fit_on: Literal['val', 'train'] = 'val' # fusion_concat learns from pairs of: 'val' (half the validation speakers/subjects; the rest stop it), which the baselines never trained on; 'train' (items the baselines fit: optimistic)
     freeze: bool = True # fusion_concat: keep the baselines' embedding networks frozen (False: fine-tune them too)
-    hidden: Annotated[int, Range(1)] = 64 # fusion_concat: hidden units of the MLP over the joined embeddings
-    dropout: Annotated[float, Range(0, 1, hi_open=True)] = 0.3 # fusion_concat: dropout in the MLP
     snr_db: tuple[float, ...] = (20.0, 10.0, 0.0) # robustness table: white noise added to the test audio at these SNRs
 
 @dataclass(frozen=True)
@@ -269,6 +267,7 @@ class SuiteConfig:
     face_corpus: str = 'ckplus' # the face baseline's corpus; 'auto': CK+ when `ckplus.root` holds it, else the London set (`london:`)
     check_seeds: Annotated[int, Range(1)] = 1 # extra audio CNN seeds, trained to check the gold slice (never mined)
     face_run: dict = field(default_factory=lambda: {'model': {'name': 'face_cnn', 'reference': ['face_hog_logreg']}}) # config keys the face baseline sets over this config (its model, train, augment ...)
+    fusion_run: dict = field(default_factory=lambda: {'model': {'name': 'fusion_concat', 'reference': 'fusion_average'}}) # config keys the fusion run sets (its model, reference line, params)
 
 @dataclass(frozen=True)
 class TrackingConfig:
@@ -396,7 +395,8 @@ def _check_value(v:Any, tp:Any, key:str, src:str) -> Any:
                    + (" YAML reads unquoted digits as a number: put the value in quotes, e.g. md5: \"0123...\"." if quote else ''))
 
 # %% ../nbs/01_config.ipynb #0279f2f6
-MOVED = {'model.logreg_c': 'model.params.audio_logreg.c'} # keys of an older config layout -> where they live now
+MOVED = {'model.logreg_c': 'model.params.audio_logreg.c', # keys of an older config layout -> where they live now
+         'fusion.hidden': 'model.params.fusion_concat.hidden', 'fusion.dropout': 'model.params.fusion_concat.dropout'}
 
 def _hints(cls:type) -> dict:
     "The type hints of dataclass `cls`; names its module no longer holds (a class defined in a notebook run earlier) come from here."

@@ -9,7 +9,7 @@ from conftest import SMALL, ssb_ok
 from socialsignalbench.core import SSBError
 from socialsignalbench.config import load_config
 from socialsignalbench.metrics.predictions import Predictions
-from socialsignalbench.train.fusion import load_baseline
+from socialsignalbench.train.fusion_baselines import load_baseline
 
 # 5 actors and 5 subjects in a data folder of its own, so that validation holds 2 speakers and 2 subjects: the fusion
 # head learns from one half of them (fusion.fit_on: val) and stops on the other
