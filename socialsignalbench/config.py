@@ -13,9 +13,9 @@ import yaml
 from .core import SSBError, PROJECT_MARKERS, closest, find_project_dir, to_jsonable, atomic_write_text, unknown_name_msg
 
 # %% auto #0
-__all__ = ['POS', 'NONNEG', 'UNIT', 'LONDON_FILES', 'MOVED', 'CHECKS', 'Range', 'PathsConfig', 'RavdessConfig', 'CkplusConfig',
-           'LabelsConfig', 'SplitConfig', 'DemoConfig', 'AudioConfig', 'AugmentConfig', 'FaceConfig',
-           'PreprocessConfig', 'ModelConfig', 'TrainConfig', 'EvalConfig', 'FusionConfig', 'GoldConfig',
+__all__ = ['POS', 'NONNEG', 'UNIT', 'FUSION_MODEL', 'LONDON_FILES', 'MOVED', 'MOVED_NOTES', 'CHECKS', 'Range', 'PathsConfig',
+           'RavdessConfig', 'CkplusConfig', 'LabelsConfig', 'SplitConfig', 'DemoConfig', 'AudioConfig', 'AugmentConfig',
+           'FaceConfig', 'PreprocessConfig', 'ModelConfig', 'TrainConfig', 'EvalConfig', 'FusionConfig', 'GoldConfig',
            'CompareConfig', 'ComputeConfig', 'SweepConfig', 'SuiteConfig', 'TrackingConfig', 'CsvCorpusConfig',
            'LondonFile', 'LondonConfig', 'Config', 'build', 'hz_to_mel', 'mel_to_hz', 'mel_edges', 'empty_mel_bands',
            'cascade_dir', 'available_cascades', 'cascade_path', 'audio_problems', 'face_problems', 'split_problems',
@@ -153,23 +153,10 @@ class PreprocessConfig:
 # %% ../nbs/01_config.ipynb #5599ecd5
 @dataclass(frozen=True)
 class ModelConfig:
-    "Which registered model to train and its size."
+    "Which registered model to train, the references beside it, and each model's own parameters (`params.<name>`)."
     name: str = 'audio_cnn' # a registered model: audio_cnn, face_cnn, audio_logreg, ...
     reference: Optional[tuple[str, ...]] = ('audio_logreg',) # classical references trained beside it on the same split: one name or a list (None: none)
-    width: Annotated[int, Range(1)] = 32 # channels of the first conv block (doubles per block)
-    depth: Annotated[int, Range(1)] = 3 # conv blocks
-    dropout: Annotated[float, Range(0, 1, hi_open=True)] = 0.3 # dropout before the classifier
-    embed_dim: Annotated[int, Range(1)] = 64 # embedding size (what fusion reads)
-    widths: Optional[tuple[Annotated[int, Range(1)], ...]] = None # channels of each conv block, e.g. [64, 128, 128] (None: `width` doubling over `depth` blocks)
-    kernels: Optional[tuple[Annotated[int, Range(1)], ...]] = None # kernel size of each conv block (None: 5 for every block)
-    params: dict = field(default_factory=dict) # each registered entry's own parameters by name, e.g. {audio_logreg: {c: 0.5}}
-
-    def __post_init__(self):
-        n = len(self.widths) if self.widths is not None else self.depth
-        if self.widths is not None and not self.widths: raise SSBError("model.widths is an empty list: give one channel count per conv block, or null.")
-        if self.kernels is not None and len(self.kernels) != n:
-            raise SSBError(f"model.kernels has {len(self.kernels)} sizes but the model has {n} conv blocks "
-                           f"({'model.widths' if self.widths is not None else 'model.depth'}): give one kernel size per block, or null.")
+    params: dict = field(default_factory=dict) # each registered model's own parameters by name, e.g. {audio_cnn: {widths: [64, 128]}, audio_logreg: {c: 0.5}}
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -259,6 +246,8 @@ class SweepConfig:
     models: tuple[str, ...] = () # registered model names
     schemes: tuple[str, ...] = () # label schemes
 
+FUSION_MODEL = {'name': 'fusion_concat', 'reference': 'fusion_average'} # the suite's fusion run: its model and reference line
+
 @dataclass(frozen=True)
 class SuiteConfig:
     "What `--mode all` runs around its fixed chain (baselines -> fusion -> gold slice -> evaluate -> compare)."
@@ -267,7 +256,7 @@ class SuiteConfig:
     face_corpus: str = 'ckplus' # the face baseline's corpus; 'auto': CK+ when `ckplus.root` holds it, else the London set (`london:`)
     check_seeds: Annotated[int, Range(1)] = 1 # extra audio CNN seeds, trained to check the gold slice (never mined)
     face_run: dict = field(default_factory=lambda: {'model': {'name': 'face_cnn', 'reference': ['face_hog_logreg']}}) # config keys the face baseline sets over this config (its model, train, augment ...)
-    fusion_run: dict = field(default_factory=lambda: {'model': {'name': 'fusion_concat', 'reference': 'fusion_average'}}) # config keys the fusion run sets (its model, reference line, params)
+    fusion_run: dict = field(default_factory=lambda: {'model': dict(FUSION_MODEL)}) # keys the fusion run sets (model, reference, params)
 
 @dataclass(frozen=True)
 class TrackingConfig:
@@ -288,14 +277,15 @@ class CsvCorpusConfig:
     gender_column: str = 'gender' # optional column (else 'unknown')
     val: Annotated[float, Range(0, 1, hi_open=True)] = 0.15 # share of groups in val (seeded holdout with `split.seed`)
     test: Annotated[float, Range(0, 1, hi_open=True)] = 0.15 # share of groups in test
+    split: Literal['holdout', 'all'] = 'holdout' # 'all': an evaluation-only corpus, every item in test (`val`/`test` unused)
 
     def __post_init__(self):
         if not re.fullmatch(r'[a-z][a-z0-9_]*', self.name) or self.name in ('ravdess', 'ckplus'):
             raise SSBError(f"csv corpus: 'name' must be lower-case letters, digits and '_' (starting with a letter), "
                            f"and not ravdess or ckplus; got {self.name!r}.")
         if not self.csv: raise SSBError(f"csv corpus '{self.name}': set 'csv' to the path of its CSV file.")
-        if self.val + self.test >= 1: raise SSBError(
-            f"csv corpus '{self.name}': 'val' ({self.val}) and 'test' ({self.test}) must add up to less than 1.")
+        if self.split == 'holdout' and self.val + self.test >= 1: raise SSBError(
+            f"csv corpus '{self.name}': 'val' ({self.val}) and 'test' ({self.test}) must add up to less than 1 (split: all makes every item a test item).")
 
 # %% ../nbs/01_config.ipynb #610748ac
 @dataclass(frozen=True)
@@ -334,6 +324,7 @@ class Config:
     "A whole, validated SocialSignalBench configuration."
     name: str = 'base' # short label used in reports
     seed: int = 1337 # global seed for anything random
+    plugins: tuple[str, ...] = () # loaded first: modules or .py files (relative to this file's folder); see `plugins`
     paths: PathsConfig = field(default_factory=PathsConfig)
     ravdess: RavdessConfig = field(default_factory=RavdessConfig)
     ckplus: CkplusConfig = field(default_factory=CkplusConfig)
@@ -396,7 +387,9 @@ def _check_value(v:Any, tp:Any, key:str, src:str) -> Any:
 
 # %% ../nbs/01_config.ipynb #0279f2f6
 MOVED = {'model.logreg_c': 'model.params.audio_logreg.c', # keys of an older config layout -> where they live now
-         'fusion.hidden': 'model.params.fusion_concat.hidden', 'fusion.dropout': 'model.params.fusion_concat.dropout'}
+         'fusion.hidden': 'model.params.fusion_concat.hidden', 'fusion.dropout': 'model.params.fusion_concat.dropout',
+         **{f'model.{k}': f'model.params.audio_cnn.{k}' for k in ('width', 'depth', 'dropout', 'embed_dim', 'widths', 'kernels')}}
+MOVED_NOTES = {'model.params.': "each model's parameters live under model.params.<its name>, e.g. model.params.face_cnn.width"}
 
 def _hints(cls:type) -> dict:
     "The type hints of dataclass `cls`; names its module no longer holds (a class defined in a notebook run earlier) come from here."
@@ -420,12 +413,14 @@ def build(cls:type, # the dataclass to build
             f"{src}: '{k}' cannot be set: it is filled in when a config is loaded ({internal[k]}). Remove it; to read or write "
             "files elsewhere, give absolute paths (paths.*, ravdess.root, ckplus.root, ...) or put the config inside that project.")
         if k not in names:
-            if (old := f"{prefix + '.' if prefix else ''}{k}") in MOVED: raise SSBError(f"{src}: '{old}' has moved: write it as '{MOVED[old]}'.")
+            if (old := f"{prefix + '.' if prefix else ''}{k}") in MOVED: raise SSBError(f"{src}: '{old}' has moved: write it as '{MOVED[old]}'"
+                + ''.join(f' ({n})' for pre, n in MOVED_NOTES.items() if MOVED[old].startswith(pre)) + '.')
             near = closest(k, names)
             raise SSBError(f"{src}: unknown key '{prefix + '.' if prefix else ''}{k}'"
                            + (f" (did you mean '{near}'?)" if near else '') + f". Valid keys in {where}: {', '.join(names)}.")
     kw = {k: _check_value(v, hints[k], f'{prefix + "." if prefix else ""}{k}', src) for k, v in data.items()}
-    return cls(**kw)
+    try: return cls(**kw)
+    except SSBError as e: raise SSBError(f"{src}: {e}") from None   # a check across keys (`__post_init__`), blamed on the file
 
 # %% ../nbs/01_config.ipynb #d6e060a2
 _LOGSTEP = np.log(6.4)/27  # Slaney mel scale: 200/3 Hz per mel below 1 kHz (15 mel), log-spaced above
@@ -591,6 +586,8 @@ def load_config(path:str|Path, # YAML config file
     over = parse_overrides(overrides) if isinstance(overrides, (list, tuple)) else dict(overrides or {})
     if over: build(Config, over, '--set')   # a bad override is blamed on --set, not on the file
     data = deep_merge(data, over)
+    from .plugins import config_plugins   # plugins register their models, features, ... before anything is validated
+    data['plugins'] = list(config_plugins(data.get('plugins'), path))
     for k in ('project_dir', 'source'): data.pop(k, None)
     cfg = check_config(build(Config, data, str(path)), f"{path} (with --set overrides)" if over else str(path))
     return dataclasses.replace(cfg, project_dir=str(find_project_dir(path)), source=str(path))

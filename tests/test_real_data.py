@@ -13,7 +13,8 @@ import pytest
 import soundfile as sf
 
 from conftest import ROOT, need_shared, ssb
-from socialsignalbench.features.cache import FeatureCache, extract_many, load_features
+from socialsignalbench.features.cache import FeatureCache, load_features
+from socialsignalbench.features.extract import extract_many
 from socialsignalbench.config import AudioConfig, load_config
 from socialsignalbench.data.dataset import manifest_path
 from socialsignalbench.features.audio import extract_mfcc, load_audio

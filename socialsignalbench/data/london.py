@@ -47,7 +47,8 @@ def read_info(path:str|Path, # the London set's info CSV
     "Age, gender (lower case) and ethnicity per 3-digit face id, from the London set's info table."
     t = pd.read_csv(path, dtype=str, keep_default_na=False)
     if 'face_id' not in t.columns:
-        raise SSBError(f"{path}: no 'face_id' column (its columns: {', '.join(t.columns)}). Is it london_faces_info.csv? Check london.files.")
+        raise SSBError(f"{path}: no 'face_id' column (its columns: {', '.join(t.columns)}). "
+                       "Is it london_faces_info.csv? Check london.files.")
     def pick(*names): return next((t[n].str.strip() for n in names if n in t.columns), pd.Series('', index=t.index))
     ids = t['face_id'].str.strip().str.lstrip('X').str.zfill(3)
     return pd.DataFrame({'age': pick('face_age', 'age'), 'gender': pick('face_gender', 'face_sex', 'gender').str.lower(),
@@ -91,7 +92,8 @@ def _warn_unverified(unverified:tuple, out) -> None:
     "Say on the terminal which files were not checked, with the MD5 to pin them."
     for name, md5 in unverified:
         print(f"[download_london] warning: {name} was not checked (its md5 is null under london.files): it has MD5 {md5}. Compare it "
-              "with figshare's computed_md5 (api.figshare.com/v2/articles/5047666) and write it into the config.", file=out or sys.__stdout__, flush=True)
+              "with figshare's computed_md5 (api.figshare.com/v2/articles/5047666) and write it into the config.",
+              file=out or sys.__stdout__, flush=True)
 
 # %% ../../nbs/12a_london.ipynb #6040ded1
 def fetch_london(cfg:Config, # the config; uses its `london:` section
@@ -100,7 +102,8 @@ def fetch_london(cfg:Config, # the config; uses its `london:` section
     "The London set at `london.root`: used as is when complete, else downloaded, extracted and listed in a new manifest.csv."
     lc, root = cfg.london, cfg.path(cfg.london.root)
     if (listing := london_listing(root)) is not None:
-        if listing[1]: raise SSBError(f"{root/LONDON_MANIFEST} lists {len(listing[1])} file(s) that are not there (first: {listing[1][0]}). "
+        if listing[1]: raise SSBError(f"{root/LONDON_MANIFEST} lists {len(listing[1])} file(s) that are not there "
+                                      f"(first: {listing[1][0]}). "
                                       f"Put them back, or delete {LONDON_MANIFEST} to download the London set into {root} again.")
         return LondonFetch(str(root), (), (), listing[0], (), True)
     if not lc.files: raise SSBError(f"{root} holds no {LONDON_MANIFEST} and london.files is empty: set london.root to a complete copy, "

@@ -143,5 +143,7 @@ declare_stage('data_card', 'data_card.ipynb', 'counts per split/class/actor/gend
               reads=('manifests', 'labels.scheme', 'split'), writes=('data_card_summary.json',), func='stage_data_card');
 
 # %% ../../nbs/19_data_stages.ipynb #de5aba6e
-declare_stage('download_london', 'download_london.ipynb', 'the London faces: the complete copy at london.root, else downloaded; write its manifest',
-              reads=('london',), writes=('london.root', 'manifests/london.parquet', 'download_london_summary.json'), func='stage_download_london');
+declare_stage('download_london', 'download_london.ipynb',
+              'the London faces: the complete copy at london.root, else downloaded; write its manifest',
+              reads=('london',), writes=('london.root', 'manifests/london.parquet', 'download_london_summary.json'),
+              func='stage_download_london');

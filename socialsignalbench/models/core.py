@@ -13,9 +13,9 @@ from ..core import SSBError, Registry, same_entry
 from ..config import ModelConfig, build as build_section
 
 # %% auto #0
-__all__ = ['MODALITIES', 'MODELS', 'ModelSpec', 'model_spec', 'all_models', 'EmbedClassifier', 'embed_head', 'build_model',
-           'model_params', 'fit_estimator', 'estimator_proba', 'estimator_tensors', 'estimator_from_tensors',
-           'model_size']
+__all__ = ['MODALITIES', 'MODELS', 'OLD_MODEL_KEYS', 'ModelSpec', 'model_spec', 'all_models', 'EmbedClassifier', 'embed_head',
+           'model_params', 'model_section', 'build_model', 'fit_estimator', 'estimator_proba', 'estimator_tensors',
+           'estimator_from_tensors', 'model_size']
 
 # %% ../../nbs/30_models.ipynb #38b44096
 MODALITIES = ('audio', 'image', 'pair') # what a model reads; 'pair': an audio-face pair (late fusion)
@@ -26,7 +26,7 @@ class ModelSpec:
     name: str # registry name, e.g. 'audio_cnn'
     modality: Literal['audio', 'image', 'pair'] # audio features (n_coef, n_frames), image crops (H, W), or a 'pair' of baseline outputs (fusion)
     kind: Literal['torch', 'sklearn'] # a torch module or a scikit-learn estimator
-    build: Callable # torch: build(in_shape, n_classes, mcfg); sklearn: build(in_shape, n_classes, params, seed) -> untrained estimator
+    build: Callable # torch: build(in_shape, n_classes, params); sklearn: build(in_shape, n_classes, params, seed) -> untrained estimator
     params: type|None = None # the entry's own frozen parameter dataclass, filled from `model.params.<name>` (None: it takes none)
     to_tensors: Callable|None = None # sklearn: fitted estimator -> dict of tensors (checkpoints hold no pickle)
     from_tensors: Callable|None = None # sklearn: (tensors, params) -> the fitted estimator
@@ -44,7 +44,7 @@ class ModelSpec:
         return isinstance(o, ModelSpec) and (self.name, self.modality, self.kind) == (o.name, o.modality, o.kind) and same_entry(self.build, o.build)
     def __hash__(self): return hash((self.name, self.modality, self.kind))
 
-MODELS = Registry('model')
+MODELS = Registry('model', kind=ModelSpec)
 
 # %% ../../nbs/30_models.ipynb #b6b4cfe9
 def _import_models():
@@ -79,11 +79,37 @@ def embed_head(in_features:int, embed_dim:int) -> nn.Module:
     "Pooled conv features -> embedding (linear + GELU)."
     return nn.Sequential(nn.Linear(in_features, embed_dim), nn.GELU())
 
+# %% ../../nbs/30_models.ipynb #c3268ffb
+def model_params(spec:ModelSpec, # a registered model
+                 mcfg:ModelConfig, # the `model:` section (`params`)
+                 src:str|None=None, # the config file, for messages (None: '`model.params` config section')
+                ) -> Any:
+    "The entry's parameters from `model.params.<name>`, validated like any config key (None when it declares none)."
+    given, src = dict(mcfg.params or {}).get(spec.name) or {}, src or '`model.params` config section'
+    if spec.params is None:
+        if given: raise SSBError(f"{src}: model.params.{spec.name}: '{spec.name}' takes no parameters; remove this block.")
+        return None
+    return build_section(spec.params, given, src, f'model.params.{spec.name}')
+
+OLD_MODEL_KEYS = ('width', 'depth', 'dropout', 'embed_dim', 'widths', 'kernels') # shared `model:` keys before each model owned its params
+
+def model_section(d:dict, # a stored `model:` section, e.g. a checkpoint's `model_config`
+                  src:str='<stored model section>', # where it came from, for messages
+                 ) -> ModelConfig:
+    "`d` as a `ModelConfig`; keys of the older shared layout go to `params.<name>` when that model's parameters have them."
+    d = dict(d); old = {k: d.pop(k) for k in OLD_MODEL_KEYS if k in d}
+    name, params = d.get('name', ModelConfig.name), dict(d.get('params') or {})
+    if old and (cls := model_spec(name).params) is not None:
+        have = {f.name for f in dataclasses.fields(cls)}
+        params[name] = {**{k: v for k, v in old.items() if k in have}, **params.get(name, {})}
+        d['params'] = params
+    return build_section(ModelConfig, d, src, 'model')
+
 # %% ../../nbs/30_models.ipynb #3760667f
 def build_model(name:str, # a registered model name
                 in_shape:tuple[int, ...], # one example's shape: (n_coef, n_frames) or (H, W)
                 n_classes:int, # number of classes
-                mcfg:ModelConfig, # the `model:` config section
+                mcfg:ModelConfig, # the `model:` config section (the entry's parameters: `params.<name>`)
                 seed:int|None=None, # seed for the initial weights (None: the global torch RNG)
                ) -> nn.Module:
     "Build the registered torch model `name` for inputs of shape `in_shape`."
@@ -93,21 +119,11 @@ def build_model(name:str, # a registered model name
                        f"(see socialsignalbench.models.{name}).")
     if len(in_shape) != 2 or min(in_shape) < 1: raise SSBError(f"Model '{name}': in_shape must be 2 positive sizes per example, got {tuple(in_shape)}.")
     if n_classes < 2: raise SSBError(f"Model '{name}': needs at least 2 classes, got {n_classes}.")
-    if seed is None: return spec.build(tuple(in_shape), n_classes, mcfg)
+    p = model_params(spec, mcfg)
+    if seed is None: return spec.build(tuple(in_shape), n_classes, p)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return spec.build(tuple(in_shape), n_classes, mcfg)
-
-# %% ../../nbs/30_models.ipynb #c3268ffb
-def model_params(spec:ModelSpec, # a registered model
-                 mcfg:ModelConfig, # the `model:` section (`params`)
-                ) -> Any:
-    "The entry's parameters from `model.params.<name>`, validated like any config key (None when it declares none)."
-    given = dict(mcfg.params or {}).get(spec.name) or {}
-    if spec.params is None:
-        if given: raise SSBError(f"model.params.{spec.name}: '{spec.name}' takes no parameters; remove this block.")
-        return None
-    return build_section(spec.params, given, '`model.params` config section', f'model.params.{spec.name}')
+        return spec.build(tuple(in_shape), n_classes, p)
 
 # %% ../../nbs/30_models.ipynb #ec47e4df
 def fit_estimator(name:str, # a registered scikit-learn model

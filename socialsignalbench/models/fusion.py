@@ -11,21 +11,28 @@ import torch
 from torch import nn
 from ..core import SSBError
 from ..config import ModelConfig, Range
-from .core import MODELS, ModelSpec, all_models, build_model, model_params, model_spec
+from .core import MODELS, ModelSpec, all_models, build_model, model_spec
 
 # %% auto #0
-__all__ = ['ConcatFusion', 'AverageFusion', 'FusionSpec', 'ConcatParams', 'is_fusion', 'fusion_models', 'fusion_spec',
+__all__ = ['ConcatParams', 'ConcatFusion', 'AverageFusion', 'FusionSpec', 'is_fusion', 'fusion_models', 'fusion_spec',
            'build_fusion']
+
+# %% ../../nbs/34_fusion_models.ipynb #07af53f9
+@dataclass(frozen=True)
+class ConcatParams:
+    "`model.params.fusion_concat`: the MLP over both embeddings."
+    hidden: Annotated[int, Range(1)] = 64 # hidden units of the MLP over the joined embeddings
+    dropout: Annotated[float, Range(0, 1, hi_open=True)] = 0.3 # dropout before and after the hidden layer
 
 # %% ../../nbs/34_fusion_models.ipynb #8f2496f1
 class ConcatFusion(nn.Module):
     "MLP over [audio embedding, face embedding] -> logits; keeps each modality's mean training embedding."
     def __init__(self, in_shape:tuple[int, int], # (audio embedding size, face embedding size)
                  n_classes:int, # logits
-                 hidden:int=64, # hidden units of the MLP (`model.params.fusion_concat.hidden`)
-                 dropout:float=0.3, # dropout before and after the hidden layer (`model.params.fusion_concat.dropout`)
+                 params:ConcatParams|None=None, # `model.params.fusion_concat` (None: the defaults)
                 ):
         super().__init__()
+        hidden, dropout = dataclasses.astuple(params or ConcatParams())
         self.sizes = tuple(int(s) for s in in_shape)
         self.register_buffer('audio_mean', torch.zeros(self.sizes[0])); self.register_buffer('face_mean', torch.zeros(self.sizes[1]))
         self.body = nn.Sequential(nn.Dropout(dropout), nn.Linear(sum(self.sizes), hidden), nn.GELU(), nn.Dropout(dropout))
@@ -42,7 +49,7 @@ class AverageFusion(nn.Module):
     "No weights: logits = log of the mean of the two probability vectors in each row [p_audio, p_face]."
     def __init__(self, in_shape:tuple[int, int], # (n_classes, n_classes): the two probability vectors
                  n_classes:int, # classes of both vectors
-                 mcfg:ModelConfig|None=None, # unused: it has no parameters
+                 params:None=None, # it has no parameters
                 ):
         super().__init__()
         if tuple(in_shape) != (n_classes, n_classes):
@@ -64,19 +71,8 @@ class FusionSpec(ModelSpec):
         if self.modality != 'pair': raise SSBError(f"Fusion model '{self.name}': modality must be 'pair', got {self.modality!r}.")
         if self.reads not in ('emb', 'probs'): raise SSBError(f"Fusion model '{self.name}': reads must be 'emb' or 'probs', got {self.reads!r}.")
 
-# %% ../../nbs/34_fusion_models.ipynb #07af53f9
-@dataclass(frozen=True)
-class ConcatParams:
-    "`model.params.fusion_concat`: the MLP over both embeddings."
-    hidden: Annotated[int, Range(1)] = 64 # hidden units of the MLP over the joined embeddings
-    dropout: Annotated[float, Range(0, 1, hi_open=True)] = 0.3 # dropout before and after the hidden layer
-
-def _concat(in_shape:tuple[int, int], n_classes:int, mcfg:ModelConfig|None=None) -> ConcatFusion:
-    "`ConcatFusion` with its `model.params.fusion_concat` (defaults when `mcfg` is None)."
-    return ConcatFusion(in_shape, n_classes, **dataclasses.asdict(model_params(MODELS['fusion_concat'], mcfg or ModelConfig())))
-
 # %% ../../nbs/34_fusion_models.ipynb #1137bbc1
-MODELS.register('fusion_concat', FusionSpec('fusion_concat', 'pair', 'torch', _concat, params=ConcatParams, reads='emb', trains=True,
+MODELS.register('fusion_concat', FusionSpec('fusion_concat', 'pair', 'torch', ConcatFusion, params=ConcatParams, reads='emb', trains=True,
                                             fills=(('zero', 'zeroed embedding'), ('mean', 'mean training embedding'))))
 MODELS.register('fusion_average', FusionSpec('fusion_average', 'pair', 'torch', AverageFusion, reads='probs', trains=False,
                                              fills=(('alone', 'other modality alone'),)))
