@@ -172,7 +172,7 @@ class TrainConfig:
     warmup: Annotated[float, Range(0, 1, lo_open=True, hi_open=True)] = 0.1 # 'onecycle': fraction of the steps spent warming up
     label_smoothing: Annotated[float, Range(0, 1, hi_open=True)] = 0.0 # cross-entropy label smoothing
     refit: bool = False # k-fold: after validation picks the epoch count (or `epochs` when patience is 0), retrain on train+val and keep the last epoch
-    repeats: Annotated[int, Range(1)] = 1 # trainings with seeds `seed` ... `seed`+N-1 (holdout and k-fold; a fusion head trains once); metrics report each, their mean, sd and a two-level interval
+    repeats: Annotated[int, Range(1)] = 1 # trainings with seeds `seed` ... `seed`+N-1 (every protocol): each, mean, sd, 2-level CI
     ensemble: bool = False # average the repeats' probabilities into one predictor (one checkpoint of `repeats` members) instead of scoring them apart
     class_weights: bool = True # weight the loss by inverse class frequency
     speaker_norm: bool = False # standardise each speaker's/subject's features with its own statistics
