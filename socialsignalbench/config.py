@@ -4,23 +4,22 @@
 
 # %% ../nbs/01_config.ipynb #28040a4b
 from __future__ import annotations
-import dataclasses, functools, hashlib, importlib.util, json, math, os, re, sys, types
+import dataclasses, functools, hashlib, json, math, re, sys, types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Optional, Sequence, Union, get_args, get_origin, get_type_hints
-import numpy as np
 import yaml
-from .core import SSBError, PROJECT_MARKERS, closest, find_project_dir, to_jsonable, atomic_write_text, unknown_name_msg
+from .core import SSBError, PROJECT_MARKERS, closest, find_project_dir, to_jsonable, atomic_write_text, resolve
 
 # %% auto #0
 __all__ = ['POS', 'NONNEG', 'UNIT', 'LONDON_FILES', 'MOVED', 'MOVED_NOTES', 'CHECKS', 'Range', 'PathsConfig', 'RavdessConfig',
            'CkplusConfig', 'LabelsConfig', 'SplitConfig', 'DemoConfig', 'AudioConfig', 'AugmentConfig', 'FaceConfig',
            'PreprocessConfig', 'ModelConfig', 'TrainConfig', 'EvalConfig', 'FusionConfig', 'GoldConfig',
            'CompareConfig', 'ComputeConfig', 'SweepConfig', 'SuiteConfig', 'TrackingConfig', 'CsvCorpusConfig',
-           'LondonFile', 'LondonConfig', 'Config', 'build', 'hz_to_mel', 'mel_to_hz', 'mel_edges', 'empty_mel_bands',
-           'cascade_dir', 'available_cascades', 'cascade_path', 'audio_problems', 'face_problems', 'split_problems',
-           'check_config', 'validated', 'parse_overrides', 'deep_merge', 'read_yaml_chain', 'load_config',
-           'extends_chain', 'paths_note', 'config_dict', 'config_hash', 'save_config']
+           'LondonFile', 'LondonConfig', 'Config', 'build', 'split_problems', 'train_problems', 'compute_problems',
+           'share_problems', 'csv_problems', 'section_problems', 'check_section', 'check_config', 'validated',
+           'parse_overrides', 'deep_merge', 'read_yaml_chain', 'load_config', 'extends_chain', 'paths_note',
+           'config_dict', 'config_hash', 'save_config']
 
 # %% ../nbs/01_config.ipynb #2eb48493
 @dataclass(frozen=True)
@@ -180,11 +179,6 @@ class TrainConfig:
     RENAMED: ClassVar[dict] = {'n_seeds': "train.n_seeds (k-fold: average N seeds) became train.repeats: N with train.ensemble: true, "
                                          "which works in every protocol: replace n_seeds: N by repeats: N and ensemble: true (n_seeds: 1: repeats: 1)"}
 
-    def __post_init__(self):
-        if self.refit and self.scheduler == 'plateau':
-            raise SSBError("train.refit retrains without validation data, but train.scheduler 'plateau' watches the validation UAR: "
-                           "use 'onecycle', 'cosine' or 'none' with refit.")
-
 @dataclass(frozen=True)
 class EvalConfig:
     "How runs are evaluated."
@@ -235,11 +229,6 @@ class ComputeConfig:
     scheduler: Optional[str] = None # None: processes on this machine; 'local': a Dask LocalCluster; 'tcp://host:8786': join that Dask cluster
     n_workers: Annotated[int, NONNEG] = 0 # LocalCluster workers (0: one per core)
 
-    def __post_init__(self):
-        if self.scheduler is not None and self.scheduler != 'local' and '://' not in self.scheduler: raise SSBError(
-            f"compute.scheduler is {self.scheduler!r}: use null (this machine), 'local' (a Dask LocalCluster) or the "
-            "address of a running Dask scheduler such as 'tcp://host:8786'.")
-
 @dataclass(frozen=True)
 class SweepConfig:
     "A grid of runs (`sweep`): every combination of the values listed, one run folder per cell (empty: the config's own value)."
@@ -277,14 +266,6 @@ class CsvCorpusConfig:
     val: Annotated[float, Range(0, 1, hi_open=True)] = 0.15 # share of groups in val (seeded holdout with `split.seed`)
     test: Annotated[float, Range(0, 1, hi_open=True)] = 0.15 # share of groups in test
 
-    def __post_init__(self):
-        if not re.fullmatch(r'[a-z][a-z0-9_]*', self.name) or self.name in ('ravdess', 'ckplus'):
-            raise SSBError(f"csv corpus: 'name' must be lower-case letters, digits and '_' (starting with a letter), "
-                           f"and not ravdess or ckplus; got {self.name!r}.")
-        if not self.csv: raise SSBError(f"csv corpus '{self.name}': set 'csv' to the path of its CSV file.")
-        if self.val + self.test >= 1: raise SSBError(
-            f"csv corpus '{self.name}': 'val' ({self.val}) and 'test' ({self.test}) must add up to less than 1.")
-
 # %% ../nbs/01_config.ipynb #610748ac
 @dataclass(frozen=True)
 class LondonFile:
@@ -308,9 +289,6 @@ class LondonConfig:
     timeout: Annotated[float, POS] = 60.0 # seconds without data before a retry
     val: Annotated[float, Range(0, 1, hi_open=True)] = 0.15 # share of the people in val (seeded holdout with `split.seed`)
     test: Annotated[float, Range(0, 1, hi_open=True)] = 0.15 # share of the people in test
-
-    def __post_init__(self):
-        if self.val + self.test >= 1: raise SSBError(f"london: 'val' ({self.val}) and 'test' ({self.test}) must add up to less than 1.")
 
     def as_csv(self) -> CsvCorpusConfig:
         "The London set as the CSV corpus 'london': `<root>/manifest.csv`, one group per person (`face_id`)."
@@ -418,94 +396,71 @@ def build(cls:type, # the dataclass to build
     try: return cls(**kw)
     except SSBError as e: raise SSBError(f"{src}: {e}") from None   # a check across keys (`__post_init__`), blamed on the file
 
-# %% ../nbs/01_config.ipynb #d6e060a2
-_LOGSTEP = np.log(6.4)/27  # Slaney mel scale: 200/3 Hz per mel below 1 kHz (15 mel), log-spaced above
-
-def hz_to_mel(f): # frequencies in Hz
-    "Slaney mel value of `f` (librosa's `hz_to_mel`, htk=False)."
-    f = np.asarray(f, dtype=np.float64)
-    return np.where(f >= 1000, 15 + np.log(np.maximum(f, 1000)/1000)/_LOGSTEP, f*3/200)
-
-def mel_to_hz(m): # Slaney mel values
-    "Frequency in Hz of the Slaney mel value `m` (librosa's `mel_to_hz`, htk=False)."
-    m = np.asarray(m, dtype=np.float64)
-    return np.where(m >= 15, 1000*np.exp(_LOGSTEP*(np.maximum(m, 15) - 15)), m*200/3)
-
-def mel_edges(sr:int, n_mels:int, fmin:float=0.0, fmax:float|None=None) -> np.ndarray:
-    "The `n_mels + 2` band edges in Hz of a Slaney mel filter bank (librosa's `mel_frequencies`)."
-    return mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(sr/2 if fmax is None else fmax), n_mels + 2))
-
-# %% ../nbs/01_config.ipynb #1734b3a6
-def empty_mel_bands(sr:int, # sample rate
-                    n_fft:int, # FFT size
-                    n_mels:int, # mel bands
-                    fmin:float=0.0, # lowest band edge in Hz
-                    fmax:float|None=None, # highest band edge in Hz (None: sr/2)
-                   ) -> int:
-    "Mel bands (after the first) with no FFT bin strictly inside them: librosa's 'Empty filters detected'."
-    e, f = mel_edges(sr, n_mels, fmin, fmax), np.fft.rfftfreq(n_fft, 1/sr)
-    inside = (f[None, :] > e[:-2, None]) & (f[None, :] < e[2:, None])
-    return int((~inside[1:].any(axis=1)).sum())
-
-# %% ../nbs/01_config.ipynb #6b322cb9
-def cascade_dir() -> Path:
-    "OpenCV's folder of Haar cascades (`cv2.data.haarcascades`), found without importing OpenCV."
-    spec = importlib.util.find_spec('cv2')
-    if spec is None or not spec.origin: raise SSBError("OpenCV is not installed: pip install 'opencv-python-headless>=4.8,<5'.")
-    return Path(spec.origin).parent/'data'
-
-def available_cascades() -> list[str]:
-    "Names of the Haar cascade files shipped with OpenCV."
-    return sorted(p.name for p in cascade_dir().glob('haarcascade_*.xml'))
-
-def cascade_path(name:str) -> Path:
-    "The file `face.cascade` names: a path when it holds a folder separator, else a file in `cascade_dir()`."
-    return Path(name) if os.sep in str(name) else cascade_dir()/name
-
-# %% ../nbs/01_config.ipynb #6df01dad
-def audio_problems(a:AudioConfig) -> list[tuple[str, str]]:
-    "`(key, what is wrong)` for `audio:` values that do not fit together."
-    nyq, n = a.sample_rate/2, int(round(a.duration*a.sample_rate))
-    top = nyq if a.fmax is None else a.fmax
-    rules = [('n_mfcc', a.representation != 'mfcc' or a.n_mfcc <= a.n_mels, f'must be <= audio.n_mels ({a.n_mels})'),
-             ('fmax', top <= nyq, f'must be <= sample_rate/2 ({nyq:g} Hz)'),
-             ('fmin', a.fmin < top, f'must be below fmax ({top:g} Hz)'),
-             ('hop_length', a.hop_length <= a.n_fft, f'must be <= audio.n_fft ({a.n_fft}): longer hops skip samples'),
-             ('duration', n >= a.n_fft, f'gives {n} samples at {a.sample_rate} Hz, fewer than one FFT window (audio.n_fft={a.n_fft})'),
-             ('deltas', not a.deltas or 1 + n//a.hop_length >= 9, 'need >= 9 frames: raise audio.duration or lower audio.hop_length')]
-    bad = [(k, msg) for k, ok, msg in rules if not ok]
-    if not bad and (k := empty_mel_bands(a.sample_rate, a.n_fft, a.n_mels, a.fmin, a.fmax)):
-        bad.append(('n_mels', f'leaves {k} mel bands without an FFT bin: lower audio.n_mels or raise audio.n_fft'))
-    return bad
-
 # %% ../nbs/01_config.ipynb #37383b0c
-def face_problems(f:FaceConfig) -> list[tuple[str, str]]:
-    "`(key, what is wrong)` for `face:` values: a cascade that names no file, a detection size below `min_size`."
-    bad = []
-    if not cascade_path(f.cascade).is_file():
-        bad.append(('cascade', unknown_name_msg('Haar cascade', f.cascade, available_cascades()) + f' (files in {cascade_dir()})'))
-    if 0 < f.detect_max_side < f.min_size: bad.append(('detect_max_side', f'must be 0 (off) or >= face.min_size ({f.min_size})'))
-    return bad
-
 def split_problems(s:SplitConfig) -> list[tuple[str, str]]:
     "`(key, what is wrong)` for `split:` values that do not fit together."
     if s.ckplus_val + s.ckplus_test < 1: return []
     return [('ckplus_test', f'plus split.ckplus_val ({s.ckplus_val:g}) must be below 1: no CK+ subject would be left to train on')]
 
-CHECKS = {AudioConfig: audio_problems, FaceConfig: face_problems, SplitConfig: split_problems}
+def train_problems(t:TrainConfig) -> list[tuple[str, str]]:
+    "`train.refit` retrains without validation data: no schedule that watches it."
+    if not (t.refit and t.scheduler == 'plateau'): return []
+    return [('scheduler', "'plateau' watches the validation UAR, but train.refit retrains without validation data: use 'onecycle', "
+                          "'cosine' or 'none' with refit")]
+
+def compute_problems(c:ComputeConfig) -> list[tuple[str, str]]:
+    "`compute.scheduler`: null, 'local' or a Dask scheduler address."
+    if c.scheduler is None or c.scheduler == 'local' or '://' in c.scheduler: return []
+    return [('scheduler', "use null (this machine), 'local' (a Dask LocalCluster) or the address of a running Dask scheduler "
+                          "such as 'tcp://host:8786'")]
+
+def share_problems(s) -> list[tuple[str, str]]:
+    "`val` and `test` shares (a CSV corpus, the London set) that leave nobody to train on."
+    return [] if s.val + s.test < 1 else [('test', f'plus val ({s.val:g}) must be below 1: nobody would be left to train on')]
+
+def csv_problems(c:CsvCorpusConfig) -> list[tuple[str, str]]:
+    "A CSV corpus's name and file, and its shares."
+    bad = [] if re.fullmatch(r'[a-z][a-z0-9_]*', c.name) and c.name not in ('ravdess', 'ckplus') else [
+        ('name', "must be lower-case letters, digits and '_' (starting with a letter), and not ravdess or ckplus")]
+    return bad + ([] if c.csv else [('csv', 'set it to the path of the corpus CSV file')]) + share_problems(c)
+
+CHECKS = {SplitConfig: split_problems, TrainConfig: train_problems, ComputeConfig: compute_problems, CsvCorpusConfig: csv_problems,
+          LondonConfig: share_problems, # section class -> its check; a 'module:function' string is imported on first use:
+          AudioConfig: 'socialsignalbench.features.audio:audio_problems', FaceConfig: 'socialsignalbench.features.face:face_problems'}
 
 # %% ../nbs/01_config.ipynb #f647ecea
 def _raise_problems(bad:list, src:str) -> None:
     "One SSBError listing every `(key, value, what is wrong)` in `bad`; nothing when it is empty."
     if bad: raise SSBError(f"{src}: " + '; '.join(f"'{k}' = {v!r}: {m}" for k, v, m in bad) + '. Fix these keys in the config.')
 
+def _check_of(cls:type):
+    "The check `CHECKS` holds for `cls` (a 'module:function' string imported now), or None."
+    if isinstance(f := CHECKS.get(cls), str): f = CHECKS[cls] = resolve(f)
+    return f
+
+def section_problems(s:Any, # a built section (dataclass), or a tuple of them
+                     key:str, # its dotted key, e.g. 'audio' ('' for the whole config)
+                    ) -> list[tuple[str, Any, str]]:
+    "`(dotted key, value, what is wrong)` for `s` and every section inside it, from their `CHECKS`."
+    if isinstance(s, tuple): return [b for i, o in enumerate(s) for b in section_problems(o, f'{key}[{i}]')]
+    if not dataclasses.is_dataclass(s): return []
+    pre = f'{key}.' if key else ''
+    bad = [(pre + k, getattr(s, k, None), m) for k, m in (_check_of(type(s)) or (lambda s: []))(s)]
+    return bad + [b for f in dataclasses.fields(s) for b in section_problems(getattr(s, f.name), pre + f.name)]
+
+def check_section(s:Any, # a built section, e.g. a model's parameters
+                  key:str, # its dotted key, e.g. 'model.params.audio_cnn'
+                  src:str='<config>', # where it came from, for the message
+                 ) -> Any:
+    "`s` itself when it and the sections inside it pass their `CHECKS`; one SSBError listing every problem otherwise."
+    _raise_problems(section_problems(s, key), src)
+    return s
+
 def check_config(cfg:Config, # a built config
                  src:str='<config>', # where it came from, for the message
                 ) -> Config:
     "`cfg` itself when every section passes its cross-key check (`CHECKS`); one SSBError listing every problem otherwise."
-    secs = [(f.name, getattr(cfg, f.name)) for f in dataclasses.fields(cfg)]
-    _raise_problems([(f'{n}.{k}', getattr(s, k), m) for n, s in secs if type(s) in CHECKS for k, m in CHECKS[type(s)](s)], src)
-    return cfg
+    return check_section(cfg, '', src)
 
 @functools.lru_cache(maxsize=64)
 def validated(section:Any, # a section dataclass, e.g. an `AudioConfig` built in code
@@ -513,9 +468,8 @@ def validated(section:Any, # a section dataclass, e.g. an `AudioConfig` built in
              ) -> Any:
     "`section` itself when it passes what a config file gets (types, ranges, cross-key checks); SSBError otherwise."
     src = f'`{name}:` config section'
-    build(type(section), {f.name: getattr(section, f.name) for f in dataclasses.fields(section)}, src, name)
-    _raise_problems([(f'{name}.{k}', getattr(section, k), m) for k, m in CHECKS.get(type(section), lambda s: [])(section)], src)
-    return section
+    build(type(section), dataclasses.asdict(section), src, name)   # nested sections as mappings, as a file gives them
+    return check_section(section, name, src)
 
 # %% ../nbs/01_config.ipynb #11bee3dc
 def parse_overrides(items:Sequence[str], # `key=value` strings, e.g. from `ssb --set audio.n_mfcc=30`

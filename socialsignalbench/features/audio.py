@@ -18,14 +18,15 @@ import scipy.sparse
 import soundfile as sf
 import soxr
 from ..core import SSBError, FeatureError, FEATURES, NOTES, to_jsonable
-from ..config import AudioConfig, AugmentConfig, mel_edges, validated
+from ..config import AudioConfig, AugmentConfig, validated
 
 # %% auto #0
 __all__ = ['AUDIO_MAGIC', 'SILENCE_PEAK', 'TRIM_FRAME', 'TRIM_HOP', 'sniff_audio', 'read_audio', 'to_mono', 'check_signal',
-           'resample', 'load_audio_info', 'load_audio', 'frame_view', 'trim_bounds', 'fix_length', 'mel_basis',
-           'mel_filters', 'hann_window', 'power_spectrogram', 'log_mel', 'waveform_features', 'prepare_clip',
-           'extract_mfcc', 'mfcc_note', 'NormStats', 'fit_norm_stats', 'normalise', 'add_noise', 'apply_gain',
-           'time_shift', 'augment', 'augmented_mfcc']
+           'resample', 'load_audio_info', 'load_audio', 'frame_view', 'trim_bounds', 'fix_length', 'hz_to_mel',
+           'mel_to_hz', 'mel_edges', 'mel_basis', 'mel_filters', 'hann_window', 'power_spectrogram', 'log_mel',
+           'waveform_features', 'empty_mel_bands', 'audio_problems', 'prepare_clip', 'extract_mfcc', 'mfcc_note',
+           'NormStats', 'fit_norm_stats', 'normalise', 'add_noise', 'apply_gain', 'time_shift', 'augment',
+           'augmented_mfcc']
 
 # %% ../../nbs/20_features_audio.ipynb #e74b0456
 AUDIO_MAGIC = {b'RIFF': 'WAV', b'RIFX': 'WAV', b'RF64': 'WAV', b'fLaC': 'FLAC', b'OggS': 'OGG', b'FORM': 'AIFF', b'ID3': 'MP3'}
@@ -143,6 +144,23 @@ def fix_length(y:np.ndarray, # 1-D signal
         return y[s:s + n], len(y) - n, 0
     return np.pad(y, (0, n - len(y))), 0, n - len(y)
 
+# %% ../../nbs/20_features_audio.ipynb #melscale1
+_LOGSTEP = np.log(6.4)/27  # Slaney mel scale: 200/3 Hz per mel below 1 kHz (15 mel), log-spaced above
+
+def hz_to_mel(f): # frequencies in Hz
+    "Slaney mel value of `f` (librosa's `hz_to_mel`, htk=False)."
+    f = np.asarray(f, dtype=np.float64)
+    return np.where(f >= 1000, 15 + np.log(np.maximum(f, 1000)/1000)/_LOGSTEP, f*3/200)
+
+def mel_to_hz(m): # Slaney mel values
+    "Frequency in Hz of the Slaney mel value `m` (librosa's `mel_to_hz`, htk=False)."
+    m = np.asarray(m, dtype=np.float64)
+    return np.where(m >= 15, 1000*np.exp(_LOGSTEP*(np.maximum(m, 15) - 15)), m*200/3)
+
+def mel_edges(sr:int, n_mels:int, fmin:float=0.0, fmax:float|None=None) -> np.ndarray:
+    "The `n_mels + 2` band edges in Hz of a Slaney mel filter bank (librosa's `mel_frequencies`)."
+    return mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(sr/2 if fmax is None else fmax), n_mels + 2))
+
 # %% ../../nbs/20_features_audio.ipynb #26733507
 @functools.lru_cache(maxsize=16)
 def mel_basis(sr:int, # sample rate
@@ -202,6 +220,34 @@ def waveform_features(y:np.ndarray, # mono float32 waveform at `cfg.sample_rate`
         from scipy.signal import savgol_filter  # imported only when deltas are on
         m = np.concatenate([m, *(savgol_filter(m, 9, deriv=k, polyorder=k, axis=1) for k in (1, 2))])
     return np.ascontiguousarray(m, dtype=np.float32)
+
+# %% ../../nbs/20_features_audio.ipynb #emptymel1
+def empty_mel_bands(sr:int, # sample rate
+                    n_fft:int, # FFT size
+                    n_mels:int, # mel bands
+                    fmin:float=0.0, # lowest band edge in Hz
+                    fmax:float|None=None, # highest band edge in Hz (None: sr/2)
+                   ) -> int:
+    "Mel bands (after the first) with no FFT bin strictly inside them: librosa's 'Empty filters detected'."
+    e, f = mel_edges(sr, n_mels, fmin, fmax), np.fft.rfftfreq(n_fft, 1/sr)
+    inside = (f[None, :] > e[:-2, None]) & (f[None, :] < e[2:, None])
+    return int((~inside[1:].any(axis=1)).sum())
+
+# %% ../../nbs/20_features_audio.ipynb #audioprob1
+def audio_problems(a:AudioConfig) -> list[tuple[str, str]]:
+    "`(key, what is wrong)` for `audio:` values that do not fit together."
+    nyq, n = a.sample_rate/2, int(round(a.duration*a.sample_rate))
+    top = nyq if a.fmax is None else a.fmax
+    rules = [('n_mfcc', a.representation != 'mfcc' or a.n_mfcc <= a.n_mels, f'must be <= audio.n_mels ({a.n_mels})'),
+             ('fmax', top <= nyq, f'must be <= sample_rate/2 ({nyq:g} Hz)'),
+             ('fmin', a.fmin < top, f'must be below fmax ({top:g} Hz)'),
+             ('hop_length', a.hop_length <= a.n_fft, f'must be <= audio.n_fft ({a.n_fft}): longer hops skip samples'),
+             ('duration', n >= a.n_fft, f'gives {n} samples at {a.sample_rate} Hz, fewer than one FFT window (audio.n_fft={a.n_fft})'),
+             ('deltas', not a.deltas or 1 + n//a.hop_length >= 9, 'need >= 9 frames: raise audio.duration or lower audio.hop_length')]
+    bad = [(k, msg) for k, ok, msg in rules if not ok]
+    if not bad and (k := empty_mel_bands(a.sample_rate, a.n_fft, a.n_mels, a.fmin, a.fmax)):
+        bad.append(('n_mels', f'leaves {k} mel bands without an FFT bin: lower audio.n_mels or raise audio.n_fft'))
+    return bad
 
 # %% ../../nbs/20_features_audio.ipynb #2116bfe4
 def prepare_clip(path:str|Path, # audio file

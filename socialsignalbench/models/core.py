@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch import nn
 from ..core import SSBError, Registry, same_entry
-from ..config import ModelConfig, build as build_section
+from ..config import ModelConfig, build as build_section, check_section
 
 # %% auto #0
 __all__ = ['MODALITIES', 'MODELS', 'OLD_MODEL_KEYS', 'ModelSpec', 'model_spec', 'all_models', 'EmbedClassifier', 'embed_head',
@@ -84,12 +84,13 @@ def model_params(spec:ModelSpec, # a registered model
                  mcfg:ModelConfig, # the `model:` section (`params`)
                  src:str|None=None, # the config file, for messages (None: '`model.params` config section')
                 ) -> Any:
-    "The entry's parameters from `model.params.<name>`, validated like any config key (None when it declares none)."
+    "The entry's parameters from `model.params.<name>`, checked like any config section (None when it declares none)."
     given, src = dict(mcfg.params or {}).get(spec.name) or {}, src or '`model.params` config section'
     if spec.params is None:
         if given: raise SSBError(f"{src}: model.params.{spec.name}: '{spec.name}' takes no parameters; remove this block.")
         return None
-    return build_section(spec.params, given, src, f'model.params.{spec.name}')
+    key = f'model.params.{spec.name}'
+    return check_section(build_section(spec.params, given, src, key), key, src)   # types and ranges, then the entry's `CHECKS`
 
 OLD_MODEL_KEYS = ('width', 'depth', 'dropout', 'embed_dim', 'widths', 'kernels') # shared `model:` keys before each model owned its params
 
