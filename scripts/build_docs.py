@@ -5,10 +5,13 @@
 2. Each processed module notebook (nbs/*.ipynb) and tutorial (nbs/tutorials/*.ipynb) becomes a page notebook in
    `_proc/mkdocs/<output-file>.ipynb` with what Quarto would do applied: front matter -> title + description,
    `#| echo: false` -> input removed, `#| output: asis` -> the markdown output becomes a markdown cell, `show_doc`'s
-   pandoc attributes dropped, links to the published site made relative. Report notebooks (nbs/reports) are pipeline
-   stages, listed on one generated page.
+   pandoc attributes dropped, nbdev's doc links inside code blocks (docments comments in signatures) turned back into
+   their text, links to the published site made relative. Report notebooks (nbs/reports) are pipeline stages, listed
+   on one generated page with the stages `ssb` declares and links to executed examples: the reports of a tiny demo
+   suite run once into `_proc/example/` (`SSB_DOCS_EXAMPLES=0`: none).
 3. mkdocs (material theme) + mkdocs-jupyter build `site/` from `mkdocs.yml`; its hooks (scripts/docs_hooks.py) add
-   the nav written here (`_proc/mkdocs_nav.yml`: sections by subpackage, then tutorials) and fix heading ids/TOC.
+   the nav written here (`_proc/mkdocs_nav.yml`: sections by subpackage in pipeline order, a page named like its
+   section shown as 'Overview') and fix heading ids/TOC.
 
 `nbdev_docs` builds the Quarto site (_quarto.yml) where Quarto is installed; pages have the same names there.
 """
@@ -20,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import time
+from html import escape
 from pathlib import Path
 
 import yaml
@@ -34,7 +38,7 @@ PROC = ROOT/'_proc'
 PAGES = PROC/'mkdocs'
 SITE = ROOT/'site'
 # Nav sections by the notebook's `default_exp` package; anything else (index, tutorials) is placed explicitly.
-SECTIONS = {'core': 'Core', 'config': 'Core', 'runs': 'Core', 'data': 'Data', 'features': 'Features',
+SECTIONS = {'core': 'Core', 'plugins': 'Core', 'config': 'Core', 'runs': 'Core', 'data': 'Data', 'features': 'Features',
             'models': 'Models', 'train': 'Training', 'gold': 'Gold slice', 'metrics': 'Metrics',
             'evaluation': 'Evaluation', 'pipeline': 'Pipeline'}
 _DIRECTIVE = re.compile(r'^\s*#\|\s*([\w-]+)\s*:?\s*(.*?)\s*$')
@@ -44,6 +48,10 @@ _PANDOC_ATTRS = re.compile(r'(\]\([^)\s]+\))\{[^}\n]*\}')
 # nbdev links every backticked name it knows (`[`name`](page.html#anchor)`), also names no show_doc documents.
 _DOC_LINK = re.compile(r'\[(`[^`\]]+`)\]\(((?:\.\./)*)([\w/.-]+\.html)#([^)\s]+)\)')
 _HEADING = re.compile(r'^#{1,6}\s+(.+?)\s*#*\s*$', re.M)
+# A fenced code block (show_doc's signature, examples in prose) and a markdown link: nbdev links backticked names in
+# docments comments too, which a code block would show as raw `[`name`](page.html#name)` text.
+_FENCE = re.compile(r'(?ms)^(\s*)(```|~~~)[^\n]*\n.*?^\1\2[ \t]*$')
+_MD_LINK = re.compile(r'\[([^\]\n]*)\]\([^)\s]+\)')
 
 
 def src(cell):
@@ -79,8 +87,14 @@ def md_cell(text):
     return {'cell_type': 'markdown', 'metadata': {}, 'source': text}
 
 
+def unlink_code(text):
+    "Markdown links inside fenced code blocks -> their text (a code block shows markup verbatim)."
+    return _FENCE.sub(lambda m: _MD_LINK.sub(r'\1', m.group(0)), text)
+
+
 def clean_markdown(text, rel):
     "show_doc/pandoc markup -> plain markdown/HTML; links to the published site -> relative links."
+    text = unlink_code(text)
     text = _SOURCE_LINK.sub(r'<a class="ssb-source" href="\1" target="_blank">source</a>', text)
     text = _PANDOC_ATTRS.sub(r'\1', text)
     return text.replace(DOC_URL + '/', rel)
@@ -156,6 +170,20 @@ def page_notebook(nb, rel):
     return {**nb, 'cells': cells}, fm
 
 
+def nav_entries(section, entries):
+    """A section's nav entries with short titles: the page named like its section -> 'Overview', first ('Core > Core'
+    reads as a repeat); 'The data layer in one import' -> 'In one import'."""
+    out = []
+    for e in entries:
+        (title, page), = e.items()
+        if title.lower() == section.lower():
+            title = 'Overview'
+        elif title.lower().endswith(' in one import'):
+            title = 'In one import'
+        out.append({title: page})
+    return sorted(out, key=lambda e: next(iter(e)) != 'Overview')
+
+
 def default_exp(nb_path):
     "The `default_exp` module of a source notebook (or None)."
     for cell in json.loads(nb_path.read_text(encoding='utf-8'))['cells']:
@@ -164,24 +192,113 @@ def default_exp(nb_path):
             return m.group(1)
 
 
-def reports_page(nbs):
-    "Markdown page listing the report notebooks (pipeline stages, run by `ssb --mode <stage>`)."
-    rows = []
-    for p in sorted((nbs/'reports').glob('*.ipynb')):
-        cells = json.loads(p.read_text(encoding='utf-8'))['cells']
-        md = next((src(c) for c in cells if c['cell_type'] == 'markdown'), '')
-        title = next((ln[2:] for ln in md.splitlines() if ln.startswith('# ')), p.stem)
-        quote = re.search(r'^> (.*?)(?:\n\s*\n|\Z)', md, re.M | re.S)
-        summary = ' '.join(re.sub(r'(?m)^>\s?', '', quote.group(1)).split()) if quote else ''
-        rows.append(f'| `{p.stem}` | {title} | {summary} |')
-    return ('# Reports\n\nEach pipeline stage runs one report notebook from `nbs/reports/` with papermill into its run '
-            'folder (`ssb --config demo --mode <stage>`), which keeps the executed notebook and an HTML copy. They are '
-            'run outputs, not documentation pages.\n\n| Stage | Report | What it shows |\n|---|---|---|\n'
-            + '\n'.join(rows) + '\n')
+def report_summary(nb_path):
+    "The `# Title` and `> summary` of a report notebook's first markdown cell."
+    cells = json.loads(nb_path.read_text(encoding='utf-8'))['cells']
+    md = next((src(c) for c in cells if c['cell_type'] == 'markdown'), '')
+    title = next((ln[2:] for ln in md.splitlines() if ln.startswith('# ')), nb_path.stem)
+    quote = re.search(r'^> (.*?)(?:\n\s*\n|\Z)', md, re.M | re.S)
+    return title, ' '.join(re.sub(r'(?m)^>\s?', '', quote.group(1)).split()) if quote else ''
 
 
-def build_pages(cfg):
-    "Write the page notebooks and the nav; return the nav."
+def inline_code(text):
+    "Plain text with `code` spans -> HTML."
+    return re.sub(r'`([^`]+)`', r'<code>\1</code>', escape(text))
+
+
+def stage_order(stage):
+    "Pipeline order: the number of the notebook that declares the stage (the file its module was exported from)."
+    import importlib.util
+    origin = importlib.util.find_spec(stage.module).origin
+    m = re.search(r'File to edit: \S*?nbs/(\d+)', Path(origin).read_text(encoding='utf-8')[:2000])
+    return int(m.group(1)) if m else 999
+
+
+def reports_page(nbs, examples=None):
+    """Markdown page listing the pipeline stages (`ssb --mode <stage>`, as `discover_stages` declares them) with the
+    report notebook each runs and links to executed examples (`examples`: {stage: [(label, href)]})."""
+    from socialsignalbench.pipeline.runner import discover_stages
+    examples, rows = examples or {}, []
+    for st in sorted(discover_stages(), key=stage_order):
+        nb = nbs/'reports'/st.notebook
+        title, summary = report_summary(nb) if nb.is_file() else (st.notebook, '')
+        links = ', '.join(f'<a href="{href}">{escape(label)}</a>' for label, href in examples.get(st.name, ()))
+        rows.append(f'<tr><td><code class="ssb-stage">{escape(st.name)}</code></td><td>{escape(title)}<br>'
+                    f'<small><code>{escape(st.notebook)}</code></small></td>'
+                    f'<td>{inline_code(summary or st.help)}</td><td>{links or "&mdash;"}</td></tr>')
+    intro = ('# Reports\n\nEach pipeline stage runs one report notebook from `nbs/reports/` with papermill into its run '
+             'folder (`ssb --config demo --mode <stage>`; `--mode all` runs the whole benchmark as a suite), which keeps '
+             'the executed notebook and an HTML copy. The examples are the reports of a tiny demo suite (4 actors, '
+             '1 epoch) executed when the site was built: their numbers say nothing about the models.\n\n')
+    if examples.get('index'):
+        intro += (f'The example suite\'s leaderboard (`outputs/index.html`, what `make demo` ends with): '
+                  f'[leaderboard]({examples["index"][0][1]}).\n\n')
+    if not examples:
+        intro += ('!!! note\n    This build has no example reports (`SSB_DOCS_EXAMPLES=0`, or the tiny demo suite '
+                  'failed): `make demo` writes the real ones under `outputs/`.\n\n')
+    return (intro + '<div class="ssb-stages"><table><thead><tr><th>Stage (<code>--mode</code>)</th><th>Report</th>'
+            '<th>What it shows</th><th>Example</th></tr></thead><tbody>\n' + '\n'.join(rows) + '\n</tbody></table></div>\n')
+
+
+EXAMPLE = PROC/'example'                # scratch project of the tiny demo suite whose reports the site links
+EXAMPLE_CONFIG = 'extends: demo_tiny.yaml\nname: docs-example\n'
+_HREF = re.compile(r'<a\b[^>]*?\shref="([^"#:]+)"[^>]*>(.*?)</a>', re.S)
+
+
+def example_suite(force=False):
+    """`ssb --mode all` on the tiny demo (1 epoch) in `_proc/example/`, run once and reused (`force`, or deleting
+    `_proc/example/`, reruns it): the suite folder, or None when `SSB_DOCS_EXAMPLES=0` or the run failed (the site
+    then says so)."""
+    if os.environ.get('SSB_DOCS_EXAMPLES') == '0':
+        return None
+    suite = EXAMPLE/'outputs'/'runs'/'example'
+    if (EXAMPLE/'done').is_file() and not force:
+        return suite
+    if EXAMPLE.exists():
+        shutil.rmtree(EXAMPLE)
+    EXAMPLE.mkdir(parents=True)
+    (EXAMPLE/'settings.ini').write_text('')
+    shutil.copytree(ROOT/'configs', EXAMPLE/'configs')
+    (EXAMPLE/'configs'/'docs_example.yaml').write_text(EXAMPLE_CONFIG)
+    print('docs: running the tiny demo suite for the example reports (once: delete _proc/example to rerun) ...', flush=True)
+    t0 = time.time()
+    r = subprocess.run([sys.executable, '-m', 'socialsignalbench.pipeline.cli', '--config', 'configs/docs_example.yaml',
+                        '--mode', 'all', '--set', 'train.epochs=1', '--run-id', 'example'], cwd=EXAMPLE,
+                       capture_output=True, text=True, env={**os.environ, 'SSB_PROGRESS': '0'}, timeout=3600)
+    if r.returncode:
+        print(f'docs: the tiny demo suite failed; the reports page has no examples:\n{(r.stdout + r.stderr)[-3000:]}')
+        return None
+    (EXAMPLE/'done').write_text(f'{time.time() - t0:.0f} s\n')
+    print(f'docs: tiny demo suite done in {time.time() - t0:.0f} s')
+    return suite
+
+
+def copy_examples(suite, dest):
+    """The suite's `outputs/` (leaderboard `index.html`, reports and the small files they link; no checkpoints, no
+    notebooks, no markdown mkdocs would take for pages) -> `dest`; links to files left out become plain text, scripts
+    from the web are dropped. Returns {stage: [(run, href relative to the site)]}, with the leaderboard under the key 'index'."""
+    from docs_hooks import offline_scripts
+    from socialsignalbench.pipeline.runner import discover_stages
+    stages, out, outputs = {st.name for st in discover_stages()}, {}, suite.parents[1]
+    for f in sorted([outputs/'index.html', *suite.rglob('*')]):
+        rel = f.relative_to(outputs)
+        if not f.is_file() or f.suffix in ('.pt', '.ipynb', '.md') or any(p.startswith(('.', 'train_state')) for p in rel.parts):
+            continue
+        (dest/rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(f, dest/rel)
+    for html in sorted(dest.rglob('*.html')):
+        here, href = html.parent, html.relative_to(dest.parent).as_posix()
+        text = _HREF.sub(lambda m: m.group(0) if (here/m.group(1)).exists() else m.group(2), html.read_text(encoding='utf-8'))
+        html.write_text(offline_scripts(text, len(html.relative_to(dest.parent).parts) - 1), encoding='utf-8')
+        if html.stem in stages:
+            out.setdefault(html.stem, []).append((html.parent.name, href))
+        elif html.parent == dest and html.name == 'index.html':
+            out['index'] = [('leaderboard', href)]
+    return out
+
+
+def build_pages(cfg, suite=None):
+    "Write the page notebooks, the reports page (with the example reports of `suite`) and the nav; return the nav."
     nbs = Path(cfg.nbs_path)
     if PAGES.exists():
         shutil.rmtree(PAGES)
@@ -216,9 +333,11 @@ def build_pages(cfg):
         out.write_text(json.dumps(page, indent=1), encoding='utf-8')
     if tutorials:
         nav.append({'Tutorials': tutorials})
-    nav += [{k: v} for k, v in sections.items()]
+    order = list(dict.fromkeys(SECTIONS.values()))
+    nav += [{k: nav_entries(k, sections[k])} for k in sorted(sections, key=lambda k: order.index(k) if k in order else 99)]
     if (nbs/'reports').is_dir():
-        (PAGES/'reports.md').write_text(reports_page(nbs), encoding='utf-8')
+        examples = copy_examples(suite, PAGES/'examples') if suite else {}
+        (PAGES/'reports.md').write_text(reports_page(nbs, examples), encoding='utf-8')
         nav.append({'Reports': 'reports.md'})
     return nav
 
@@ -237,11 +356,17 @@ def build(force=False, quiet=True):
                          'imports something (and show_doc/export cells) without the cells before it: keep imports in '
                          'their own cell, apart from code that needs earlier cells.') from None
     t1 = time.time()
-    nav = build_pages(cfg)
-    (PROC/'mkdocs_nav.yml').write_text(yaml.safe_dump(nav, sort_keys=False), encoding='utf-8')
-    mkdocs = Path(sys.executable).parent/'mkdocs'
-    r = subprocess.run([str(mkdocs), 'build', '--strict', '--clean'] + (['-q'] if quiet else []), cwd=ROOT,
-                       capture_output=True, text=True, env={**os.environ, 'NO_MKDOCS_2_WARNING': '1'})
+    # nbdev redoes a notebook only when it is newer than the `_proc/` folder itself: what is written into `_proc/`
+    # below (pages, nav, the example suite) must not make notebooks edited meanwhile look processed.
+    stamp = PROC.stat().st_mtime
+    try:
+        nav = build_pages(cfg, example_suite())
+        (PROC/'mkdocs_nav.yml').write_text(yaml.safe_dump(nav, sort_keys=False), encoding='utf-8')
+        mkdocs = Path(sys.executable).parent/'mkdocs'
+        r = subprocess.run([str(mkdocs), 'build', '--strict', '--clean'] + (['-q'] if quiet else []), cwd=ROOT,
+                           capture_output=True, text=True, env={**os.environ, 'NO_MKDOCS_2_WARNING': '1'})
+    finally:
+        os.utime(PROC, (stamp, stamp))
     log = r.stdout + r.stderr
     if r.returncode:
         raise SystemExit(f'docs: mkdocs build failed:\n{log}')

@@ -265,6 +265,7 @@ class CsvCorpusConfig:
     gender_column: str = 'gender' # optional column (else 'unknown')
     val: Annotated[float, Range(0, 1, hi_open=True)] = 0.15 # share of groups in val (seeded holdout with `split.seed`)
     test: Annotated[float, Range(0, 1, hi_open=True)] = 0.15 # share of groups in test
+    split: Literal['holdout', 'all'] = 'holdout' # 'all': an evaluation-only corpus, every item in test (`val`/`test` unused)
 
 # %% ../nbs/01_config.ipynb #610748ac
 @dataclass(frozen=True)
@@ -300,6 +301,7 @@ class Config:
     "A whole, validated SocialSignalBench configuration."
     name: str = 'base' # short label used in reports
     seed: int = 1337 # global seed for anything random
+    plugins: tuple[str, ...] = () # loaded first: modules or .py files (relative to this file's folder); see `plugins`
     paths: PathsConfig = field(default_factory=PathsConfig)
     ravdess: RavdessConfig = field(default_factory=RavdessConfig)
     ckplus: CkplusConfig = field(default_factory=CkplusConfig)
@@ -394,7 +396,7 @@ def build(cls:type, # the dataclass to build
                            + (f" (did you mean '{near}'?)" if near else '') + f". Valid keys in {where}: {', '.join(names)}.")
     kw = {k: _check_value(v, hints[k], f'{prefix + "." if prefix else ""}{k}', src) for k, v in data.items()}
     try: return cls(**kw)
-    except SSBError as e: raise SSBError(f"{src}: {e}") from None   # a check across keys (`__post_init__`), blamed on the file
+    except SSBError as e: raise SSBError(f"{src}: {e}") from None   # e.g. a plugin's `__post_init__`, blamed on the file
 
 # %% ../nbs/01_config.ipynb #37383b0c
 def split_problems(s:SplitConfig) -> list[tuple[str, str]]:
@@ -419,10 +421,10 @@ def share_problems(s) -> list[tuple[str, str]]:
     return [] if s.val + s.test < 1 else [('test', f'plus val ({s.val:g}) must be below 1: nobody would be left to train on')]
 
 def csv_problems(c:CsvCorpusConfig) -> list[tuple[str, str]]:
-    "A CSV corpus's name and file, and its shares."
+    "A CSV corpus's name and file, and its shares (`split: all` makes every item a test item: no shares)."
     bad = [] if re.fullmatch(r'[a-z][a-z0-9_]*', c.name) and c.name not in ('ravdess', 'ckplus') else [
         ('name', "must be lower-case letters, digits and '_' (starting with a letter), and not ravdess or ckplus")]
-    return bad + ([] if c.csv else [('csv', 'set it to the path of the corpus CSV file')]) + share_problems(c)
+    return bad + ([] if c.csv else [('csv', 'set it to the path of the corpus CSV file')]) + (share_problems(c) if c.split == 'holdout' else [])
 
 CHECKS = {SplitConfig: split_problems, TrainConfig: train_problems, ComputeConfig: compute_problems, CsvCorpusConfig: csv_problems,
           LondonConfig: share_problems, # section class -> its check; a 'module:function' string is imported on first use:
@@ -536,6 +538,8 @@ def load_config(path:str|Path, # YAML config file
     over = parse_overrides(overrides) if isinstance(overrides, (list, tuple)) else dict(overrides or {})
     if over: build(Config, over, '--set')   # a bad override is blamed on --set, not on the file
     data = deep_merge(data, over)
+    from socialsignalbench.plugins import config_plugins   # plugins register their models, features, ... before anything is validated
+    data['plugins'] = list(config_plugins(data.get('plugins'), path))
     for k in ('project_dir', 'source'): data.pop(k, None)
     cfg = check_config(build(Config, data, str(path)), f"{path} (with --set overrides)" if over else str(path))
     return dataclasses.replace(cfg, project_dir=str(find_project_dir(path)), source=str(path))

@@ -60,7 +60,8 @@ def cpu_model() -> tuple[Optional[str], list[str]]:
     except OSError: return platform.processor() or None, []
     name = re.search(r'^model name\s*:\s*(.+)$', info, re.M)
     flags = set((re.search(r'^flags\s*:\s*(.+)$', info, re.M) or re.search('(.*)', '')).group(1).split())
-    return (name.group(1).strip() if name else platform.processor() or None), [f for f in ('avx', 'avx2', 'avx512f', 'avx512_bf16', 'amx_tile') if f in flags]
+    exts = [f for f in ('avx', 'avx2', 'avx512f', 'avx512_bf16', 'amx_tile') if f in flags]
+    return (name.group(1).strip() if name else platform.processor() or None), exts
 
 def machine_info() -> dict:
     "CPU model and vector extensions, cores, torch version and the kernel-steering environment (torch is not imported)."
@@ -75,7 +76,8 @@ def torch_backend() -> dict:
     show = torch.__config__.show()
     find = lambda pat: (m.group(1) if (m := re.search(pat, show)) else None)
     return dict(threads=torch.get_num_threads(), interop_threads=torch.get_num_interop_threads(), blas=find(r'BLAS_INFO=(\w+)'),
-                onednn=find(r'(?:MKL-DNN|oneDNN) v([\d.]+)'), onednn_enabled=bool(torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled),
+                onednn=find(r'(?:MKL-DNN|oneDNN) v([\d.]+)'),
+                onednn_enabled=bool(torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled),
                 cpu_capability=torch.backends.cpu.get_cpu_capability(), deterministic=torch.are_deterministic_algorithms_enabled(),
                 cuda=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None)
 

@@ -1,8 +1,12 @@
-"""The leaderboard and a report as a reader sees them, in headless Chromium (selenium with the system chromedriver,
-nothing downloaded): `outputs/index.html` of the tiny demo suite fits 800 and 1280 px windows with the model and UAR
-columns in view and its report links resolve; an evaluate report's "Show code" button shows and hides the code.
+"""What a reader sees, in headless Chromium (selenium with the system chromedriver, nothing downloaded):
+`outputs/index.html` of the tiny demo suite fits 800 and 1280 px windows with the model and UAR columns in view and
+its report links resolve; an evaluate report's "Show code" button shows and hides the code; the docs tutorial's
+plotly figures are drawn with data from the site's own plotly.js; JupyterLab opens the explorer tutorial, runs all
+its cells on the suite and no output is an error.
 Skipped where no browser is installed (`apt-get install chromium chromium-driver`; `.ci/run` tries)."""
+import os
 import shutil
+import signal
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -65,3 +69,158 @@ def test_evaluate_report_show_code_toggles(browser, suite):
     assert all(c.is_displayed() for c in code) and label.text == 'Hide code'
     label.click()
     assert not any(c.is_displayed() for c in code) and label.text == 'Show code'
+
+
+# ---- the docs tutorial's figures (site/ from `make docs`, else a one-page build of the tutorial) ----
+
+def tutorial_page(tmp_path_factory):
+    """site/tutorials/explore.html when `make docs` built it after the notebook last changed, else a one-page mkdocs
+    build of the tutorial (the site's theme, hooks and offline plotly.js) in a temporary folder."""
+    import json
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parents[1]
+    nb, built = root / 'nbs' / 'tutorials' / 'explore.ipynb', root / 'site' / 'tutorials' / 'explore.html'
+    if built.is_file() and built.stat().st_mtime > nb.stat().st_mtime:
+        return built
+    sys.path.insert(0, str(root / 'scripts'))
+    import build_docs
+    import yaml
+    d = tmp_path_factory.mktemp('docs')
+    raw = json.loads(nb.read_text(encoding='utf-8'))
+    raw['cells'] = [c for c in raw['cells'] if not build_docs.src(c).lstrip().startswith('#| hide')]
+    page, _ = build_docs.page_notebook(raw, '../')
+    (d / 'docs' / 'tutorials').mkdir(parents=True)
+    (d / 'docs' / 'tutorials' / 'explore.ipynb').write_text(json.dumps(page), encoding='utf-8')
+    (d / 'docs' / 'ssb.css').write_text((root / 'scripts' / 'docs.css').read_text(encoding='utf-8'))
+    cfg = yaml.safe_load((root / 'mkdocs.yml').read_text(encoding='utf-8'))
+    cfg.update(docs_dir=str(d / 'docs'), site_dir=str(d / 'site'), hooks=[str(root / 'scripts' / 'docs_hooks.py')],
+               nav=[{'Explore': 'tutorials/explore.ipynb'}], validation={'links': {'not_found': 'info'}})
+    cfg['plugins'][1]['mkdocs-jupyter']['cache_dir'] = str(d / 'cache')
+    (d / 'mkdocs.yml').write_text(yaml.safe_dump(cfg), encoding='utf-8')
+    r = subprocess.run([str(Path(sys.executable).parent / 'mkdocs'), 'build', '-q', '-f', str(d / 'mkdocs.yml')],
+                       capture_output=True, text=True, timeout=600, env={**os.environ, 'NO_MKDOCS_2_WARNING': '1'})
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    return d / 'site' / 'tutorials' / 'explore.html'
+
+
+def test_docs_tutorial_plotly_figures_have_data(browser, tmp_path_factory):
+    page = tutorial_page(tmp_path_factory)
+    browser.set_window_size(1280, 1000)
+    browser.get(page.as_uri())
+    from selenium.webdriver.support.ui import WebDriverWait
+    figs = browser.find_elements('css selector', '.plotly-graph-div')
+    assert figs, f'{page} has no plotly figure'
+    # plotly.js (the site's own copy: no network) has drawn each figure: traces with data, and an SVG plot
+    WebDriverWait(browser, 30).until(lambda d: d.execute_script(
+        "return [...document.querySelectorAll('.plotly-graph-div')].every(g => g._fullData && g.querySelector('.main-svg'))"))
+    counts = browser.execute_script("""return [...document.querySelectorAll('.plotly-graph-div')].map(g => g._fullData.map(
+        t => ['x', 'y', 'z', 'values'].reduce((n, k) => n + (t[k] ? t[k].length : 0), 0)))""")
+    assert all(c and all(n > 0 for n in c) for c in counts), counts
+    assert not browser.execute_script("return [...document.scripts].some(s => /^https?:/.test(s.getAttribute('src') || ''))")
+
+
+# ---- JupyterLab runs the explorer tutorial on a real suite ----
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def get_json(url, timeout=5):
+    import json
+    import urllib.request
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return json.loads(r.read())
+
+
+def lab_run_all(browser, nb_path, timeout=600):
+    """Open `nb_path` in a JupyterLab started on a free port with a token, run all cells from the Run menu, save it
+    every few seconds and return the saved notebook once every code cell has run and the kernel is idle, or as soon
+    as an output is an error. The server is stopped in any case."""
+    import json
+    import secrets
+    import subprocess
+    import sys
+    import time
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+    port, token = free_port(), secrets.token_hex(16)
+    api = f'http://127.0.0.1:{port}/api'
+    log = nb_path.parent / 'jupyterlab.log'
+    with open(log, 'w') as out:
+        cmd = [str(Path(sys.executable).parent / 'jupyter'), 'lab', '--no-browser', f'--port={port}', '--ServerApp.ip=127.0.0.1',
+               f'--IdentityProvider.token={token}', f'--ServerApp.root_dir={nb_path.parent}', '--LabApp.news_url=']
+        server = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, 'SSB_PROGRESS': '0'},
+                                  start_new_session=True)
+    try:
+        t_end = time.time() + 60
+        while True:
+            try:
+                get_json(f'{api}/status?token={token}')
+                break
+            except OSError:
+                assert server.poll() is None and time.time() < t_end, 'JupyterLab did not start:\n' + log.read_text()[-3000:]
+                time.sleep(1)
+        browser.set_window_size(1280, 1000)
+        browser.get(f'http://127.0.0.1:{port}/lab/tree/{nb_path.name}?token={token}')
+        wait = WebDriverWait(browser, 120)
+        wait.until(lambda d: d.execute_script("return document.querySelector('.jp-Notebook .jp-Cell') !== null"))
+        wait.until(lambda d: [k for k in get_json(f'{api}/kernels?token={token}') if k['execution_state'] == 'idle'])
+        menu = wait.until(lambda d: [e for e in d.find_elements('css selector', '.lm-MenuBar-itemLabel') if e.text == 'Run'])
+        menu[0].click()
+        item = wait.until(lambda d: [e for e in d.find_elements('css selector', '.lm-Menu-itemLabel') if e.text == 'Run All Cells'])
+        item[0].click()
+        t_end, nb = time.time() + timeout, None
+        while time.time() < t_end:
+            time.sleep(3)
+            browser.find_element('css selector', '.jp-Notebook').click()
+            ActionChains(browser).key_down(Keys.CONTROL).send_keys('s').key_up(Keys.CONTROL).perform()
+            time.sleep(1)
+            nb = json.loads(nb_path.read_text(encoding='utf-8'))
+            code = [c for c in nb['cells'] if c['cell_type'] == 'code']
+            if any(o.get('output_type') == 'error' for c in code for o in c.get('outputs', [])):
+                return nb
+            idle = all(k['execution_state'] == 'idle' for k in get_json(f'{api}/kernels?token={token}'))
+            if idle and all(c.get('execution_count') for c in code):
+                return nb
+        raise AssertionError(f'JupyterLab did not finish running {nb_path.name} in {timeout} s: '
+                             f'{sum(bool(c.get("execution_count")) for c in code)} of {len(code)} code cells ran')
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=20)
+
+
+def explore_notebook_on(runs_dir, folder):
+    """A copy of nbs/tutorials/explore.ipynb in `folder` with its `MY_RUNS` parameter set to `runs_dir`, outputs cleared."""
+    import json
+    src = Path(__file__).resolve().parents[1] / 'nbs' / 'tutorials' / 'explore.ipynb'
+    nb = json.loads(src.read_text(encoding='utf-8'))
+    cells = [c for c in nb['cells'] if ''.join(c['source']).startswith('MY_RUNS = ')]
+    assert len(cells) == 1, 'explore.ipynb has no `MY_RUNS = ...` cell to point at the runs'
+    cells[0]['source'] = f'MY_RUNS = {str(runs_dir)!r}\n'
+    for c in nb['cells']:
+        if c['cell_type'] == 'code':
+            c['outputs'], c['execution_count'] = [], None
+    out = Path(folder) / 'explore.ipynb'
+    out.write_text(json.dumps(nb), encoding='utf-8')
+    return out
+
+
+def test_jupyterlab_runs_the_explorer_on_a_suite(browser, suite, tmp_path):
+    pytest.importorskip('jupyterlab', reason='JupyterLab is not installed: pip install -e ".[lab]"')
+    root, _ = suite
+    nb = lab_run_all(browser, explore_notebook_on(root.parent, tmp_path))
+    errors = [(c['source'], o) for c in nb['cells'] if c['cell_type'] == 'code' for o in c.get('outputs', [])
+              if o.get('output_type') == 'error']
+    assert not errors, '\n'.join(f"{''.join(s)[:200]}\n-> {o['ename']}: {o['evalue']}" for s, o in errors)
+    code = [c for c in nb['cells'] if c['cell_type'] == 'code']
+    assert all(c['execution_count'] for c in code)
+    assert any(o.get('data', {}).get('application/vnd.plotly.v1+json') for c in code for o in c.get('outputs', []))

@@ -96,3 +96,81 @@ def test_offline_scripts_use_the_local_plotly_and_drop_the_rest(tmp_path, monkey
     problems = check_docs.page_problems(tmp_path/'online.html')
     assert len(problems) == 4 and all('script loaded from the web' in p for p in problems), problems
     assert check_docs.page_problems(tmp_path/'offline.html') == []
+
+
+SIGNATURE = ('```python\n\ndef feature_keys(\n    shas:Iterable[str], # hex sha256 of each input file\n    digest:str, # '
+             '[`config_digest`](cache.html#config_digest) of the extractor configuration\n)->list[str]:\n\n```\n\n'
+             '*The cache keys; see [`feature_key`](cache.html#feature_key).*')
+
+
+def test_links_inside_code_blocks_become_their_text():
+    nb = {'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5, 'cells': [
+        code('#| echo: false\n#| output: asis\nshow_doc(feature_keys)', [md_out(SIGNATURE)])]}
+    doc = build_docs.page_notebook(nb, '')[0]['cells'][0]['source']
+    assert 'digest:str, # `config_digest` of the extractor configuration' in doc
+    assert '*The cache keys; see [`feature_key`](cache.html#feature_key).*' in doc     # prose keeps its link
+
+
+def test_nav_has_no_section_repeating_its_page():
+    entries = [{'Models': 'models.ipynb'}, {'Audio CNN': 'audio_cnn.ipynb'}, {'Models in one import': 'models_api.ipynb'}]
+    assert build_docs.nav_entries('Models', entries) == [{'Overview': 'models.ipynb'}, {'Audio CNN': 'audio_cnn.ipynb'},
+                                                         {'In one import': 'models_api.ipynb'}]
+
+
+def test_reports_page_names_only_known_modes_and_links_examples(tmp_path, monkeypatch):
+    monkeypatch.setattr(check_docs, 'SITE', tmp_path)
+    (tmp_path/'examples'/'audio').mkdir(parents=True)
+    (tmp_path/'examples'/'audio'/'evaluate.html').write_text('<p>report</p>')
+    md = build_docs.reports_page(build_docs.ROOT/'nbs', {'evaluate': [('audio', 'examples/audio/evaluate.html')]})
+    table = md[md.index('<div class="ssb-stages">'):]
+    (tmp_path/'reports.html').write_text(table)
+    page = check_docs.read_page(tmp_path/'reports.html')
+    assert 'compare' in page.stages and 'compare_runs' not in page.stages and 'evaluate' in page.stages
+    assert check_docs.page_problems(tmp_path/'reports.html') == []
+
+
+GOOD_PAGE = ('<p>Run <code>ssb --config demo --mode demo_data preprocess</code>; <code>--mode all</code> runs all.</p>'
+             '<pre><code>def f(\n    digest:str, # `config_digest` of x\n)</code></pre><img src="a.png">'
+             '<div id="p0" class="plotly-graph-div"></div><script>if (1) { Plotly.newPlot(\n "p0",\n '
+             '[{"type":"bar","x":[1,2],"y":{"dtype":"f8","bdata":"AAAA"}}], {}) }</script>')
+# One page per defect the docs check must report: (page html, start of the problem line it must print).
+DEFECTS = {
+    'signature': ('<pre><code>def f(\n    digest:str, # [`config_digest`](cache.html#config_digest) of x\n)</code></pre>',
+                  'raw markdown link in a code block or signature'),
+    'prose': ('<p>Keys come from [`config_digest`](cache.html#config_digest).</p>', 'raw markdown link in prose'),
+    'script': ('<script src="https://cdn.plot.ly/plotly-3.0.1.min.js"></script>', 'script loaded from the web'),
+    'no_data': ('<div id="p1" class="plotly-graph-div"></div><script>Plotly.newPlot("p1", [], {})</script>',
+                "empty figure: plotly div 'p1'"),
+    'no_plot': ('<div id="p2" class="plotly-graph-div"></div>', "empty figure: plotly div 'p2'"),
+    'empty_trace': ('<div id="p3" class="plotly-graph-div"></div><script>Plotly.newPlot("p3", [{"type": "heatmap"}])'
+                    '</script>', "empty figure: plotly div 'p3'"),
+    'img': ('<p><img alt="x"></p>', 'empty figure: 1 <img>'),
+    'mode': ('<pre><code>ssb --config demo --mode compare_runs</code></pre>', "mode 'compare_runs' is not one"),
+    'stage': ('<td><code class="ssb-stage">compare_runs</code></td>', "mode 'compare_runs' is not one"),
+}
+
+
+def test_docs_check_reports_each_planted_defect(tmp_path, monkeypatch):
+    monkeypatch.setattr(check_docs, 'SITE', tmp_path)
+    (tmp_path/'a.png').write_bytes(b'')
+    (tmp_path/'good.html').write_text(GOOD_PAGE)
+    assert check_docs.page_problems(tmp_path/'good.html') == []
+    for name, (html, what) in DEFECTS.items():
+        (tmp_path/f'{name}.html').write_text(GOOD_PAGE + html)
+        problems = check_docs.page_problems(tmp_path/f'{name}.html')
+        assert len(problems) == 1 and problems[0].startswith(f'{name}.html: {what}'), (name, problems)
+
+
+def test_docs_check_reports_defects_planted_in_a_built_page(tmp_path, monkeypatch):
+    "The same defects in a copy of a page `make docs` built (skips when site/ has not been built)."
+    built = check_docs.SITE/'cache.html'
+    if not built.is_file():
+        pytest.skip(f'{built} not built: `make docs` first')
+    monkeypatch.setattr(check_docs, 'SITE', tmp_path)
+    (tmp_path/'cache.html').write_text(built.read_text(encoding='utf-8'))
+    html = built.read_text(encoding='utf-8')
+    cut = html.index('</article>')
+    for name, (defect, what) in DEFECTS.items():
+        (tmp_path/f'{name}.html').write_text(html[:cut] + defect + html[cut:])
+        problems = [p for p in check_docs.page_problems(tmp_path/f'{name}.html') if 'broken' not in p]
+        assert any(p.startswith(f'{name}.html: {what}') for p in problems), (name, problems)

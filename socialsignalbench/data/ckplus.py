@@ -74,7 +74,7 @@ def _check_root(root:Path) -> Path:
 # %% ../../nbs/12_ckplus.ipynb #ed0aa40d
 def holds_ckplus(root:str|Path, # a folder, e.g. `ckplus.root`
                 ) -> bool:
-    "Whether `root` holds a CK+ copy (`cohn-kanade-images/` with images, and `Emotion/`): what the real suite checks to pick its face corpus."
+    "Whether `root` holds a CK+ copy (`cohn-kanade-images/` with images, and `Emotion/`): the real suite's test for its face corpus."
     return Path(root).is_dir() and _holds_ckplus(Path(root))
 
 # %% ../../nbs/12_ckplus.ipynb #529fc0df

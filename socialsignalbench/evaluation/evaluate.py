@@ -22,7 +22,8 @@ from ..metrics.predictions import Predictions, errors_frame
 from ..metrics.report import (MetricsReport, choose_thresholds, ci_columns, ci_text, metrics_report, write_report, report_table,
                                               plot_confusion, plot_reliability, repeat_file, repeats_report)
 from ..train.predict import Predictor, load_predictor, normalise_inputs
-from ..train.stage import predictions, reference_tag, save_csv, save_figure
+from ..io import save_csv, save_figure
+from ..train.stage import predictions, reference_tag
 from ..train.kfold import val_in_training
 from ..train.fusion import is_fusion_checkpoint
 from .gold import GoldSlice, circular_sources, gold_subset, load_gold_slice
@@ -31,9 +32,10 @@ from .gold import GoldSlice, circular_sources, gold_subset, load_gold_slice
 __all__ = ['CHECKPOINT_ENV', 'MODEL_FILE', 'REFERENCE_FILE', 'GOLD_FILES', 'RESULT_SUFFIXES', 'checkpoint_paths',
            'compatibility_problems', 'check_compatible', 'check_modality', 'evaluation_split', 'Evaluated',
            'evaluate_predictions', 'norm_label', 'results_table', 'ci_warnings', 'write_outputs', 'gold_slice_for',
-           'full_vs_gold', 'evaluate_gold', 'gold_info', 'read_results_gold', 'holdout_meta', 'evaluate_checkpoint',
-           'read_oof', 'fold_metrics', 'kfold_meta', 'evaluate_kfold', 'EvaluateSummary', 'whole_or_nothing',
-           'stage_evaluate', 'read_results', 'results_view', 'per_class_table', 'proxy_table', 'read_folds']
+           'full_vs_gold', 'evaluate_gold', 'gold_info', 'read_results_gold', 'holdout_meta', 'all_test',
+           'evaluate_checkpoint', 'read_oof', 'fold_metrics', 'kfold_meta', 'evaluate_kfold', 'EvaluateSummary',
+           'whole_or_nothing', 'stage_evaluate', 'read_results', 'results_view', 'per_class_table', 'proxy_table',
+           'read_folds']
 
 # %% ../../nbs/65_evaluate.ipynb #e6441fb0
 declare_stage('evaluate', 'evaluate.ipynb', 'test metrics with speaker-bootstrap CIs, model beside its reference; plots, predictions, errors',
@@ -97,7 +99,8 @@ def evaluation_split(pred:Predictor, # the loaded checkpoint
     "A split of `train.corpus` with the checkpoint's modality, normalised the checkpoint's way."
     check_modality(pred, cfg)
     d = load_split(cfg, cfg.train.corpus, split, 'none', modality=pred.spec.modality, feature=pred.spec.name or None)
-    if not len(d): raise SSBError(f"The {split} split of {cfg.train.corpus} is empty: evaluation needs validation and test speakers (check `split`).")
+    if not len(d): raise SSBError(f"The {split} split of {cfg.train.corpus} is empty: evaluation needs validation and test speakers (check "
+                                  "`split`); to evaluate a checkpoint on every item of another corpus, give that CSV corpus `split: all`.")
     return dataclasses.replace(d, X=normalise_inputs(d.X, pred.norm, pred.spec, d.groups))
 
 # %% ../../nbs/65_evaluate.ipynb #28d2f2a2
@@ -212,22 +215,39 @@ def read_results_gold(run_dir:str|Path) -> pd.DataFrame:
     return pd.read_csv(Path(run_dir)/'results_gold.csv').set_index('metric')
 
 # %% ../../nbs/65_evaluate.ipynb #0dd34558
-def holdout_meta(cfg:Config, pred:Predictor, role:str, external:bool) -> dict:
-    "What metrics.json records about a holdout evaluation of one checkpoint."
-    return dict(config_hash=config_hash(cfg), corpus=cfg.train.corpus, split=split_info(cfg, cfg.train.corpus), evaluated_on='test',
+from ..data.splits import csv_corpus
+
+def holdout_meta(cfg:Config, pred:Predictor, role:str, external:bool,
+                 thresholds_from:str|None=None, # where the proxy thresholds came from (None: the config's validation split)
+                ) -> dict:
+    "What metrics.json records about a holdout evaluation of one checkpoint (a cross-corpus one: the corpus it was trained on)."
+    trained_on = pred.meta.get('corpus')
+    cross = dict(cross_corpus=bool(trained_on) and trained_on != cfg.train.corpus, trained_on=trained_on,
+                 thresholds_from=thresholds_from or f'the validation split of {cfg.train.corpus}')
+    return cross | dict(config_hash=config_hash(cfg), corpus=cfg.train.corpus, split=split_info(cfg, cfg.train.corpus), evaluated_on='test',
                 protocol='holdout', model=pred.name, role=role, speaker_norm=pred.norm['mode'] == 'group',
                 normalisation=norm_label(pred.norm['mode'] == 'group'), checkpoint=Path(pred.path).name,
                 checkpoint_sha256=pred.sha256, checkpoint_config_hash=pred.meta['config_hash'], external_checkpoint=external,
                 seed=cfg.seed, package_version=socialsignalbench.__version__, members=len(pred.members) or 1, ensemble=pred.ensemble)
 
+def all_test(cfg:Config) -> bool:
+    "True when `train.corpus` is an evaluation-only corpus (a CSV corpus with `split: all`): every item is a test item, none validation."
+    return (c := csv_corpus(cfg, cfg.train.corpus)) is not None and c.split == 'all'
+
 def evaluate_checkpoint(cfg:Config, path:str|Path, role:str, external:bool=False) -> Evaluated:
-    "One checkpoint (refused unless compatible) evaluated on the config's test split, thresholds from its validation split."
+    "One checkpoint (refused unless compatible) on the test split; thresholds from its validation split (`split: all`: the checkpoint's)."
     pred = check_compatible(load_predictor(path), cfg)
-    val, test = (evaluation_split(pred, cfg, s) for s in ('val', 'test'))
     apart = bool(pred.members) and not pred.ensemble   # repeats scored apart: each member; an ensemble: the mean of its members
-    val_p, test_p = ([predictions(d, p) for p in (pred.member_probas(d.X) if apart else [pred.predict_proba(d.X)])] for d in (val, test))
-    return evaluate_predictions(pred.name, role, val_p, test_p, scheme_for_config(cfg), cfg, holdout_meta(cfg, pred, role, external),
-                                pred.meta.get('member_seeds') if apart else None)
+    probs = lambda d: [predictions(d, p) for p in (pred.member_probas(d.X) if apart else [pred.predict_proba(d.X)])]
+    test_p, seeds, s = probs(evaluation_split(pred, cfg, 'test')), pred.meta.get('member_seeds') if apart else None, scheme_for_config(cfg)
+    if not all_test(cfg): return evaluate_predictions(pred.name, role, probs(evaluation_split(pred, cfg, 'val')), test_p, s, cfg,
+                                                      holdout_meta(cfg, pred, role, external), seeds)
+    thr, e = pred.meta.get('val_thresholds') or [None], cfg.eval   # chosen on the checkpoint's own validation split, stored by train
+    thr = thr if len(thr) == len(test_p) else [None]*len(test_p)
+    src = (f"the checkpoint's own validation predictions on {pred.meta.get('corpus')}" if thr[0] else
+           "none: the checkpoint stores no validation thresholds (F1 at a threshold left out)")
+    r = repeats_report(test_p, s, thr, e.n_boot, e.ci, e.min_groups, e.ece_bins, cfg.seed, holdout_meta(cfg, pred, role, external, src), seeds)
+    return Evaluated(pred.name, role, test_p[0], thr[0], r, tuple(test_p[1:]))
 
 # %% ../../nbs/65_evaluate.ipynb #65108762
 def read_oof(run_dir:str|Path, prefix:str='', repeat:int=0) -> tuple[Predictions, Predictions]:

@@ -25,7 +25,7 @@ from ..train.checkpoint import load_checkpoint
 from ..train.fusion import (TUNED, FusionData, embed_arrays, embedder, fusion_data, fusion_probs,
                                             pair_inputs, pair_predictions, with_tuned)
 from ..train.predict import normalise_inputs
-from ..train.stage import save_csv, save_figure
+from ..io import save_csv, save_figure
 from .evaluate import CHECKPOINT_ENV, MODEL_FILE, Evaluated, evaluate_predictions
 
 # %% auto #0

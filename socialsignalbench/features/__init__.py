@@ -13,7 +13,7 @@ _EXPORTS = {
     'load_split': 'loader',
     'SplitData': 'loader',
     'group_normalise': 'loader',
-    'extract_many': 'cache',
+    'extract_many': 'extract',
     'FeatureCache': 'cache',
     'stage_preprocess': 'preprocess',
     'extract_mfcc': 'audio',

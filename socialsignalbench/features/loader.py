@@ -40,7 +40,7 @@ class FeatureSpec:
     def params(self, cfg:Config): return self.fixed if self.section is None else getattr(cfg, self.section)
     def digest(self, cfg:Config) -> str: return config_digest(self.extractor, self.params(cfg))
 
-FEATURE_SPECS = Registry('feature') # feature name -> function(cfg) -> FeatureSpec
+FEATURE_SPECS = Registry('feature', kind=callable) # feature name -> function(cfg) -> FeatureSpec
 DEFAULT_FEATURES = {'audio': 'mfcc', 'image': 'face_crop'} # what a modality reads when no feature is named
 
 def mfcc_spec(cfg:Config) -> FeatureSpec: return FeatureSpec('audio', 'mfcc', 'audio', getattr(cfg.audio, 'representation', 'mfcc'), True, 'mfcc')

@@ -44,7 +44,7 @@ class ModelSpec:
         return isinstance(o, ModelSpec) and (self.name, self.modality, self.kind) == (o.name, o.modality, o.kind) and same_entry(self.build, o.build)
     def __hash__(self): return hash((self.name, self.modality, self.kind))
 
-MODELS = Registry('model')
+MODELS = Registry('model', kind=ModelSpec)
 
 # %% ../../nbs/30_models.ipynb #b6b4cfe9
 def _import_models():

@@ -23,7 +23,8 @@ from ..models.fusion import build_fusion
 from .checkpoint import checkpoint_meta, load_checkpoint, save_checkpoint
 from .loop import as_tensor, fit
 from .predict import Predictor, load_predictor, normalise_inputs
-from .stage import plot_history, save_csv, save_figure
+from ..io import save_csv, save_figure
+from .stage import plot_history
 
 # %% auto #0
 __all__ = ['PAIR_COLUMNS', 'BASELINE_KEYS', 'TUNED', 'pair_indices', 'make_pairs', 'held_out_halves', 'shared_classes',
