@@ -12,9 +12,9 @@ import yaml
 from .core import SSBError, PROJECT_MARKERS, closest, find_project_dir, to_jsonable, atomic_write_text, resolve
 
 # %% auto #0
-__all__ = ['POS', 'NONNEG', 'UNIT', 'LONDON_FILES', 'MOVED', 'MOVED_NOTES', 'CHECKS', 'Range', 'PathsConfig', 'RavdessConfig',
-           'CkplusConfig', 'LabelsConfig', 'SplitConfig', 'DemoConfig', 'AudioConfig', 'AugmentConfig', 'FaceConfig',
-           'PreprocessConfig', 'ModelConfig', 'TrainConfig', 'EvalConfig', 'FusionConfig', 'GoldConfig',
+__all__ = ['POS', 'NONNEG', 'UNIT', 'FUSION_MODEL', 'LONDON_FILES', 'MOVED', 'MOVED_NOTES', 'CHECKS', 'Range', 'PathsConfig',
+           'RavdessConfig', 'CkplusConfig', 'LabelsConfig', 'SplitConfig', 'DemoConfig', 'AudioConfig', 'AugmentConfig',
+           'FaceConfig', 'PreprocessConfig', 'ModelConfig', 'TrainConfig', 'EvalConfig', 'FusionConfig', 'GoldConfig',
            'CompareConfig', 'ComputeConfig', 'SweepConfig', 'SuiteConfig', 'TrackingConfig', 'CsvCorpusConfig',
            'LondonFile', 'LondonConfig', 'Config', 'build', 'split_problems', 'train_problems', 'compute_problems',
            'share_problems', 'csv_problems', 'section_problems', 'check_section', 'check_config', 'validated',
@@ -171,7 +171,7 @@ class TrainConfig:
     warmup: Annotated[float, Range(0, 1, lo_open=True, hi_open=True)] = 0.1 # 'onecycle': fraction of the steps spent warming up
     label_smoothing: Annotated[float, Range(0, 1, hi_open=True)] = 0.0 # cross-entropy label smoothing
     refit: bool = False # k-fold: after validation picks the epoch count (or `epochs` when patience is 0), retrain on train+val and keep the last epoch
-    repeats: Annotated[int, Range(1)] = 1 # trainings with seeds `seed` ... `seed`+N-1 (holdout and k-fold; a fusion head trains once); metrics report each, their mean, sd and a two-level interval
+    repeats: Annotated[int, Range(1)] = 1 # trainings with seeds `seed` ... `seed`+N-1 (every protocol): each, mean, sd, 2-level CI
     ensemble: bool = False # average the repeats' probabilities into one predictor (one checkpoint of `repeats` members) instead of scoring them apart
     class_weights: bool = True # weight the loss by inverse class frequency
     speaker_norm: bool = False # standardise each speaker's/subject's features with its own statistics
@@ -198,8 +198,6 @@ class FusionConfig:
     eval_pairs_per_class: Annotated[int, NONNEG] = 0 # validation/test pairs per class (0: the class's larger side, so every clip and face is used)
     fit_on: Literal['val', 'train'] = 'val' # fusion_concat learns from pairs of: 'val' (half the validation speakers/subjects; the rest stop it), which the baselines never trained on; 'train' (items the baselines fit: optimistic)
     freeze: bool = True # fusion_concat: keep the baselines' embedding networks frozen (False: fine-tune them too)
-    hidden: Annotated[int, Range(1)] = 64 # fusion_concat: hidden units of the MLP over the joined embeddings
-    dropout: Annotated[float, Range(0, 1, hi_open=True)] = 0.3 # fusion_concat: dropout in the MLP
     snr_db: tuple[float, ...] = (20.0, 10.0, 0.0) # robustness table: white noise added to the test audio at these SNRs
 
 @dataclass(frozen=True)
@@ -237,6 +235,8 @@ class SweepConfig:
     models: tuple[str, ...] = () # registered model names
     schemes: tuple[str, ...] = () # label schemes
 
+FUSION_MODEL = {'name': 'fusion_concat', 'reference': 'fusion_average'} # the suite's fusion run: its model and reference line
+
 @dataclass(frozen=True)
 class SuiteConfig:
     "What `--mode all` runs around its fixed chain (baselines -> fusion -> gold slice -> evaluate -> compare)."
@@ -245,6 +245,7 @@ class SuiteConfig:
     face_corpus: str = 'ckplus' # the face baseline's corpus; 'auto': CK+ when `ckplus.root` holds it, else the London set (`london:`)
     check_seeds: Annotated[int, Range(1)] = 1 # extra audio CNN seeds, trained to check the gold slice (never mined)
     face_run: dict = field(default_factory=lambda: {'model': {'name': 'face_cnn', 'reference': ['face_hog_logreg']}}) # config keys the face baseline sets over this config (its model, train, augment ...)
+    fusion_run: dict = field(default_factory=lambda: {'model': dict(FUSION_MODEL)}) # keys the fusion run sets (model, reference, params)
 
 @dataclass(frozen=True)
 class TrackingConfig:
@@ -364,6 +365,7 @@ def _check_value(v:Any, tp:Any, key:str, src:str) -> Any:
 
 # %% ../nbs/01_config.ipynb #0279f2f6
 MOVED = {'model.logreg_c': 'model.params.audio_logreg.c', # keys of an older config layout -> where they live now
+         'fusion.hidden': 'model.params.fusion_concat.hidden', 'fusion.dropout': 'model.params.fusion_concat.dropout',
          **{f'model.{k}': f'model.params.audio_cnn.{k}' for k in ('width', 'depth', 'dropout', 'embed_dim', 'widths', 'kernels')}}
 MOVED_NOTES = {'model.params.': "each model's parameters live under model.params.<its name>, e.g. model.params.face_cnn.width"}
 

@@ -25,8 +25,8 @@ from ..train.predict import Predictor, load_predictor, normalise_inputs
 from ..io import save_csv, save_figure
 from ..train.stage import predictions, reference_tag
 from ..train.kfold import val_in_training
-from ..train.fusion import is_fusion_checkpoint
 from .gold import GoldSlice, circular_sources, gold_subset, load_gold_slice
+from .evaluators import EVALUATORS, Evaluation, Evaluator, evaluator_for, write_extras
 
 # %% auto #0
 __all__ = ['CHECKPOINT_ENV', 'MODEL_FILE', 'REFERENCE_FILE', 'GOLD_FILES', 'RESULT_SUFFIXES', 'checkpoint_paths',
@@ -291,11 +291,32 @@ def evaluate_kfold(cfg:Config, run_dir:str|Path) -> tuple[list[Evaluated], pd.Da
              for nm, r, p in names]
     return evals, pd.concat([fold_metrics(e.test, folds, e.name) for e in evals], ignore_index=True)
 
+# %% ../../nbs/65_evaluate.ipynb #5600c848
+def _holdout(cfg:Config, run_dir:Path, checkpoint:str|Path|None=None) -> Evaluation:
+    "The run's checkpoint (or `--checkpoint`) and the references beside it on the test split."
+    path, refs, external = checkpoint_paths(run_dir, checkpoint)
+    return Evaluation(evals=[evaluate_checkpoint(cfg, p, r, external) for p, r in ((path, 'model'), *((f, 'reference') for f in refs))],
+                      checkpoint=str(path), external=external)
+
+def _kfold(cfg:Config, run_dir:Path, checkpoint:str|Path|None=None) -> Evaluation:
+    "Model and references on the pooled out-of-fold predictions, with the per-fold table."
+    if checkpoint or os.environ.get(CHECKPOINT_ENV): raise SSBError(
+        "--checkpoint evaluates one model on a holdout split; split.mode is 'kfold', whose models are evaluated on their "
+        "out-of-fold predictions. Set split.mode: holdout.")
+    evals, folds = evaluate_kfold(cfg, run_dir)
+    return Evaluation(evals=evals, tables={'folds_metrics.csv': folds})
+
+def _is_kfold(cfg:Config, run_dir:Path) -> bool: return cfg.split.mode == 'kfold'
+def _any_run(cfg:Config, run_dir:Path) -> bool: return True
+
+EVALUATORS.register('kfold', Evaluator('kfold', _is_kfold, _kfold, order=50))
+EVALUATORS.register('holdout', Evaluator('holdout', _any_run, _holdout, order=100))
+
 # %% ../../nbs/65_evaluate.ipynb #d160ebc9
 @dataclass(frozen=True)
 class EvaluateSummary:
     "What the evaluate stage did; the numbers themselves are in metrics.json."
-    protocol: str # 'holdout' or 'kfold'
+    protocol: str # the evaluator's protocol: 'holdout', 'kfold', 'fusion', ...
     corpus: str # corpus evaluated
     model: str # the evaluated model
     references: tuple # its classical references (empty: none beside the checkpoint)
@@ -338,26 +359,20 @@ def stage_evaluate(cfg:Config, # resolved config
                    checkpoint:str|Path|None=None, # evaluate this checkpoint instead of the run's (None: `$SSB_CHECKPOINT` or the run's)
                    gold_slice:str|Path|None=None, # also score this gold slice (run or gold_slice.json; None: `eval.gold_slice`)
                   ) -> EvaluateSummary:
-    "The `evaluate` stage: holdout checkpoints or k-fold out-of-fold predictions -> metrics, tables, predictions, plots."
-    run_dir, scheme, ck, external, extra = Path(run_dir), scheme_for_config(cfg), None, False, []
-    if is_fusion_checkpoint(run_dir/MODEL_FILE):   # a train_fusion run: pairs, both baselines alone, robustness (evaluation.fusion)
-        from socialsignalbench.evaluation.fusion import evaluate_fusion
-        (evals, extra), folds, ck = evaluate_fusion(cfg, run_dir, checkpoint), None, str(run_dir/MODEL_FILE)
-    elif cfg.split.mode == 'kfold':
-        if checkpoint or os.environ.get(CHECKPOINT_ENV): raise SSBError("--checkpoint evaluates one model on a holdout split; split.mode is 'kfold', whose models are evaluated on their out-of-fold predictions. Set split.mode: holdout.")
-        evals, folds = evaluate_kfold(cfg, run_dir)
-    else:
-        path, refs, external = checkpoint_paths(run_dir, checkpoint)
-        evals, folds, ck = [evaluate_checkpoint(cfg, p, r, external) for p, r in ((path, 'model'), *((f, 'reference') for f in refs))], None, str(path)
+    "The `evaluate` stage: the run's protocol (`evaluator_for`) -> metrics, tables, predictions, plots."
+    run_dir, scheme = Path(run_dir), scheme_for_config(cfg)
+    ev = evaluator_for(cfg, run_dir).evaluate(cfg, run_dir, checkpoint)
+    evals = ev.evals
     sn, gs = bool(evals[0].report.meta['speaker_norm']), gold_slice_for(cfg, evals[0], gold_slice)   # refused before anything is written
     with whole_or_nothing(run_dir):
-        files = write_outputs(run_dir, evals, scheme, sn) + ([save_csv(folds, run_dir/'folds_metrics.csv').name] if folds is not None else []) + extra
+        files = write_outputs(run_dir, evals, scheme, sn) + write_extras(run_dir, ev, scheme)
         gold, gfiles = evaluate_gold(cfg, run_dir, evals[0], gs)
         files, r = files + gfiles, evals[0].report
         s = EvaluateSummary(protocol=r.meta['protocol'], corpus=r.meta['corpus'], model=evals[0].name, references=tuple(e.name for e in evals[1:]),
-                            speaker_norm=sn, checkpoint=ck, checkpoint_sha256=r.meta.get('checkpoint_sha256'), external_checkpoint=external,
-                            thresholds=evals[0].thresholds, n_items=r.n_items, n_groups=r.n_groups, few_groups=r.n_groups < r.bootstrap['min_groups'],
-                            uar=_uar(evals[0]), reference_uars={e.name: _uar(e) for e in evals[1:]}, files=tuple(files) + ('evaluate_summary.json',),
+                            speaker_norm=sn, checkpoint=ev.checkpoint, checkpoint_sha256=r.meta.get('checkpoint_sha256'),
+                            external_checkpoint=ev.external, thresholds=evals[0].thresholds, n_items=r.n_items, n_groups=r.n_groups,
+                            few_groups=r.n_groups < r.bootstrap['min_groups'], uar=_uar(evals[0]),
+                            reference_uars={e.name: _uar(e) for e in evals[1:]}, files=tuple(files) + ('evaluate_summary.json',),
                             gold=gold_info(gold) if gold else None)
         save_result(run_dir, 'evaluate_summary', s)
     return s

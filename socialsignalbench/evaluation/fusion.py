@@ -4,14 +4,14 @@
 
 # %% ../../nbs/67_fusion_eval.ipynb #d43f81b5
 from __future__ import annotations
-import copy, dataclasses, os
+import dataclasses, os
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
 import socialsignalbench
-from ..core import SSBError
-from ..config import Config, config_hash
+from ..core import SSBError, sha256_file
+from ..config import Config, ModelConfig, build, config_hash
 from ..data.dataset import corpus_root
 from ..data.labels import scheme_for_config
 from ..data.splits import split_info
@@ -20,17 +20,19 @@ from ..metrics import functional as F
 from ..metrics.bootstrap import bootstrap_cis
 from ..metrics.predictions import Predictions
 from ..metrics.report import ci_text
-from ..models.fusion import build_fusion
-from ..train.checkpoint import load_checkpoint
-from ..train.fusion import (TUNED, FusionData, embed_arrays, embedder, fusion_data, fusion_probs,
-                                            pair_inputs, pair_predictions, with_tuned)
+from ..models.fusion import FusionSpec, build_fusion, fusion_spec
+from ..train.checkpoint import load_checkpoint, unpack_members
+from ..train.fusion import pair_index, pair_predictions
+from ..train.fusion_baselines import FusionData, embed_arrays, embedder, fusion_data, pair_inputs
+from ..train.fusion_networks import TUNED, fusion_probs, tuned_data
+from ..train.fusion_stage import is_fusion_checkpoint
 from ..train.predict import normalise_inputs
-from ..io import save_csv, save_figure
-from .evaluate import CHECKPOINT_ENV, MODEL_FILE, Evaluated, evaluate_predictions
+from .evaluators import EVALUATORS, Evaluation, Evaluator
+from .evaluate import CHECKPOINT_ENV, MODEL_FILE, REFERENCE_FILE, evaluate_predictions
 
 # %% auto #0
-__all__ = ['read_pairs', 'fusion_problems', 'FusionModel', 'load_fusion', 'tuned_data', 'noisy_audio', 'robustness_row',
-           'conditions', 'robustness_table', 'plot_robustness', 'fusion_eval_meta', 'evaluate_fusion',
+__all__ = ['read_pairs', 'fusion_problems', 'FusionModel', 'load_fusion', 'noisy_inputs', 'noisy_outputs', 'robustness_row',
+           'conditions', 'robustness_table', 'plot_robustness', 'fusion_eval_meta', 'baseline_alone', 'evaluate_fusion',
            'read_robustness', 'alone_table', 'robustness_view', 'robustness_notes']
 
 # %% ../../nbs/67_fusion_eval.ipynb #7f21ae96
@@ -54,56 +56,65 @@ def fusion_problems(meta:dict, # the fusion checkpoint's metadata
 @dataclasses.dataclass(frozen=True, eq=False)
 class FusionModel:
     "A fusion checkpoint ready to predict on pairs."
-    name: str # 'fusion_concat' or 'fusion_average'
-    module: torch.nn.Module # the model
-    data: FusionData # its baselines and their outputs
+    name: str # the registered fusion model
+    spec: FusionSpec # its registry entry: what it reads, its missing-modality stand-ins
+    members: tuple # one (module, FusionData it reads) per repeat
     keep: np.ndarray # (K,) bool: the fused classes
-    @property
-    def kind(self) -> str: return 'emb' if self.name == 'fusion_concat' else 'probs'
-    def fill(self, how:str) -> dict|None:
-        "Replacement embeddings for a missing modality: 'zero' (None) or the 'mean' training embedding."
-        return None if how == 'zero' else dict(audio=self.module.audio_mean.numpy(), face=self.module.face_mean.numpy())
-    def probs(self, pairs:pd.DataFrame, missing:str|None=None, fill:str='zero', audio:dict|None=None) -> np.ndarray:
-        "Class probabilities on `pairs` (`audio`: replacement audio outputs {'emb':, 'probs':})."
-        x = pair_inputs(self.data, pairs, self.kind, missing, self.fill(fill) if self.kind == 'emb' else None, None if audio is None else audio[self.kind])
-        return fusion_probs(self.module, x)
+    ensemble: bool = False # `train.ensemble`: one predictor, the members' mean
+    seeds: list|None = None # each member's training seed (None: one member)
+    def fill(self, module:torch.nn.Module, how:str) -> dict|None:
+        "Replacement embeddings for a missing modality: 'zero' (None) or the 'mean' training embedding the module keeps."
+        return dict(audio=module.audio_mean.numpy(), face=module.face_mean.numpy()) if how == 'mean' else None
+    def member_probs(self, pairs:pd.DataFrame, missing:str|None=None, fill:str='zero', noisy:tuple|None=None) -> list[np.ndarray]:
+        "Every member's class probabilities on `pairs` (`noisy`: `noisy_inputs` of the audio to replace)."
+        out = []
+        for m, d in self.members:
+            a = None if noisy is None else noisy_outputs(d, *noisy)[self.spec.reads]
+            out.append(fusion_probs(m, pair_inputs(d, pairs, self.spec.reads, missing, self.fill(m, fill), a)))
+        return out
+    def probs(self, pairs:pd.DataFrame, missing:str|None=None, fill:str='zero', noisy:tuple|None=None) -> np.ndarray:
+        "Class probabilities on `pairs`: the members' mean (ensemble) or the first member's."
+        one = self if self.ensemble else dataclasses.replace(self, members=self.members[:1])
+        return np.mean(one.member_probs(pairs, missing, fill, noisy), axis=0)
+    def scored(self, pairs:pd.DataFrame) -> list[np.ndarray]:
+        "What evaluation scores: one set of probabilities (one member, or an ensemble's mean), else one per member."
+        return [self.probs(pairs)] if self.ensemble or len(self.members) == 1 else self.member_probs(pairs)
 
-def load_fusion(cfg:Config, path:str|Path) -> tuple[FusionModel, dict]:
-    "(the fusion model of checkpoint `path` with its baselines reloaded, the checkpoint metadata); refused when they changed."
+def load_fusion(cfg:Config, path:str|Path, # config; a fusion checkpoint
+                data:FusionData|None=None, # the baselines already loaded (None: load those the checkpoint recorded)
+               ) -> tuple[FusionModel, dict]:
+    "(the fusion model of checkpoint `path` with its baselines, the checkpoint metadata); refused when they changed."
     tensors, meta = load_checkpoint(path)
-    fz, K, name = meta['fusion'], len(meta['classes']), meta['model']
-    data = fusion_data(cfg, name == 'fusion_concat', {k: b['checkpoint'] for k, b in fz['baselines'].items()})
+    fz, K, spec = meta['fusion'], len(meta['classes']), fusion_spec(meta['model'], f'{path}: model')
+    data = data or fusion_data(cfg, spec.reads == 'emb', {k: b['checkpoint'] for k, b in fz['baselines'].items()})
     if bad := fusion_problems(meta, dict(audio=data.audio.sha256, face=data.face.sha256), scheme_for_config(cfg)):
         raise SSBError(f"Fusion checkpoint {path} cannot be evaluated: {'; '.join(bad)}. Re-run train_fusion with the current baselines.")
-    st = fz['settings']
-    m = build_fusion(name, tuple(meta['in_shape']), K, st['hidden'], st['dropout'])
-    if tensors: m.load_state_dict({k: v for k, v in tensors.items() if not k.startswith(TUNED)})
-    if name == 'fusion_concat' and not st['freeze']: data = tuned_data(data, tensors)
-    return FusionModel(name, m.eval(), data, np.array([c in fz['fused_classes'] for c in meta['classes']])), meta
-
-def tuned_data(data:FusionData, tensors:dict) -> FusionData:
-    "`data` with the fine-tuned networks a `freeze: false` checkpoint stores (`TUNED` keys) and their embeddings."
-    nets = {}
-    for k in ('audio', 'face'):
-        nets[k] = copy.deepcopy(getattr(data, k).model)
-        nets[k].load_state_dict({n[len(f'{TUNED}{k}.'):]: v for n, v in tensors.items() if n.startswith(f'{TUNED}{k}.')})
-    return with_tuned(data, {k: n.eval() for k, n in nets.items()})
+    mcfg, members = build(ModelConfig, meta['model_config'], f"{path}: metadata 'model_config'"), []
+    for st in unpack_members(tensors, meta, path):
+        m = build_fusion(spec.name, tuple(meta['in_shape']), K, mcfg)
+        if st: m.load_state_dict({k: v for k, v in st.items() if not k.startswith(TUNED)})
+        members.append((m.eval(), tuned_data(data, st) if any(k.startswith(TUNED) for k in st) else data))
+    keep = np.array([c in fz['fused_classes'] for c in meta['classes']])
+    return FusionModel(name=spec.name, spec=spec, members=tuple(members), keep=keep, ensemble=bool(meta.get('ensemble')),
+                       seeds=meta.get('member_seeds')), meta
 
 # %% ../../nbs/67_fusion_eval.ipynb #9667ff2e
-def noisy_audio(cfg:Config, data:FusionData, # config (corpus roots); the baselines
-                ids, # audio ids to corrupt (others keep their clean outputs)
-                snr_db:float, seed:int, # noise level and seed
-               ) -> dict:
-    "{'emb':, 'probs':} audio outputs of every row of `data`, with the rows of `ids` recomputed from noisy waveforms."
+def noisy_inputs(cfg:Config, data:FusionData, # config (corpus roots); the baselines
+                 ids, # audio ids to corrupt (others keep their clean outputs)
+                 snr_db:float, seed:int, # noise level and seed
+                ) -> tuple[np.ndarray, np.ndarray]:
+    "(rows of `ids` in `data`'s audio frame, their inputs re-extracted from noisy waveforms and normalised the checkpoint's way)."
     p, fr = data.audio, data.frames['audio']
     rows = np.flatnonzero(fr['id'].isin(set(ids)).to_numpy())
     rng, root = np.random.default_rng([seed, int(round(snr_db*1000)) % 2**32]), corpus_root(data.configs['audio'], p.meta['corpus'])
     X = np.stack([waveform_features(add_noise(prepare_clip(root/fr['path'].iloc[i], p.params)[0], snr_db, rng), p.params) for i in rows])
-    Xn = normalise_inputs(X, p.norm, p.spec, fr['group'].to_numpy()[rows])
-    emb, probs = (embed_arrays(embedder(data, 'audio'), Xn) if data.emb['audio'] is not None else None), p.predict_proba(Xn)
-    out = dict(emb=None if emb is None else data.emb['audio'].copy(), probs=data.probs['audio'].copy())
-    if emb is not None: out['emb'][rows] = emb
-    out['probs'][rows] = probs
+    return rows, normalise_inputs(X, p.norm, p.spec, fr['group'].to_numpy()[rows])
+
+def noisy_outputs(data:FusionData, rows:np.ndarray, Xn:np.ndarray) -> dict:
+    "{'emb':, 'probs':} audio outputs of every row of `data`, rows `rows` from the noisy inputs `Xn` (its own embedding network)."
+    out = dict(emb=None if data.emb['audio'] is None else data.emb['audio'].copy(), probs=data.probs['audio'].copy())
+    if out['emb'] is not None: out['emb'][rows] = embed_arrays(embedder(data, 'audio'), Xn)
+    out['probs'][rows] = data.audio.predict_proba(Xn)
     return out
 
 # %% ../../nbs/67_fusion_eval.ipynb #f81287c6
@@ -119,20 +130,19 @@ def robustness_row(preds:Predictions, # pair predictions under one condition
                 n_pairs=len(preds), n_groups=cis['uar'].n_groups)
 
 # %% ../../nbs/67_fusion_eval.ipynb #457c450f
-def conditions(name:str, snrs) -> list[dict]:
-    "The robustness conditions of a fusion model: clean, each modality missing (how), audio noise at each SNR."
-    miss = [('zero', 'zeroed embedding'), ('mean', 'mean training embedding')] if name == 'fusion_concat' else [('alone', 'other modality alone')]
+def conditions(spec:FusionSpec, snrs) -> list[dict]:
+    "The robustness conditions of a fusion model: clean, each modality missing (each of its `fills`), audio noise at each SNR."
     return ([dict(condition='clean', missing=None, fill=None, snr_db=None)]
-            + [dict(condition=f'{m} missing ({d})', missing=m, fill=f, snr_db=None) for m in ('audio', 'face') for f, d in miss]
+            + [dict(condition=f'{m} missing ({d})', missing=m, fill=f, snr_db=None) for m in ('audio', 'face') for f, d in spec.fills]
             + [dict(condition='audio noise', missing=None, fill=None, snr_db=float(s)) for s in snrs])
 
 # %% ../../nbs/67_fusion_eval.ipynb #0024db11
 def robustness_table(cfg:Config, models:list[FusionModel], pairs:pd.DataFrame, classes:tuple) -> pd.DataFrame:
-    "Every fusion model under every condition on the test pairs: UAR and macro-F1 with intervals."
-    noisy = {s: noisy_audio(cfg, models[0].data, set(pairs['audio_id']), s, cfg.seed) for s in cfg.fusion.snr_db}
+    "Every fusion model under every condition on the test pairs (repeats: the first member; an ensemble: the mean): UAR and macro-F1."
+    noisy = {s: noisy_inputs(cfg, models[0].members[0][1], set(pairs['audio_id']), s, cfg.seed) for s in cfg.fusion.snr_db}
     rows = []
     for m in models:
-        for c in conditions(m.name, cfg.fusion.snr_db):
+        for c in conditions(m.spec, cfg.fusion.snr_db):
             p = m.probs(pairs, c['missing'], c['fill'] or 'zero', noisy.get(c['snr_db']))
             rows.append(robustness_row(pair_predictions(pairs, p, classes, m.keep), cfg, model=m.name, **c))
     return pd.DataFrame(rows)
@@ -145,41 +155,57 @@ def plot_robustness(table:pd.DataFrame):
     for k, (name, t) in enumerate(table.assign(label=lab).groupby('model', sort=False)):
         y = np.array([order.index(l) for l in t['label']]) + 0.15*k
         ax.errorbar(t['uar'], y, xerr=[t['uar'] - t['uar_low'], t['uar_high'] - t['uar']], fmt='o', capsize=3, label=name)
-    ax.set_yticks(range(len(order)), order); ax.invert_yaxis(); ax.set(xlabel='UAR on test pairs (bootstrap interval over speaker&subject)', title='modality robustness')
+    ax.set_yticks(range(len(order)), order); ax.invert_yaxis()
+    ax.set(xlabel='UAR on test pairs (bootstrap interval over speaker&subject)', title='modality robustness')
     ax.grid(alpha=0.3); ax.legend(fontsize=8); fig.tight_layout()
     return fig
 
 # %% ../../nbs/67_fusion_eval.ipynb #a7ab9cb7
-def fusion_eval_meta(cfg:Config, meta:dict, path:Path, sha:str, name:str, role:str) -> dict:
+def fusion_eval_meta(cfg:Config, meta:dict, path:Path, sha:str, name:str, role:str, model:FusionModel|None=None) -> dict:
     "What metrics.json records about a fusion evaluation."
-    b = meta['fusion']['baselines']
+    b, n = meta['fusion']['baselines'], 1 if model is None else len(model.members)
     sp = {k: split_info(cfg, b[k]['corpus']) for k in ('audio', 'face')}
     return dict(config_hash=config_hash(cfg), corpus=f"{b['audio']['corpus']}+{b['face']['corpus']}", evaluated_on='test pairs',
                 split=dict(name=f"{sp['audio']['name']} / {sp['face']['name']}", version=f"{sp['audio']['version']} / {sp['face']['version']}"),
                 protocol='fusion', model=name, role=role, speaker_norm=False, normalisation="each baseline's own (its checkpoint metadata)",
                 checkpoint=path.name, checkpoint_sha256=sha, checkpoint_config_hash=meta['config_hash'], external_checkpoint=False,
                 bootstrap_unit='speaker&subject pair groups', baselines=b, fused_classes=meta['fusion']['fused_classes'],
-                seed=cfg.seed, package_version=socialsignalbench.__version__)
+                seed=cfg.seed, package_version=socialsignalbench.__version__, members=n, ensemble=bool(model is not None and model.ensemble))
+
+def baseline_alone(data:FusionData, pairs:pd.DataFrame, modality:str) -> np.ndarray:
+    "Class probabilities of one baseline alone ('audio' or 'face') on `pairs`: its own output for the pair's clip or face."
+    ia, fi = pair_index(pairs, data.frames['audio']['id'], data.frames['face']['id'])
+    return data.probs[modality][ia if modality == 'audio' else fi]
 
 # %% ../../nbs/67_fusion_eval.ipynb #52283ea7
 def evaluate_fusion(cfg:Config, # resolved config
                     run_dir:str|Path, # a train_fusion run
                     checkpoint:str|Path|None=None, # refused: a fusion run evaluates its own checkpoint
-                   ) -> tuple[list[Evaluated], list[str]]:
-    "(the model then its reference line, evaluated on the test pairs; the extra files written: baselines alone, robustness)."
-    if checkpoint or os.environ.get(CHECKPOINT_ENV): raise SSBError("--checkpoint is not supported for a fusion run: it evaluates the model_best.pt train_fusion wrote (with the baselines it recorded).")
-    from socialsignalbench.core import sha256_file
-    run_dir, path, scheme = Path(run_dir), Path(run_dir)/MODEL_FILE, scheme_for_config(cfg)
-    model, meta = load_fusion(cfg, path)
-    pairs, classes, sha = {s: read_pairs(run_dir, s) for s in ('val', 'test')}, tuple(meta['classes']), sha256_file(path)
-    avg = FusionModel('fusion_average', build_fusion('fusion_average', (len(classes),)*2, len(classes)), model.data, model.keep)
-    models = [model] + ([avg] if model.name == 'fusion_concat' and (run_dir/'reference_predictions_test.csv').is_file() else [])
-    evals = [evaluate_predictions(m.name, r, *(pair_predictions(pairs[s], m.probs(pairs[s]), classes, m.keep) for s in ('val', 'test')),
-                                  scheme, cfg, fusion_eval_meta(cfg, meta, path, sha, m.name, r)) for m, r in zip(models, ('model', 'reference'))]
-    files = [pair_predictions(pairs['test'], avg.probs(pairs['test'], missing=o), classes, model.keep).write_csv(run_dir/f'predictions_{k}.csv', scheme).name
-             for k, o in (('audio', 'face'), ('face', 'audio'))]
+                   ) -> Evaluation:
+    "The model then its reference line on the test pairs; extra files: each baseline alone, the robustness table and figure."
+    if checkpoint or os.environ.get(CHECKPOINT_ENV): raise SSBError(
+        "--checkpoint is not supported for a fusion run: it evaluates the model_best.pt train_fusion wrote (with the baselines it recorded).")
+    run_dir, scheme, models, evals = Path(run_dir), scheme_for_config(cfg), [], []
+    paths = [(run_dir/f, r) for f, r in ((MODEL_FILE, 'model'), (REFERENCE_FILE, 'reference')) if (run_dir/f).is_file()]
+    needs = any(fusion_spec(load_checkpoint(p)[1]['model']).reads == 'emb' for p, _ in paths)
+    base = fusion_data(cfg, needs, {k: b['checkpoint'] for k, b in load_checkpoint(paths[0][0])[1]['fusion']['baselines'].items()})
+    pairs = {s: read_pairs(run_dir, s) for s in ('val', 'test')}
+    for path, role in paths:
+        m, meta = load_fusion(cfg, path, base)
+        classes, apart = tuple(meta['classes']), len(m.members) > 1 and not m.ensemble
+        vt = [[pair_predictions(pairs[s], p, classes, m.keep) for p in m.scored(pairs[s])] for s in ('val', 'test')]
+        evals.append(evaluate_predictions(m.name, role, *vt, scheme, cfg, fusion_eval_meta(cfg, meta, path, sha256_file(path), m.name, role, m),
+                                          m.seeds if apart else None))
+        models.append(m)
+    alone = {f'predictions_{k}.csv': pair_predictions(pairs['test'], baseline_alone(base, pairs['test'], k), classes, models[0].keep)
+             for k in ('audio', 'face')}
     rob = robustness_table(cfg, models, pairs['test'], classes)
-    return evals, files + [save_csv(rob, run_dir/'robustness.csv').name, save_figure(plot_robustness(rob), run_dir/'robustness.png').name]
+    return Evaluation(evals=evals, checkpoint=str(paths[0][0]), predictions=alone, tables={'robustness.csv': rob},
+                      figures={'robustness.png': plot_robustness(rob)})
+
+def _is_fusion_run(cfg:Config, run_dir:Path) -> bool: return is_fusion_checkpoint(Path(run_dir)/MODEL_FILE)
+
+EVALUATORS.register('fusion', Evaluator('fusion', _is_fusion_run, evaluate_fusion, order=10))
 
 # %% ../../nbs/67_fusion_eval.ipynb #0fa3a46e
 def read_robustness(run_dir:str|Path) -> pd.DataFrame|None:

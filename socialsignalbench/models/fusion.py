@@ -4,56 +4,103 @@
 
 # %% ../../nbs/34_fusion_models.ipynb #ceb383a8
 from __future__ import annotations
+import dataclasses
+from dataclasses import dataclass
+from typing import Annotated, Literal
 import torch
 from torch import nn
 from ..core import SSBError
-from ..config import ModelConfig
-from .core import MODELS, ModelSpec, model_spec
+from ..config import ModelConfig, Range
+from .core import MODELS, ModelSpec, all_models, build_model, model_spec
 
 # %% auto #0
-__all__ = ['ConcatFusion', 'AverageFusion', 'build_fusion']
+__all__ = ['ConcatParams', 'ConcatFusion', 'AverageFusion', 'FusionSpec', 'is_fusion', 'fusion_models', 'fusion_spec',
+           'build_fusion']
+
+# %% ../../nbs/34_fusion_models.ipynb #07af53f9
+@dataclass(frozen=True)
+class ConcatParams:
+    "`model.params.fusion_concat`: the MLP over both embeddings."
+    hidden: Annotated[int, Range(1)] = 64 # hidden units of the MLP over the joined embeddings
+    dropout: Annotated[float, Range(0, 1, hi_open=True)] = 0.3 # dropout before and after the hidden layer
 
 # %% ../../nbs/34_fusion_models.ipynb #8f2496f1
 class ConcatFusion(nn.Module):
     "MLP over [audio embedding, face embedding] -> logits; keeps each modality's mean training embedding."
     def __init__(self, in_shape:tuple[int, int], # (audio embedding size, face embedding size)
                  n_classes:int, # logits
-                 mcfg:ModelConfig|None=None, # unused (the MLP is configured by the `fusion:` section)
-                 hidden:int=64, dropout:float=0.3, # `fusion.hidden`, `fusion.dropout`
+                 params:ConcatParams|None=None, # `model.params.fusion_concat` (None: the defaults)
                 ):
         super().__init__()
+        hidden, dropout = dataclasses.astuple(params or ConcatParams())
         self.sizes = tuple(int(s) for s in in_shape)
         self.register_buffer('audio_mean', torch.zeros(self.sizes[0])); self.register_buffer('face_mean', torch.zeros(self.sizes[1]))
         self.body = nn.Sequential(nn.Dropout(dropout), nn.Linear(sum(self.sizes), hidden), nn.GELU(), nn.Dropout(dropout))
         self.classifier = nn.Linear(hidden, n_classes)
     def embed(self, x:torch.Tensor) -> torch.Tensor: return self.body(x) # (n, a+f) -> (n, hidden)
     def forward(self, x:torch.Tensor) -> torch.Tensor: return self.classifier(self.embed(x))
+    def remember(self, X) -> None:
+        "Keep the mean of the training rows `X` (n, a+f) of each half: the 'mean' stand-in of a missing modality."
+        X = torch.as_tensor(X, dtype=torch.float32)
+        self.audio_mean.copy_(X[:, :self.sizes[0]].mean(0)); self.face_mean.copy_(X[:, self.sizes[0]:].mean(0))
 
 # %% ../../nbs/34_fusion_models.ipynb #cde6d745
 class AverageFusion(nn.Module):
     "No weights: logits = log of the mean of the two probability vectors in each row [p_audio, p_face]."
     def __init__(self, in_shape:tuple[int, int], # (n_classes, n_classes): the two probability vectors
-                 n_classes:int, mcfg:ModelConfig|None=None):
+                 n_classes:int, # classes of both vectors
+                 params:None=None, # it has no parameters
+                ):
         super().__init__()
-        if tuple(in_shape) != (n_classes, n_classes): raise SSBError(f"fusion_average reads two probability vectors of {n_classes} classes, got in_shape {tuple(in_shape)}.")
+        if tuple(in_shape) != (n_classes, n_classes):
+            raise SSBError(f"fusion_average reads two probability vectors of {n_classes} classes, got in_shape {tuple(in_shape)}.")
         self.n_classes = n_classes
     def forward(self, x:torch.Tensor) -> torch.Tensor:
         return torch.log(((x[:, :self.n_classes] + x[:, self.n_classes:])/2).clamp_min(1e-12))
 
+# %% ../../nbs/34_fusion_models.ipynb #202e949a
+@dataclass(frozen=True, eq=False)
+class FusionSpec(ModelSpec):
+    "A `ModelSpec` reading pairs, plus what it reads of the baselines, whether it trains, and its missing-modality stand-ins."
+    reads: Literal['emb', 'probs'] = 'emb' # the baselines' embeddings (torch baselines with `embed`) or their class probabilities
+    trains: bool = True # it has weights learnt on pairs (False: a fixed rule, written once, never repeated)
+    fills: tuple = (('zero', 'zeroed embedding'),) # robustness: (key, label) of each stand-in for a missing modality
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.modality != 'pair': raise SSBError(f"Fusion model '{self.name}': modality must be 'pair', got {self.modality!r}.")
+        if self.reads not in ('emb', 'probs'): raise SSBError(f"Fusion model '{self.name}': reads must be 'emb' or 'probs', got {self.reads!r}.")
+
 # %% ../../nbs/34_fusion_models.ipynb #1137bbc1
-MODELS.register('fusion_concat', ModelSpec('fusion_concat', 'pair', 'torch', ConcatFusion))
-MODELS.register('fusion_average', ModelSpec('fusion_average', 'pair', 'torch', AverageFusion))
+MODELS.register('fusion_concat', FusionSpec('fusion_concat', 'pair', 'torch', ConcatFusion, params=ConcatParams, reads='emb', trains=True,
+                                            fills=(('zero', 'zeroed embedding'), ('mean', 'mean training embedding'))))
+MODELS.register('fusion_average', FusionSpec('fusion_average', 'pair', 'torch', AverageFusion, reads='probs', trains=False,
+                                             fills=(('alone', 'other modality alone'),)))
 
 # %% ../../nbs/34_fusion_models.ipynb #3b5764ca
-def build_fusion(name:str, # 'fusion_concat' or 'fusion_average'
+def is_fusion(spec:ModelSpec) -> bool:
+    "Whether `spec` is a fusion entry (it has `FusionSpec`'s fields: a class re-run in a notebook is another class)."
+    return spec.modality == 'pair' and all(hasattr(spec, f) for f in ('reads', 'trains', 'fills'))
+
+def fusion_models() -> list[str]:
+    "The registered fusion models (every `FusionSpec`)."
+    return [n for n, s in all_models().items() if is_fusion(s)]
+
+def fusion_spec(name:str, # a registered model name
+                key:str='model.name', # the config key that named it, for messages
+               ) -> FusionSpec:
+    "The `FusionSpec` of `name`; refused (listing the fusion models) for a model that does not read pairs."
+    spec = model_spec(name)
+    if not is_fusion(spec):
+        raise SSBError(f"{key} '{name}' is not a fusion model ({spec.modality} inputs): train_fusion trains one of {', '.join(fusion_models())}.")
+    return spec
+
+def build_fusion(name:str, # a registered fusion model
                  in_shape:tuple[int, int], # sizes of the two halves of an input row
                  n_classes:int, # classes
-                 hidden:int=64, dropout:float=0.3, # the MLP of `fusion_concat` (`fusion.hidden`, `fusion.dropout`)
+                 mcfg:ModelConfig|None=None, # the `model:` section (`params.<name>`; None: defaults)
                  seed:int|None=None, # seed of the initial weights
                 ) -> nn.Module:
     "A fusion model, seeded; refused for a model that does not read pairs."
-    if model_spec(name).modality != 'pair': raise SSBError(f"model.name '{name}' is not a fusion model: train_fusion needs fusion_concat or fusion_average.")
-    kw = dict(hidden=hidden, dropout=dropout) if name == 'fusion_concat' else {}
-    with torch.random.fork_rng(devices=[]):
-        if seed is not None: torch.manual_seed(seed)
-        return MODELS[name].build(tuple(in_shape), n_classes, None, **kw)
+    fusion_spec(name)
+    return build_model(name, in_shape, n_classes, mcfg or ModelConfig(), seed=seed)

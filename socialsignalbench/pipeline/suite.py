@@ -83,7 +83,8 @@ def better_alone(fusion_dir:str|Path, # an evaluated fusion run
 def suite_plan(cfg:Config) -> list[SuiteStep]:
     "The steps of `--mode all` for `cfg`, in order."
     runs = _trained(cfg)
-    fusion = {'fusion': {'audio_run': 'audio', 'face_run': 'face'}, 'model': {'name': 'fusion_concat', 'reference': 'fusion_average'}}
+    fusion = deep_merge({'fusion': {'audio_run': 'audio', 'face_run': 'face'}}, cfg.suite.fusion_run)   # its model: suite.fusion_run
+    fm = fusion.get('model', {}); what = f"{fm.get('name', cfg.model.name)} beside {fm.get('reference') or 'no reference line'}"
     gold = {'gold': {'sources': ['audio/*predictions_test.csv'],   # the model, every reference, every repeat
                      'check_runs': [f'{r}/predictions_test.csv' for r, _, _ in runs[2:]]}}
     compare = {'compare': {'runs': ['fusion/predictions_audio.csv', 'fusion/predictions_face.csv', 'fusion'],
@@ -91,7 +92,7 @@ def suite_plan(cfg:Config) -> list[SuiteStep]:
     modes = face_choice(cfg).data_modes
     return ([SuiteStep('data', modes, {}, 'data: ' + ', '.join(modes))]
             + [SuiteStep(r, ('train',), o, w) for r, o, w in runs]
-            + [SuiteStep('fusion', ('train_fusion',), fusion, 'fusion_concat beside fusion_average on synthetic pairs'),
+            + [SuiteStep('fusion', ('train_fusion',), fusion, f'{what} on synthetic pairs'),
                SuiteStep('gold', ('mine_gold_slice',), gold, 'gold slice mined from every test prediction of the audio run')]
             + [SuiteStep(r, ('evaluate',), o, f'evaluate {r}') for r, o,
                _ in runs] + [SuiteStep('fusion', ('evaluate',), fusion, 'evaluate fusion')]
