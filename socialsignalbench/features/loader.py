@@ -53,6 +53,8 @@ def _import_features():
     pkg = importlib.import_module('socialsignalbench.features')
     for m in pkgutil.iter_modules(pkg.__path__): importlib.import_module(f'{pkg.__name__}.{m.name}')
 
+FEATURE_SPECS.builtins = _import_features # the package's features are read before a plugin adds one
+
 def feature_spec(cfg:Config, # config with the feature parameters
                  modality:str|None, # 'audio' or 'image' (None: the feature's own; needs `feature`)
                  feature:str|None=None, # a registered feature name (None: the modality's default)

@@ -52,6 +52,8 @@ def _import_models():
     pkg = importlib.import_module('socialsignalbench.models')
     for m in pkgutil.iter_modules(pkg.__path__): importlib.import_module(f'{pkg.__name__}.{m.name}')
 
+MODELS.builtins = _import_models # the package's models are read before a plugin adds one
+
 def model_spec(name:str) -> ModelSpec:
     "The registered `ModelSpec` called `name` (an unknown name lists the valid ones)."
     if name not in MODELS: _import_models()
