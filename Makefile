@@ -68,8 +68,8 @@ nbtest-slow: dev
 
 # The documentation site without Quarto (mkdocs + mkdocs-jupyter over nbdev's processed notebooks): site/index.html.
 # Only notebooks changed since the last build are re-processed (FORCE=1 redoes all). `nbdev_docs` needs Quarto.
-# The reports page links executed example reports of a tiny demo suite run once into _proc/example (a few minutes on
-# the first build; delete _proc/example to rerun it, SSB_DOCS_EXAMPLES=0 to build without examples).
+# The reports page links executed example reports of a tiny demo suite run once into _docs_example/ (a few minutes on
+# the first build; delete _docs_example/ to rerun it, SSB_DOCS_EXAMPLES=0 to build without examples).
 .PHONY: docs
 docs: dev
 	SSB_PROGRESS=0 $(PY) scripts/build_docs.py $(if $(FORCE),--force)

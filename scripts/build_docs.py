@@ -8,7 +8,7 @@
    pandoc attributes dropped, nbdev's doc links inside code blocks (docments comments in signatures) turned back into
    their text, links to the published site made relative. Report notebooks (nbs/reports) are pipeline stages, listed
    on one generated page with the stages `ssb` declares and links to executed examples: the reports of a tiny demo
-   suite run once into `_proc/example/` (`SSB_DOCS_EXAMPLES=0`: none).
+   suite run once into `_docs_example/` (`SSB_DOCS_EXAMPLES=0`: none).
 3. mkdocs (material theme) + mkdocs-jupyter build `site/` from `mkdocs.yml`; its hooks (scripts/docs_hooks.py) add
    the nav written here (`_proc/mkdocs_nav.yml`: sections by subpackage in pipeline order, a page named like its
    section shown as 'Overview') and fix heading ids/TOC.
@@ -240,14 +240,15 @@ def reports_page(nbs, examples=None):
             '<th>What it shows</th><th>Example</th></tr></thead><tbody>\n' + '\n'.join(rows) + '\n</tbody></table></div>\n')
 
 
-EXAMPLE = PROC/'example'                # scratch project of the tiny demo suite whose reports the site links
+# Scratch project of the tiny demo suite whose reports the site links (not in _proc/, which FORCE=1 wipes).
+EXAMPLE = ROOT/'_docs_example'
 EXAMPLE_CONFIG = 'extends: demo_tiny.yaml\nname: docs-example\n'
 _HREF = re.compile(r'<a\b[^>]*?\shref="([^"#:]+)"[^>]*>(.*?)</a>', re.S)
 
 
 def example_suite(force=False):
-    """`ssb --mode all` on the tiny demo (1 epoch) in `_proc/example/`, run once and reused (`force`, or deleting
-    `_proc/example/`, reruns it): the suite folder, or None when `SSB_DOCS_EXAMPLES=0` or the run failed (the site
+    """`ssb --mode all` on the tiny demo (1 epoch) in `_docs_example/`, run once and reused (`force`, or deleting
+    `_docs_example/`, reruns it): the suite folder, or None when `SSB_DOCS_EXAMPLES=0` or the run failed (the site
     then says so)."""
     if os.environ.get('SSB_DOCS_EXAMPLES') == '0':
         return None
@@ -260,7 +261,7 @@ def example_suite(force=False):
     (EXAMPLE/'settings.ini').write_text('')
     shutil.copytree(ROOT/'configs', EXAMPLE/'configs')
     (EXAMPLE/'configs'/'docs_example.yaml').write_text(EXAMPLE_CONFIG)
-    print('docs: running the tiny demo suite for the example reports (once: delete _proc/example to rerun) ...', flush=True)
+    print('docs: running the tiny demo suite for the example reports (once: delete _docs_example/ to rerun) ...', flush=True)
     t0 = time.time()
     r = subprocess.run([sys.executable, '-m', 'socialsignalbench.pipeline.cli', '--config', 'configs/docs_example.yaml',
                         '--mode', 'all', '--set', 'train.epochs=1', '--run-id', 'example'], cwd=EXAMPLE,

@@ -154,6 +154,7 @@ def lab_run_all(browser, nb_path, timeout=600):
     with open(log, 'w') as out:
         cmd = [str(Path(sys.executable).parent / 'jupyter'), 'lab', '--no-browser', f'--port={port}', '--ServerApp.ip=127.0.0.1',
                f'--IdentityProvider.token={token}', f'--ServerApp.root_dir={nb_path.parent}', '--LabApp.news_url=']
+        cmd += ['--allow-root'] if os.geteuid() == 0 else []     # CI containers run as root
         server = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, 'SSB_PROGRESS': '0'},
                                   start_new_session=True)
     try:
@@ -190,12 +191,22 @@ def lab_run_all(browser, nb_path, timeout=600):
         raise AssertionError(f'JupyterLab did not finish running {nb_path.name} in {timeout} s: '
                              f'{sum(bool(c.get("execution_count")) for c in code)} of {len(code)} code cells ran')
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        stop(server)
+
+
+def stop(server):
+    "Stop a server started in a session of its own (it and the kernels it started)."
+    import subprocess
+    for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
+            os.killpg(server.pid, sig)
             server.wait(timeout=20)
+            return
+        except ProcessLookupError:
+            server.wait(timeout=20)
+            return
         except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=20)
+            continue
 
 
 def explore_notebook_on(runs_dir, folder):
