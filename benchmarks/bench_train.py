@@ -103,13 +103,13 @@ def audio_lines(r:dict) -> list[str]:
     if 'model' in r:
         m, rc = r['model'], r[r['model']]['repeats']
         best[m], best[f'{m} (seed ensemble)'] = rc.estimate, r[m]['ensemble'][0]
-        lines.append(f"  {m:22s} | {rc.estimate:.3f} ± {rc.sd:.3f} [{rc.low:.2f}, {rc.high:.2f}] | "
+        lines.append(f"  {m:28s} | {rc.estimate:.3f} ± {rc.sd:.3f} [{rc.low:.2f}, {rc.high:.2f}]     | "
                      f"{' '.join(f'{v:.3f}' for v in rc.values):22s} | {bench_faces.fmt(r[m]['ensemble'])}")
         for ref in r['refs']:
-            lines.append(f"  {ref:22s} | {bench_faces.fmt(r[ref]['ci']) + ' (deterministic)':30s} |")
+            lines.append(f"  {ref:28s} | {bench_faces.fmt(r[ref]['ci']) + ' (deterministic)':34s} |")
     eg = {n: r[n]['ci'][0] for n in EGEMAPS if n in r}
     for n in eg:
-        lines.append(f"  {n + ' (per-speaker)':22s} | {bench_faces.fmt(r[n]['ci']) + ' (nested)':30s} | "
+        lines.append(f"  {n + ' (per-speaker)':28s} | {bench_faces.fmt(r[n]['ci']) + ' (nested)':34s} | "
                      f"chosen per fold: {' '.join('/'.join(f'{v:g}' for v in c.values()) for c in r[n]['chosen'])}")
     if best and eg:
         b, e = max(best, key=best.get), max(eg.values())
@@ -157,7 +157,7 @@ def main(argv=None):
         fa = argparse.Namespace(**{k[5:]: v for k, v in vars(a).items() if k.startswith('face_')}, work=a.work / 'faces')
         faces = bench_faces.run_faces(fa)
     print(f"\n== audio: RAVDESS actors 01-16, {a.folds}-fold actor CV, UAR of pooled out-of-fold predictions ==")
-    print(f"  {'model':22s} | {'mean ± sd over seeds [95% CI]':30s} | {'per seed':22s} | seed ensemble [95% CI]")
+    print(f"  {'model':28s} | {'mean ± sd over seeds [95% CI]':34s} | {'per seed':22s} | seed ensemble [95% CI]")
     for r in audio:
         print(f"[{r['scheme']}]\n" + '\n'.join(audio_lines(r)))
     if speed: print(f"  inference on cached log-mels, batch 256: {speed[1]:.0f} clips/s (1 thread), {speed[2]:.0f} clips/s (2 threads); "
