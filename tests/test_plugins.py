@@ -22,7 +22,7 @@ ONE_FILE = '''
 import dataclasses
 import torch
 from torch import nn
-from socialsignalbench.models.core import MODELS, EmbedClassifier, ModelSpec, model_params
+from socialsignalbench.models.core import MODELS, EmbedClassifier, ModelSpec
 
 @dataclasses.dataclass(frozen=True)
 class MeanLinearParams:
@@ -35,8 +35,7 @@ class MeanLinear(EmbedClassifier):
     def embed(self, x):
         return torch.tanh(self.proj(x.mean(-1)))
 
-MODELS.register('mean_linear', ModelSpec('mean_linear', 'audio', 'torch', params=MeanLinearParams,
-                build=lambda in_shape, n, mcfg: MeanLinear(in_shape, n, model_params(MODELS['mean_linear'], mcfg))))
+MODELS.register('mean_linear', ModelSpec('mean_linear', 'audio', 'torch', MeanLinear, params=MeanLinearParams))
 '''
 
 STAGE = '''

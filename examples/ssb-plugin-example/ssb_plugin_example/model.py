@@ -5,7 +5,7 @@ from typing import Annotated
 import torch
 from torch import nn
 from socialsignalbench.config import NONNEG, Range
-from socialsignalbench.models.core import MODELS, EmbedClassifier, ModelSpec, model_params
+from socialsignalbench.models.core import MODELS, EmbedClassifier, ModelSpec
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,10 +36,6 @@ class CRNN(EmbedClassifier):
         return self.head(torch.cat([h.mean(1), h.amax(1)], 1))
 
 
-def build(in_shape, n_classes, mcfg):
-    "The untrained CRNN for inputs of `in_shape`, its parameters from `model.params.example_crnn`."
-    return CRNN(in_shape, n_classes, model_params(MODELS['example_crnn'], mcfg))
-
-
-MODELS.register('example_crnn', ModelSpec('example_crnn', 'audio', 'torch', build, params=CrnnParams,
+# the class is its own builder: build(in_shape, n_classes, params) gets the `model.params.example_crnn` block as a CrnnParams
+MODELS.register('example_crnn', ModelSpec('example_crnn', 'audio', 'torch', CRNN, params=CrnnParams,
                                           feature='example_delta_mfcc'))
