@@ -71,6 +71,8 @@ class Page(HTMLParser):
             self._stage = []
         if tag == 'script' and (urlsplit(a.get('src') or '').scheme or urlsplit(a.get('src') or '').netloc):
             self.web_scripts.append(a['src'])
+        if tag == 'script' and a.get('type') == 'application/vnd.jupyter.widget-view+json':   # nbconvert then loads
+            self.web_scripts.append('the Jupyter widget renderer (unpkg.com/@jupyter-widgets/html-manager)')
         if a.get('id'):
             self.ids.add(a['id'])
         if tag == 'a' and a.get('name'):
