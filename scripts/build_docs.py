@@ -5,10 +5,13 @@
 2. Each processed module notebook (nbs/*.ipynb) and tutorial (nbs/tutorials/*.ipynb) becomes a page notebook in
    `_proc/mkdocs/<output-file>.ipynb` with what Quarto would do applied: front matter -> title + description,
    `#| echo: false` -> input removed, `#| output: asis` -> the markdown output becomes a markdown cell, `show_doc`'s
-   pandoc attributes dropped, links to the published site made relative. Report notebooks (nbs/reports) are pipeline
-   stages, listed on one generated page.
+   pandoc attributes dropped, nbdev's doc links inside code blocks (docments comments in signatures) turned back into
+   their text, links to the published site made relative. Report notebooks (nbs/reports) are pipeline stages, listed
+   on one generated page with the stages `ssb` declares and links to executed examples: the reports of a tiny demo
+   suite run once into `_docs_example/` (`SSB_DOCS_EXAMPLES=0`: none).
 3. mkdocs (material theme) + mkdocs-jupyter build `site/` from `mkdocs.yml`; its hooks (scripts/docs_hooks.py) add
-   the nav written here (`_proc/mkdocs_nav.yml`: sections by subpackage, then tutorials) and fix heading ids/TOC.
+   the nav written here (`_proc/mkdocs_nav.yml`: sections by subpackage in pipeline order, a page named like its
+   section shown as 'Overview') and fix heading ids/TOC.
 
 `nbdev_docs` builds the Quarto site (_quarto.yml) where Quarto is installed; pages have the same names there.
 """
@@ -35,7 +38,7 @@ PROC = ROOT/'_proc'
 PAGES = PROC/'mkdocs'
 SITE = ROOT/'site'
 # Nav sections by the notebook's `default_exp` package; anything else (index, tutorials) is placed explicitly.
-SECTIONS = {'core': 'Core', 'config': 'Core', 'runs': 'Core', 'data': 'Data', 'features': 'Features',
+SECTIONS = {'core': 'Core', 'plugins': 'Core', 'config': 'Core', 'runs': 'Core', 'data': 'Data', 'features': 'Features',
             'models': 'Models', 'train': 'Training', 'gold': 'Gold slice', 'metrics': 'Metrics',
             'evaluation': 'Evaluation', 'pipeline': 'Pipeline'}
 _DIRECTIVE = re.compile(r'^\s*#\|\s*([\w-]+)\s*:?\s*(.*?)\s*$')
@@ -49,6 +52,7 @@ _HEADING = re.compile(r'^#{1,6}\s+(.+?)\s*#*\s*$', re.M)
 # docments comments too, which a code block would show as raw `[`name`](page.html#name)` text.
 _FENCE = re.compile(r'(?ms)^(\s*)(```|~~~)[^\n]*\n.*?^\1\2[ \t]*$')
 _MD_LINK = re.compile(r'\[([^\]\n]*)\]\([^)\s]+\)')
+WIDGET_VIEW = 'application/vnd.jupyter.widget-view+json'
 
 
 def src(cell):
@@ -94,7 +98,7 @@ def clean_markdown(text, rel):
     text = unlink_code(text)
     text = _SOURCE_LINK.sub(r'<a class="ssb-source" href="\1" target="_blank">source</a>', text)
     text = _PANDOC_ATTRS.sub(r'\1', text)
-    return text.replace(DOC_URL + '/', rel)
+    return text.replace(DOC_URL + '/', rel) if DOC_URL else text
 
 
 def heading_ids(nb):
@@ -156,6 +160,9 @@ def page_notebook(nb, rel):
         md_out = [o for o in outputs if asis and 'text/markdown' in o.get('data', {})]
         rest = [o for o in outputs if o not in md_out]
         for o in rest:
+            # a live widget needs its kernel: the page shows its text, without loading the web's widget renderer
+            if len(o.get('data', {})) > 1:
+                o['data'].pop(WIDGET_VIEW, None)
             for mime in ('text/markdown', 'text/html'):
                 if mime in o.get('data', {}):
                     o['data'][mime] = clean_markdown(src({'source': o['data'][mime]}), rel)
@@ -164,7 +171,8 @@ def page_notebook(nb, rel):
             cells.append({**cell, 'source': code, 'outputs': rest,
                           'metadata': {**cell.get('metadata', {}), 'tags': tags}})
         cells += [md_cell(clean_markdown(src({'source': o['data']['text/markdown']}), rel)) for o in md_out]
-    return {**nb, 'cells': cells}, fm
+    meta = {k: v for k, v in nb.get('metadata', {}).items() if k != 'widgets'}
+    return {**nb, 'metadata': meta, 'cells': cells}, fm
 
 
 def nav_entries(section, entries):
@@ -221,12 +229,15 @@ def reports_page(nbs, examples=None):
         title, summary = report_summary(nb) if nb.is_file() else (st.notebook, '')
         links = ', '.join(f'<a href="{href}">{escape(label)}</a>' for label, href in examples.get(st.name, ()))
         rows.append(f'<tr><td><code class="ssb-stage">{escape(st.name)}</code></td><td>{escape(title)}<br>'
-                    f'<small><code>nbs/reports/{escape(st.notebook)}</code></small></td>'
+                    f'<small><code>{escape(st.notebook)}</code></small></td>'
                     f'<td>{inline_code(summary or st.help)}</td><td>{links or "&mdash;"}</td></tr>')
     intro = ('# Reports\n\nEach pipeline stage runs one report notebook from `nbs/reports/` with papermill into its run '
              'folder (`ssb --config demo --mode <stage>`; `--mode all` runs the whole benchmark as a suite), which keeps '
              'the executed notebook and an HTML copy. The examples are the reports of a tiny demo suite (4 actors, '
              '1 epoch) executed when the site was built: their numbers say nothing about the models.\n\n')
+    if examples.get('index'):
+        intro += (f'The example suite\'s leaderboard (`outputs/index.html`, what `make demo` ends with): '
+                  f'[leaderboard]({examples["index"][0][1]}).\n\n')
     if not examples:
         intro += ('!!! note\n    This build has no example reports (`SSB_DOCS_EXAMPLES=0`, or the tiny demo suite '
                   'failed): `make demo` writes the real ones under `outputs/`.\n\n')
@@ -234,14 +245,16 @@ def reports_page(nbs, examples=None):
             '<th>What it shows</th><th>Example</th></tr></thead><tbody>\n' + '\n'.join(rows) + '\n</tbody></table></div>\n')
 
 
-EXAMPLE = PROC/'example'                # scratch project of the tiny demo suite whose reports the site links
+# Scratch project of the tiny demo suite whose reports the site links (not in _proc/, which FORCE=1 wipes).
+EXAMPLE = ROOT/'_docs_example'
 EXAMPLE_CONFIG = 'extends: demo_tiny.yaml\nname: docs-example\n'
 _HREF = re.compile(r'<a\b[^>]*?\shref="([^"#:]+)"[^>]*>(.*?)</a>', re.S)
 
 
 def example_suite(force=False):
-    """`ssb --mode all` on the tiny demo (1 epoch) in `_proc/example/`, run once and reused (`force` reruns it): the
-    suite folder, or None when `SSB_DOCS_EXAMPLES=0` or the run failed (the site then says so)."""
+    """`ssb --mode all` on the tiny demo (1 epoch) in `_docs_example/`, run once and reused (`force`, or deleting
+    `_docs_example/`, reruns it): the suite folder, or None when `SSB_DOCS_EXAMPLES=0` or the run failed (the site
+    then says so)."""
     if os.environ.get('SSB_DOCS_EXAMPLES') == '0':
         return None
     suite = EXAMPLE/'outputs'/'runs'/'example'
@@ -253,7 +266,7 @@ def example_suite(force=False):
     (EXAMPLE/'settings.ini').write_text('')
     shutil.copytree(ROOT/'configs', EXAMPLE/'configs')
     (EXAMPLE/'configs'/'docs_example.yaml').write_text(EXAMPLE_CONFIG)
-    print('docs: running the tiny demo suite for the example reports (once; FORCE=1 reruns it) ...', flush=True)
+    print('docs: running the tiny demo suite for the example reports (once: delete _docs_example/ to rerun) ...', flush=True)
     t0 = time.time()
     r = subprocess.run([sys.executable, '-m', 'socialsignalbench.pipeline.cli', '--config', 'configs/docs_example.yaml',
                         '--mode', 'all', '--set', 'train.epochs=1', '--run-id', 'example'], cwd=EXAMPLE,
@@ -267,24 +280,26 @@ def example_suite(force=False):
 
 
 def copy_examples(suite, dest):
-    """The suite's reports and the small files they link (no checkpoints, no notebooks) -> `dest`; links to files left
-    out become plain text, scripts from the web are dropped. Returns {stage: [(run, href relative to the site)]}."""
+    """The suite's `outputs/` (leaderboard `index.html`, reports and the small files they link; no checkpoints, no
+    notebooks, no markdown mkdocs would take for pages) -> `dest`; links to files left out become plain text, scripts
+    from the web are dropped. Returns {stage: [(run, href relative to the site)]}, with the leaderboard under the key 'index'."""
     from docs_hooks import offline_scripts
     from socialsignalbench.pipeline.runner import discover_stages
-    stages, out = {st.name for st in discover_stages()}, {}
-    for f in sorted(suite.rglob('*')):
-        rel = f.relative_to(suite)
-        if not f.is_file() or f.suffix in ('.pt', '.ipynb') or any(p.startswith(('.', 'train_state')) for p in rel.parts):
+    stages, out, outputs = {st.name for st in discover_stages()}, {}, suite.parents[1]
+    for f in sorted([outputs/'index.html', *suite.rglob('*')]):
+        rel = f.relative_to(outputs)
+        if not f.is_file() or f.suffix in ('.pt', '.ipynb', '.md') or any(p.startswith(('.', 'train_state')) for p in rel.parts):
             continue
         (dest/rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(f, dest/rel)
     for html in sorted(dest.rglob('*.html')):
-        here = html.parent
+        here, href = html.parent, html.relative_to(dest.parent).as_posix()
         text = _HREF.sub(lambda m: m.group(0) if (here/m.group(1)).exists() else m.group(2), html.read_text(encoding='utf-8'))
         html.write_text(offline_scripts(text, len(html.relative_to(dest.parent).parts) - 1), encoding='utf-8')
         if html.stem in stages:
-            run = html.parent.relative_to(dest).as_posix()
-            out.setdefault(html.stem, []).append((run, html.relative_to(dest.parent).as_posix()))
+            out.setdefault(html.stem, []).append((html.parent.name, href))
+        elif html.parent == dest and html.name == 'index.html':
+            out['index'] = [('leaderboard', href)]
     return out
 
 
@@ -333,11 +348,16 @@ def build_pages(cfg, suite=None):
     return nav
 
 
+def doc_url(cfg):
+    "The published site's URL (settings.ini `doc_host` + `doc_baseurl`): links to it become relative links."
+    return (cfg.doc_host.rstrip('/') + '/' + cfg.doc_baseurl.strip('/')).rstrip('/')
+
+
 def build(force=False, quiet=True):
     "Process the notebooks, write the pages and build site/; return the build log (raises SystemExit on failure)."
     global DOC_URL
     cfg = get_config()
-    DOC_URL = (cfg.doc_host.rstrip('/') + '/' + cfg.doc_baseurl.strip('/')).rstrip('/')
+    DOC_URL = doc_url(cfg)
     t0 = time.time()
     # Serial in this process (one torch import for all notebooks); only notebooks newer than _proc/ are redone.
     try:
@@ -347,11 +367,17 @@ def build(force=False, quiet=True):
                          'imports something (and show_doc/export cells) without the cells before it: keep imports in '
                          'their own cell, apart from code that needs earlier cells.') from None
     t1 = time.time()
-    nav = build_pages(cfg, example_suite(force))
-    (PROC/'mkdocs_nav.yml').write_text(yaml.safe_dump(nav, sort_keys=False), encoding='utf-8')
-    mkdocs = Path(sys.executable).parent/'mkdocs'
-    r = subprocess.run([str(mkdocs), 'build', '--strict', '--clean'] + (['-q'] if quiet else []), cwd=ROOT,
-                       capture_output=True, text=True, env={**os.environ, 'NO_MKDOCS_2_WARNING': '1'})
+    # nbdev redoes a notebook only when it is newer than the `_proc/` folder itself: what is written into `_proc/`
+    # below (pages, nav, the example suite) must not make notebooks edited meanwhile look processed.
+    stamp = PROC.stat().st_mtime
+    try:
+        nav = build_pages(cfg, example_suite())
+        (PROC/'mkdocs_nav.yml').write_text(yaml.safe_dump(nav, sort_keys=False), encoding='utf-8')
+        mkdocs = Path(sys.executable).parent/'mkdocs'
+        r = subprocess.run([str(mkdocs), 'build', '--strict', '--clean'] + (['-q'] if quiet else []), cwd=ROOT,
+                           capture_output=True, text=True, env={**os.environ, 'NO_MKDOCS_2_WARNING': '1'})
+    finally:
+        os.utime(PROC, (stamp, stamp))
     log = r.stdout + r.stderr
     if r.returncode:
         raise SystemExit(f'docs: mkdocs build failed:\n{log}')

@@ -71,6 +71,8 @@ class Page(HTMLParser):
             self._stage = []
         if tag == 'script' and (urlsplit(a.get('src') or '').scheme or urlsplit(a.get('src') or '').netloc):
             self.web_scripts.append(a['src'])
+        if tag == 'script' and a.get('type') == 'application/vnd.jupyter.widget-view+json':   # nbconvert then loads
+            self.web_scripts.append('the Jupyter widget renderer (unpkg.com/@jupyter-widgets/html-manager)')
         if a.get('id'):
             self.ids.add(a['id'])
         if tag == 'a' and a.get('name'):
@@ -128,7 +130,8 @@ def known_modes(cache=[]):
 
 
 def unknown_modes(text, stages=()):
-    "Modes named after `--mode` in `text` (code shown on a page), and stage names in the reports table (`stages`), that `ssb` does not know."
+    """Modes named after `--mode` in `text` (code shown on a page), and stage names in the reports table (`stages`),
+    that `ssb` does not know."""
     named = [w for m in _MODES.finditer(text) for w in m.group(1).split()] + list(stages)
     return list(dict.fromkeys(w for w in named if w not in known_modes()))
 
@@ -171,8 +174,10 @@ def page_problems(path):
         if target.is_dir():
             target = target/'index.html'
         if not target.exists():
-            out.append(f'{rel}: broken link {link!r} (no {target.relative_to(SITE.resolve()) if target.is_relative_to(SITE.resolve()) else target})')
-        elif parts.fragment and target.suffix == '.html' and unquote(parts.fragment) not in read_page(target).ids:
+            shown = target.relative_to(SITE.resolve()) if target.is_relative_to(SITE.resolve()) else target
+            out.append(f'{rel}: broken link {link!r} (no {shown})')
+        # a browser tries the fragment as written, then percent-decoded (nbconvert writes ids like "B-%E2%88%92-A")
+        elif parts.fragment and target.suffix == '.html' and not {parts.fragment, unquote(parts.fragment)} & read_page(target).ids:
             out.append(f'{rel}: broken anchor {link!r}')
     return out
 

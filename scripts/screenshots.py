@@ -1,7 +1,7 @@
 """Screenshot HTML pages (outputs/index.html, a report, a docs page) with headless Chromium, to look at them as a
 reader would. Offline: pages are opened from disk. Usage:
 
-    python scripts/screenshots.py outputs/index.html outputs/runs/<suite>/audio/evaluate.html [--out /tmp/shots]
+    python scripts/screenshots.py outputs/index.html outputs/runs/<suite>/audio/evaluate.html [--out /tmp/shots] [--widths 800 1280]
 """
 import argparse
 import shutil
@@ -31,11 +31,13 @@ def main(argv=None) -> int:
     p.add_argument('pages', nargs='+', type=Path, help='HTML files')
     p.add_argument('--out', type=Path, default=Path('/tmp/ssb-shots'), help='folder for the PNGs')
     p.add_argument('--height', type=int, default=2000, help='window height in pixels')
+    p.add_argument('--widths', type=int, nargs='+', default=[1280], help='window widths in pixels, e.g. 800 1280')
     a = p.parse_args(argv)
     for i, page in enumerate(a.pages):
         if not page.is_file():
             sys.exit(f'error: {page} does not exist.')
-        print(screenshot(page, a.out / f'{i:02d}-{page.parent.name}-{page.stem}.png', height=a.height))
+        for w in a.widths:
+            print(screenshot(page, a.out / f'{i:02d}-{page.parent.name}-{page.stem}-{w}.png', width=w, height=a.height))
     return 0
 
 

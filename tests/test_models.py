@@ -52,7 +52,9 @@ def test_logreg_beats_chance_and_round_trips():
     fitted = fit_estimator('audio_logreg', Xtr, ytr, SMALL, seed=0)
     P = estimator_proba('audio_logreg', fitted, Xte, 3)
     assert (P.argmax(1) == yte).mean() > 0.8  # chance is 1/3
-    np.testing.assert_array_equal(estimator_proba('audio_logreg', estimator_from_tensors('audio_logreg', estimator_tensors('audio_logreg', fitted), SMALL), Xte, 3), P)
+    np.testing.assert_array_equal(estimator_proba('audio_logreg',
+                                                  estimator_from_tensors('audio_logreg', estimator_tensors('audio_logreg', fitted), SMALL),
+                                                  Xte, 3), P)
 
 
 def meta_for(model='audio_cnn', modality='audio'):
@@ -77,7 +79,8 @@ def test_logreg_checkpoint_round_trip(tmp_path):
     path = save_checkpoint(tmp_path / 'ref.pt', estimator_tensors('audio_logreg', fitted), meta_for('audio_logreg'))
     tensors, meta = load_checkpoint(path)
     assert meta['model'] == 'audio_logreg'
-    np.testing.assert_array_equal(estimator_proba('audio_logreg', estimator_from_tensors('audio_logreg', tensors, SMALL), Xte, 3), estimator_proba('audio_logreg', fitted, Xte, 3))
+    np.testing.assert_array_equal(estimator_proba('audio_logreg', estimator_from_tensors('audio_logreg', tensors, SMALL), Xte, 3),
+                                  estimator_proba('audio_logreg', fitted, Xte, 3))
 
 
 class Evil:

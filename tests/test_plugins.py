@@ -22,7 +22,7 @@ ONE_FILE = '''
 import dataclasses
 import torch
 from torch import nn
-from socialsignalbench.models.core import MODELS, EmbedClassifier, ModelSpec, model_params
+from socialsignalbench.models.core import MODELS, EmbedClassifier, ModelSpec
 
 @dataclasses.dataclass(frozen=True)
 class MeanLinearParams:
@@ -35,8 +35,7 @@ class MeanLinear(EmbedClassifier):
     def embed(self, x):
         return torch.tanh(self.proj(x.mean(-1)))
 
-MODELS.register('mean_linear', ModelSpec('mean_linear', 'audio', 'torch', params=MeanLinearParams,
-                build=lambda in_shape, n, mcfg: MeanLinear(in_shape, n, model_params(MODELS['mean_linear'], mcfg))))
+MODELS.register('mean_linear', ModelSpec('mean_linear', 'audio', 'torch', MeanLinear, params=MeanLinearParams))
 '''
 
 STAGE = '''
@@ -118,7 +117,8 @@ def test_plugin_stage_runs_like_a_builtin(project, tmp_path):
     plug.mkdir(exist_ok=True)
     (plug / 'hello_stage.py').write_text(textwrap.dedent(STAGE))
     (plug / 'hello.ipynb').write_text(report('from socialsignalbench.pipeline.runner import report_setup\n'
-                                             'import hello_stage\nhello_stage.hello(report_setup(config_path), run_dir)'))
+                                             'cfg = report_setup(config_path)  # loads the run\'s plugins\n'
+                                             'import hello_stage\nhello_stage.hello(cfg, run_dir)'))
     help_ = ssb('--plugin', 'plugins/hello_stage.py', '--help', cwd=project)
     assert help_.returncode == 0 and 'hello           a stage of a plugin' in help_.stdout, help_.stdout
     ssb_ok('--plugin', 'plugins/hello_stage.py', '--config', 'configs/small.yaml', '--mode', 'hello', '--run-id', 'hello-cli',
@@ -148,7 +148,7 @@ BAD = {
     'fails_import': ('from socialsignalbench.metrics.functional import declare_metric\n'
                      "declare_metric('fine_metric', len, True, False)\n"
                      'import numpy.no_such_module\n',
-                     ['fails_import.py', 'failed to import: ModuleNotFoundError', 'numpy.no_such_module', 'line 3']),
+                     ['fails_import.py', 'failed to import at', 'fails_import.py, line 3: ModuleNotFoundError', 'numpy.no_such_module']),
     'taken_name': ('from socialsignalbench.models.core import MODELS, ModelSpec\n'
                    "MODELS.register('my_fine_model', ModelSpec('my_fine_model', 'audio', 'torch', dict))\n"
                    "MODELS.register('audio_cnn', ModelSpec('audio_cnn', 'audio', 'torch', dict))\n",
@@ -191,3 +191,21 @@ def test_loading_a_plugin_twice_is_a_no_op(tmp_path):
     first = load_plugin(tmp_path / 'twice_metric.py')
     again = load_plugin(str(tmp_path / '.' / 'twice_metric.py'))
     assert again is first and first.entries == (('metric', 'twice_metric'),) and sys.modules['twice_metric'].COUNT == 1
+
+
+@pytest.mark.parametrize('source, entry', [
+    ("from socialsignalbench.models.core import MODELS, ModelSpec\n"
+     "MODELS.register('audio_cnn', ModelSpec('audio_cnn', 'audio', 'torch', dict))\n", "Duplicate model 'audio_cnn'"),
+    ("from socialsignalbench.features.loader import FEATURE_SPECS\nFEATURE_SPECS.register('mfcc', len)\n",
+     "Duplicate feature 'mfcc'"),
+    ("from socialsignalbench.core import FEATURES\nFEATURES.register('face_crop', len)\n", "Duplicate feature extractor 'face_crop'"),
+    ("from socialsignalbench.core import declare_stage\ndeclare_stage('evaluate', 'mine.ipynb', 'mine')\n",
+     "Duplicate stage 'evaluate'")])
+def test_a_plugin_cannot_take_a_name_the_package_reads_later(tmp_path, source, entry):
+    """In a fresh interpreter the package's models, features and stages are read on first use: a plugin registering
+    one of their names first is still refused (the package's entries are read before a plugin adds one)."""
+    (tmp_path / 'early.py').write_text(source)
+    code = ('from socialsignalbench.plugins import load_plugin\n'
+            'try: load_plugin("early.py")\nexcept Exception as e: print(type(e).__name__, e)\n')
+    r = subprocess.run([sys.executable, '-c', code], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and r.stdout.startswith("SSBError Plugin '") and entry in r.stdout, r.stdout + r.stderr

@@ -144,11 +144,14 @@ def compare_parser() -> argparse.ArgumentParser:
     "The arguments of `ssb compare` / `scripts/compare_runs.py`."
     p = argparse.ArgumentParser(prog='ssb compare', description='Paired comparison of evaluated runs on their shared test items: '
                                 'every metric for A, B and B - A with paired speaker/subject-bootstrap CIs, McNemar, leaderboard.')
-    p.add_argument('runs', nargs='+', metavar='RUN', help='two or more runs: ids under paths.runs_dir, run folders or predictions CSV files')
+    p.add_argument('runs', nargs='+', metavar='RUN',
+                   help='two or more runs: ids under paths.runs_dir, run folders or predictions CSV files')
     p.add_argument('--intersect', action='store_true', help='compare on the shared items of runs evaluated on different items')
     p.add_argument('--baseline', default=None, metavar='RUN', help='compare every other run against this one (default: the first)')
-    p.add_argument('--config', default=None, help="YAML config or shipped name: paths.runs_dir, eval.* (default: the first run's config.yaml)")
-    p.add_argument('--out', default=None, metavar='DIR', help='folder for comparison.json and comparison.md (default: <runs_dir>/compare-<A>-vs-<B>)')
+    p.add_argument('--config', default=None,
+                   help="YAML config or shipped name: paths.runs_dir, eval.* (default: the first run's config.yaml)")
+    p.add_argument('--out', default=None, metavar='DIR',
+                   help='folder for comparison.json and comparison.md (default: <runs_dir>/compare-<A>-vs-<B>)')
     return p
 
 # %% ../../nbs/90_cli.ipynb #fab3816e
@@ -204,7 +207,8 @@ def export_command(argv:list[str]) -> int:
     args = export_parser().parse_args(argv)
     try:
         cfg = resolve_config(args.config, overrides_from(args.set))
-        text = '\n'.join(class_names(cfg)) + '\n' if args.classes else export_items(cfg, args.corpus, args.split, args.modality).to_csv(index=False)
+        text = ('\n'.join(class_names(cfg)) + '\n' if args.classes else
+                export_items(cfg, args.corpus, args.split, args.modality).to_csv(index=False))
         if args.out: atomic_write_text(args.out, text)
     except SSBError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -216,8 +220,9 @@ def export_command(argv:list[str]) -> int:
 # %% ../../nbs/90_cli.ipynb #c90sc004
 def score_parser() -> argparse.ArgumentParser:
     "The arguments of `ssb score`."
-    p = argparse.ArgumentParser(prog='ssb score', description="Score an outside system's predictions of the exported test items as "
-                                'the run <runs_dir>/<NAME>/ (role external): metrics with speaker/subject-bootstrap CIs, gold slice, report.')
+    p = argparse.ArgumentParser(prog='ssb score', description="Score an outside system's predictions of the exported test items "
+                                'as the run <runs_dir>/<NAME>/ (role external): metrics with speaker/subject-bootstrap CIs, '
+                                'gold slice, report.')
     p.add_argument('--config', required=True, help="YAML config file, or a shipped config's name")
     p.add_argument('--predictions', required=True, metavar='FILE.csv',
                    help='id and one probability column per class (ssb export --classes), or id and pred (class names)')

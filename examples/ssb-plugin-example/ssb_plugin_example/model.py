@@ -5,7 +5,7 @@ from typing import Annotated
 import torch
 from torch import nn
 from socialsignalbench.config import NONNEG, Range
-from socialsignalbench.models.core import MODELS, EmbedClassifier, ModelSpec, model_params
+from socialsignalbench.models.core import MODELS, EmbedClassifier, ModelSpec
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,7 +25,10 @@ def block(c_in: int, c_out: int) -> nn.Sequential:
 
 class CRNN(EmbedClassifier):
     "(n, n_coef, n_frames) -> conv blocks -> BiGRU over frames -> mean and max pooling -> embedding -> logits."
-    def __init__(self, in_shape: tuple[int, int], n_classes: int, params: CrnnParams = CrnnParams()):
+    def __init__(self, in_shape: tuple[int, int],  # one example: (n_coef, n_frames)
+                 n_classes: int,  # logits
+                 params: CrnnParams | None = None):  # from `model.params.example_crnn` (None: the defaults)
+        params = params or CrnnParams()
         super().__init__(params.embed_dim, n_classes, params.dropout)
         self.conv = nn.Sequential(block(in_shape[0], params.channels), block(params.channels, params.channels))
         self.gru = nn.GRU(params.channels, params.hidden, batch_first=True, bidirectional=True)
@@ -36,10 +39,5 @@ class CRNN(EmbedClassifier):
         return self.head(torch.cat([h.mean(1), h.amax(1)], 1))
 
 
-def build(in_shape, n_classes, mcfg):
-    "The untrained CRNN for inputs of `in_shape`, its parameters from `model.params.example_crnn`."
-    return CRNN(in_shape, n_classes, model_params(MODELS['example_crnn'], mcfg))
-
-
-MODELS.register('example_crnn', ModelSpec('example_crnn', 'audio', 'torch', build, params=CrnnParams,
+MODELS.register('example_crnn', ModelSpec('example_crnn', 'audio', 'torch', CRNN, params=CrnnParams,
                                           feature='example_delta_mfcc'))
