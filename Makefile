@@ -19,7 +19,7 @@ help:
 	@echo "make test   - .venv with dev extras, flake8, nbdev_clean/nbdev_export no-diff, nbdev_test, docs check, pytest"
 	@echo "make docs   - the documentation site without Quarto: site/index.html (make docs-check also checks it)"
 	@echo "make bench  - benchmarks/bench_preprocess.py and benchmarks/bench_pipeline.py"
-	@echo "make bench-train - benchmarks/bench_train.py: the audio CNN recipe on real RAVDESS (~25 min)"
+	@echo "make bench-train - benchmarks/bench_train.py: audio CNN, eGeMAPS, logreg, face model, HOG on real data (long)"
 
 $(PY):
 	@echo "[make] creating $(VENV)"

@@ -143,7 +143,8 @@ def main(argv=None):
                 t = time.perf_counter()
                 rows.append(dict(scheme=scheme, model=name, norm=norm, **nested_cv(name, data, a.seed), s=time.perf_counter() - t))
                 r = rows[-1]
-                print(f"  {scheme}/{name}/{norm}: {np.mean(r['fold_uar']):.3f} +- {np.std(r['fold_uar'], ddof=1):.3f} ({r['s']:.0f} s)", flush=True)
+                print(f"  {scheme}/{name}/{norm}: {np.mean(r['fold_uar']):.3f} +- {np.std(r['fold_uar'], ddof=1):.3f} ({r['s']:.0f} s)",
+                      flush=True)
     print(f"\n{'scheme':9s} {'model':14s} {'statistics':11s} | {'fold UAR mean +- sd':18s} | {'pooled UAR [95% CI]':22s} | chosen per fold")
     for r in rows:
         pooled = f"{r['pooled'][0]:.3f} [{r['pooled'][1]:.2f}, {r['pooled'][2]:.2f}]"

@@ -55,7 +55,8 @@ def clip_features(f):
     f0 = librosa.yin(y, fmin=60, fmax=400, sr=sr, frame_length=1024, hop_length=160)[None]
     sp = np.vstack([librosa.feature.spectral_centroid(y=y, sr=sr, **kw), librosa.feature.spectral_rolloff(y=y, sr=sr, **kw),
                     librosa.feature.spectral_bandwidth(y=y, sr=sr, **kw), librosa.feature.spectral_flatness(y=y, **kw),
-                    librosa.feature.zero_crossing_rate(y, frame_length=512, hop_length=160), librosa.feature.rms(y=y, frame_length=512, hop_length=160),
+                    librosa.feature.zero_crossing_rate(y, frame_length=512, hop_length=160),
+                    librosa.feature.rms(y=y, frame_length=512, hop_length=160),
                     librosa.feature.spectral_contrast(y=y, sr=sr, **kw)])
     n = min(f0.shape[1], sp.shape[1]); x = np.vstack([np.log(f0[:, :n]), np.log(sp[:, :n] + 1e-8)])
     return (np.concatenate([_stats(m), _stats(librosa.feature.delta(m))]), _stats(lm),
@@ -112,7 +113,8 @@ def mine_table(preds):
     old, new = GoldConfig(max_share=1.), GoldConfig()
     rows = []
     for label, src, g in (('old, 2 sources', SOURCES2, old), ('old, 4 sources', SOURCES4, old), ('new, 2 sources', SOURCES2, new),
-                          ('new, 4 sources', SOURCES4, new), ('new, 4 sources, min_share 0.75', SOURCES4, dataclasses.replace(new, min_share=.75))):
+                          ('new, 4 sources', SOURCES4, new),
+                          ('new, 4 sources, min_share 0.75', SOURCES4, dataclasses.replace(new, min_share=.75))):
         m = mine_gold({n: preds[n] for n in src}, 'emotions8', g, seed=0); s, st = m.slice, m.stability
         r = dict(config=label, items=s.n_items, share=s.n_items / s.n_candidates, eligible=s.n_eligible,
                  jaccard=m.jaccard.to_numpy()[~np.eye(len(src), dtype=bool)].mean(), stability_mean=st['mean'], stability_min=st['min'],
@@ -138,7 +140,8 @@ def main():
     t = mine_table(preds)
     with pd.option_context('display.width', 250, 'display.max_colwidth', 70):
         print(t.drop(columns=CHECKS).round(3).to_string(index=False))
-        for c in CHECKS: print(f'\ncheck run {c} (never mined), UAR on the slice vs 200 random slices:\n' + t[['config', c]].to_string(index=False))
+        for c in CHECKS:
+            print(f'\ncheck run {c} (never mined), UAR on the slice vs 200 random slices:\n' + t[['config', c]].to_string(index=False))
 
 
 if __name__ == '__main__':

@@ -66,7 +66,8 @@ def child(name: str, runs: str, epochs: int = 0) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--only', nargs='*', choices=list(SETTINGS), help='settings to run (default: all)')
-    ap.add_argument('--epochs', type=int, default=0, help='train this many epochs (0: the demo config\'s; a few suffice to see whether the bits differ)')
+    ap.add_argument('--epochs', type=int, default=0,
+                    help='train this many epochs (0: the demo config\'s; a few suffice to see whether the bits differ)')
     ap.add_argument('--child', help=argparse.SUPPRESS)
     ap.add_argument('--runs', help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -78,15 +79,17 @@ def main(argv=None) -> int:
     rows, runs = [], tempfile.mkdtemp(prefix='ssb-portability-')
     for name in a.only or list(SETTINGS):
         env = {**os.environ, **SETTINGS[name].get('env', {}), 'SSB_PROGRESS': '0'}
-        out = subprocess.run([sys.executable, __file__, '--child', name, '--runs', runs, '--epochs', str(a.epochs)], env=env, capture_output=True, text=True, cwd=ROOT)
+        out = subprocess.run([sys.executable, __file__, '--child', name, '--runs', runs, '--epochs', str(a.epochs)], env=env,
+                             capture_output=True, text=True, cwd=ROOT)
         line = next((x for x in out.stdout.splitlines() if x.startswith('RESULT ')), None)
         if line is None:
             print(f"{name}: failed\n{out.stderr[-2000:]}"); continue
         rows.append(json.loads(line[7:]))
         base = rows[0]['train_seconds']
         r = rows[-1]
-        print(f"{name:16s} UAR {r['uar']:.4f}  reference {r['reference_uar']:.4f}  val {r['val_uar']:.4f}  best epoch {r['best_epoch']:3d}  "
-              f"threads {r['threads']}  {r['capability']:8s} train {r['train_seconds']:7.1f} s ({r['train_seconds']/base:.2f}x)  weights {r['weights']}",
+        print(f"{name:16s} UAR {r['uar']:.4f}  reference {r['reference_uar']:.4f}  val {r['val_uar']:.4f}  "
+              f"best epoch {r['best_epoch']:3d}  threads {r['threads']}  {r['capability']:8s} "
+              f"train {r['train_seconds']:7.1f} s ({r['train_seconds']/base:.2f}x)  weights {r['weights']}",
               flush=True)
     print(json.dumps(rows))
     return 0

@@ -113,7 +113,8 @@ def child_main(spec_path):
     """In a fresh process: time `extract_many` cold, warm, then cold with the workers up; print the times as JSON."""
     import socialsignalbench.features.audio  # noqa: F401  (registers the 'mfcc' extractor)
     import pandas  # noqa: F401  (the preprocess stage has it loaded, for the manifests, before extraction starts)
-    from socialsignalbench.features.cache import FeatureCache, extract_many
+    from socialsignalbench.features.cache import FeatureCache
+    from socialsignalbench.features.extract import extract_many
     spec = json.loads(Path(spec_path).read_text())
     items, cache, out = [tuple(i) for i in spec['items']], FeatureCache(spec['cache']), {}
     for run in ('cold', 'warm', 'up'):

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #b6bc5ae0
 from __future__ import annotations
-import contextlib, dataclasses, difflib, errno, hashlib, importlib, json, multiprocessing.util, os, sys, tempfile
+import ast, contextlib, dataclasses, difflib, errno, functools, hashlib, importlib, importlib.util, json, multiprocessing.util, os, sys, tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterable
 import numpy as np
@@ -12,10 +12,10 @@ from tqdm import tqdm
 
 # %% auto #0
 __all__ = ['FEATURES', 'NOTES', 'STAGES', 'FILE_MODE', 'DIR_MODE', 'PROJECT_MARKERS', 'SSBError', 'FeatureError', 'closest',
-           'unknown_name_msg', 'resolve', 'lazy_exports', 'Lazy', 'same_entry', 'Registry', 'Stage', 'declare_stage',
-           'sha256_bytes', 'file_digest', 'sha256_file', 'write_error', 'atomic_path', 'atomic_write',
-           'atomic_write_text', 'atomic_write_bytes', 'staging_dir', 'to_jsonable', 'atomic_write_json',
-           'write_if_changed', 'progress', 'shutdown_workers', 'find_project_dir']
+           'unknown_name_msg', 'resolve', 'lazy_exports', 'Lazy', 'same_entry', 'RegistryError', 'journal', 'Registry',
+           'import_modules', 'Stage', 'declare_stage', 'discover_stages', 'sha256_bytes', 'file_digest', 'sha256_file',
+           'write_error', 'atomic_path', 'atomic_write', 'atomic_write_text', 'atomic_write_bytes', 'staging_dir',
+           'to_jsonable', 'atomic_write_json', 'write_if_changed', 'progress', 'shutdown_workers', 'find_project_dir']
 
 # %% ../nbs/00_core.ipynb #b1114303
 class SSBError(Exception):
@@ -91,50 +91,136 @@ def same_entry(a, b) -> bool:
     return False
 
 # %% ../nbs/00_core.ipynb #b234b13f
+class RegistryError(SSBError):
+    "A registration refused: `what` the registry holds, `name` the entry."
+    def __init__(self, msg:str, what:str, name:str): super().__init__(msg); self.what, self.name = what, name
+
+_JOURNALS: list[list] = [] # open `journal()`s: each records (registry, name, origin module) of every new entry
+
+@contextlib.contextmanager
+def journal():
+    "Record `(registry, name, origin)` of each entry added while the block runs; origin: the module whose import added it."
+    rec = []; _JOURNALS.append(rec)
+    try: yield rec
+    finally: _JOURNALS.remove(rec)
+
+def _origin() -> str:
+    "The module whose top-level code runs the current registration (the nearest `<module>` frame)."
+    f = sys._getframe(2)
+    while f is not None and f.f_code.co_name != '<module>': f = f.f_back
+    return '' if f is None else str(f.f_globals.get('__name__', ''))
+
+# %% ../nbs/00_core.ipynb #b234b13g
 class Registry:
     "name -> object (or `Lazy` reference); a taken name only accepts the same object again; misses list valid names."
-    def __init__(self, what:str): self.what, self._items = what, {}
+    def __init__(self, what:str, # what it holds, for messages, e.g. 'model'
+                 kind:type|Callable|None=None, # entries must be instances of this class, or pass this check(obj) -> bool
+                 builtins:Callable|None=None): # registers the package's own entries (run once, before a plugin adds one)
+        self.what, self.kind, self.builtins, self._items = what, kind, builtins, {}
     def register(self, name:str, obj:Any=None):
         "Register `obj` (or a lazy `'module:object'` via `Lazy`) under `name`; a decorator when `obj` is omitted."
         if obj is None: return lambda o: self.register(name, o)
+        if _JOURNALS and self.builtins and name not in self._items and _origin().partition('.')[0] != 'socialsignalbench':
+            self.load_builtins()    # a plugin adds an entry: the package's own take their names first
         if name in self._items and not same_entry(self._items[name], obj):
-            raise SSBError(f"Duplicate {self.what} '{name}': a different {self.what} already has that name "
-                           f"({_describe(self._items[name])}). Pick another name.")
+            raise RegistryError(f"Duplicate {self.what} '{name}': a different {self.what} already has that name "
+                                f"({_describe(self._items[name])}). Pick another name.", self.what, name)
+        if not isinstance(obj, Lazy): self.check(name, obj)
+        if name not in self._items:
+            for rec in _JOURNALS: rec.append((self, name, _origin()))
         if not (isinstance(obj, Lazy) and name in self._items): self._items[name] = obj
         return obj
+    def check(self, name:str, obj:Any) -> None:
+        "Raise `RegistryError` when `obj` is not of this registry's kind."
+        if self.kind is None or (isinstance(obj, self.kind) if isinstance(self.kind, type) else self.kind(obj)): return
+        raise RegistryError(f"The {self.what} '{name}' is {_describe(obj)} ({type(obj).__name__}), not a "
+                            f"{getattr(self.kind, '__name__', self.kind)}: register a {self.kind.__name__} "
+                            f"under this name.", self.what, name)
     def __getitem__(self, name:str):
         if name not in self._items: raise SSBError(unknown_name_msg(self.what, name, self._items))
-        if isinstance(o := self._items[name], Lazy): o = self._items[name] = resolve(o.ref)
+        if isinstance(o := self._items[name], Lazy):
+            o = resolve(o.ref); self.check(name, o); self._items[name] = o
         return o
+    def load_builtins(self) -> None:
+        "Register the package's own entries now, once (they are otherwise read on first use)."
+        fn, self.builtins = self.builtins, None
+        if fn: fn()
+    def drop(self, name:str) -> None: self._items.pop(name, None)
     def __contains__(self, name): return name in self._items
     def names(self) -> list[str]: return sorted(self._items)
     def __repr__(self): return f"Registry({self.what}: {', '.join(self.names())})"
 
 def _describe(o) -> str:
-    return o.ref if isinstance(o, Lazy) else ':'.join(q) if (q := _qualname(o)) else repr(o)[:80]
+    "A short description of a registry entry: its reference, function or class, or the declaration it wraps."
+    if isinstance(o, Lazy): return o.ref
+    if q := _qualname(o): return ':'.join(q)
+    if isinstance(m := getattr(o, 'module', None), str) and m: return f"a {type(o).__name__} declared in {m}"
+    for f in dataclasses.fields(o) if dataclasses.is_dataclass(o) else ():
+        if q := _qualname(getattr(o, f.name)): return f"a {type(o).__name__} whose {f.name} is {':'.join(q)}"
+    return repr(o)[:80]
 
 # %% ../nbs/00_core.ipynb #557baa41
-FEATURES = Registry('feature extractor')
-NOTES = Registry('feature note') # extractor name -> note(path, info, params) -> str: what the user of one file should know ('': nothing)
+FEATURES = Registry('feature extractor', kind=callable)
+NOTES = Registry('feature note', kind=callable) # extractor -> note(path, info, params) -> str: what the user of one file should know
+
+def import_modules(package:str) -> None:
+    "Import every module of `package` (e.g. 'socialsignalbench.features') so that its registrations run."
+    import pkgutil
+    pkg = importlib.import_module(package)
+    for m in pkgutil.iter_modules(pkg.__path__): importlib.import_module(f'{package}.{m.name}')
+
+FEATURES.builtins = NOTES.builtins = functools.partial(import_modules, 'socialsignalbench.features') # read before a plugin adds one
 
 # %% ../nbs/00_core.ipynb #cf5cc794
 @dataclasses.dataclass(frozen=True)
 class Stage:
     "A pipeline stage: name, report notebook, one-line help, what it reads and writes, and its function."
     name: str # the mode name, e.g. 'preprocess'
-    notebook: str # its report in `nbs/reports/`, e.g. 'preprocess.ipynb'
+    notebook: str # its report notebook, e.g. 'preprocess.ipynb', in `folder`
     help: str # one line for `ssb --help`
     reads: tuple = () # what it needs, e.g. ('manifests',)
     writes: tuple = () # what it leaves, e.g. ('feature cache', 'preprocess_summary.json')
     func: str = '' # the function the report calls, in the declaring module
     module: str = dataclasses.field(default='', compare=False) # the declaring module
+    folder: str = '' # the folder holding `notebook` ('': the package's report notebooks, `nbs/reports/`)
 
-STAGES = Registry('stage')
+STAGES = Registry('stage', kind=Stage)
 
-def declare_stage(name:str, notebook:str, help:str, reads:tuple=(), writes:tuple=(), func:str='') -> Stage:
+def declare_stage(name:str, notebook:str, help:str, reads:tuple=(), writes:tuple=(), func:str='',
+                  folder:str|Path|None=None, # its report's folder (None: the package's reports; a plugin's own folder)
+                 ) -> Stage:
     "Declare a pipeline stage where its code lives (literal arguments only)."
-    mod = sys._getframe(1).f_globals.get('__name__', '')
-    return STAGES.register(name, Stage(name, notebook, help, tuple(reads), tuple(writes), func, mod))
+    g = sys._getframe(1).f_globals
+    mod = g.get('__name__', '')
+    if folder is None and mod.partition('.')[0] != 'socialsignalbench' and g.get('__file__'): folder = Path(g['__file__']).parent
+    st = Stage(name, notebook, help, tuple(reads), tuple(writes), func, mod, str(Path(folder).resolve()) if folder else '')
+    return STAGES.register(name, st)
+
+# %% ../nbs/00_core.ipynb #cf5cc795
+def _declarations(path:Path, module:str) -> list[Stage]:
+    "The `declare_stage(...)` calls at the top level of one source file, as `Stage`s."
+    out = []
+    for node in ast.parse(path.read_text(encoding='utf-8')).body:
+        call = node.value if isinstance(node, ast.Expr) else None
+        if not (isinstance(call, ast.Call) and getattr(call.func, 'id', None) == 'declare_stage'): continue
+        try: args, kw = [ast.literal_eval(a) for a in call.args], {k.arg: ast.literal_eval(k.value) for k in call.keywords}
+        except ValueError: raise SSBError(f"{path}: declare_stage(...) must use literal arguments only.") from None
+        st = Stage(*args, **kw)
+        out.append(dataclasses.replace(st, reads=tuple(st.reads), writes=tuple(st.writes), module=module))
+    return out
+
+def discover_stages(package_dir:str|Path|None=None, # the package's folder (default: the installed package)
+                   ) -> list[Stage]:
+    "Register every stage declared in the package's source (without importing it); return them in help order."
+    root = Path(package_dir or Path(importlib.util.find_spec('socialsignalbench').origin).parent)
+    found = []
+    for path in sorted(root.rglob('*.py')):
+        if 'declare_stage(' not in path.read_text(encoding='utf-8') or path.name == 'core.py': continue
+        mod = '.'.join((root.name, *path.relative_to(root).with_suffix('').parts))
+        found += [STAGES.register(st.name, st) for st in _declarations(path, mod)]
+    return found
+
+STAGES.builtins = discover_stages # read before a plugin registers a stage
 
 # %% ../nbs/00_core.ipynb #6d3d9616
 def sha256_bytes(data:bytes) -> str:

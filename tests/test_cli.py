@@ -110,6 +110,18 @@ def test_wrapper_scripts_run_their_mode(project):
     assert r.returncode == 0 and '--config' in r.stdout and 'download' in r.stdout
 
 
+def start_and_wait(cmd, cwd, marker, **popen):
+    """Start `cmd` (in a session of its own, so that a signal reaches ssb and its kernel) and wait up to two minutes
+    for its report to create `marker`; return the running process."""
+    proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, 'SSB_PROGRESS': '0'}, start_new_session=True, **popen)
+    for _ in range(600):
+        if marker.exists():
+            break
+        time.sleep(0.2)
+    assert marker.exists(), f'{marker} never appeared'
+    return proc
+
+
 def test_killed_ssb_leaves_no_hidden_files(project):
     """SIGKILL `ssb` while a report runs: the run folder holds a visible `<stage>.running.ipynb`, nothing hidden;
     the next run of the stage replaces it."""
@@ -127,14 +139,8 @@ def test_killed_ssb_leaves_no_hidden_files(project):
         env = {**os.environ, 'SSB_PROGRESS': '0'}
         cmd = [sys.executable, '-m', 'socialsignalbench.pipeline.cli', '--config', 'configs/small.yaml', '--mode',
                'demo_data', '--run-id', 'killed']
-        proc = subprocess.Popen(cmd, cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
         run = project / 'outputs' / 'runs' / 'killed'
-        for _ in range(600):
-            if (run / 'started').exists():
-                break
-            time.sleep(0.2)
-        assert (run / 'started').exists()
+        proc = start_and_wait(cmd, project, run / 'started', stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.killpg(proc.pid, signal.SIGKILL)         # ssb and its kernel, as an OOM kill or a closed terminal would
         proc.wait()
         assert (run / 'demo_data.running.ipynb').exists()
@@ -175,17 +181,10 @@ def fake_report(project, stage, source):
 def test_ctrl_c_prints_one_line_saying_how_to_resume(project):
     nbs = fake_report(project, 'demo_data', 'import time, pathlib\npathlib.Path("started").touch()\ntime.sleep(300)')
     try:
-        env = {**os.environ, 'SSB_PROGRESS': '0'}
         cmd = [sys.executable, '-m', 'socialsignalbench.pipeline.cli', '--config', 'configs/small.yaml', '--mode', 'demo_data',
                '--run-id', 'ctrl-c']
-        proc = subprocess.Popen(cmd, cwd=project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                start_new_session=True)
         run = project / 'outputs' / 'runs' / 'ctrl-c'
-        for _ in range(600):
-            if (run / 'started').exists():
-                break
-            time.sleep(0.2)
-        assert (run / 'started').exists()
+        proc = start_and_wait(cmd, project, run / 'started', stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         os.killpg(proc.pid, signal.SIGINT)          # Ctrl-C in a terminal: ssb and its kernel both get SIGINT
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 130, err

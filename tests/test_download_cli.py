@@ -127,7 +127,8 @@ def test_full_disk_names_the_part_file_and_keeps_it_to_resume(server, tmp_path, 
         dl.download_file(f'{url}/a.zip', dest, md5, retries=2, backoff=0.01, chunk=1024)
     part = tmp_path / 'data' / 'a.zip.part'
     assert str(e.value) == (f"No space left on the device while writing {part}. Free some space (or point the config's paths at a "
-                            f"bigger disk) and run again. The 4096 bytes received so far are kept in {part}: the next run resumes from there.")
+                            f"bigger disk) and run again. The 4096 bytes received so far are kept in {part}: the next run resumes from "
+                            f"there.")
     assert part.read_bytes() == data[:4096] and not dest.exists()
     monkeypatch.undo()
     r = dl.download_file(f'{url}/a.zip', dest, md5, retries=2, backoff=0.01, chunk=1024)

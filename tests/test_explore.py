@@ -55,7 +55,8 @@ def test_tutorial_on_suite(suite_project, suite):
     """`make lab`'s notebook, executed with MY_RUNS set to the documented runs folder of a demo suite_project."""
     pm = pytest.importorskip('papermill')
     out = suite_project / 'explore_tutorial.ipynb'
-    pm.execute_notebook(str(ROOT / 'nbs' / 'tutorials' / 'explore.ipynb'), str(out), parameters={'MY_RUNS': str(suite_project / 'outputs' / 'runs')},
+    pm.execute_notebook(str(ROOT / 'nbs' / 'tutorials' / 'explore.ipynb'), str(out),
+                        parameters={'MY_RUNS': str(suite_project / 'outputs' / 'runs')},
                         cwd=str(ROOT / 'nbs' / 'tutorials'), progress_bar=False, kernel_name='python3')
     text = {o.get('text', '') if isinstance(o.get('text', ''), str) else ''.join(o['text'])
             for c in json.loads(out.read_text())['cells'] if c['cell_type'] == 'code' for o in c['outputs']}

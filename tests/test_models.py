@@ -13,7 +13,7 @@ from socialsignalbench.models.core import (MODELS, build_model, estimator_from_t
 from socialsignalbench.train.augment import augment_audio, augment_faces, mask_spans, time_mask
 from socialsignalbench.train.checkpoint import FORMAT, checkpoint_meta, load_checkpoint, save_checkpoint
 
-SMALL = ModelConfig(width=8, depth=2, embed_dim=16)
+SMALL = ModelConfig(params={'audio_cnn': {'width': 8, 'depth': 2, 'embed_dim': 16}})
 
 
 @pytest.mark.parametrize('name,shape', [('audio_cnn', (40, 351)), ('face_cnn', (48, 48))])
@@ -22,7 +22,7 @@ def test_cnn_forward_and_embed_shapes(name, shape):
     x = torch.randn(3, *shape)
     with torch.no_grad():
         assert m(x).shape == (3, 5)
-        assert m.embed(x).shape == (3, ModelConfig().embed_dim)
+        assert m.embed(x).shape == (3, model_spec(name).params().embed_dim)
         assert torch.equal(m(x), m.classifier(m.embed(x)))
     assert model_spec(name).modality == ('audio' if name == 'audio_cnn' else 'image')
 
@@ -52,7 +52,9 @@ def test_logreg_beats_chance_and_round_trips():
     fitted = fit_estimator('audio_logreg', Xtr, ytr, SMALL, seed=0)
     P = estimator_proba('audio_logreg', fitted, Xte, 3)
     assert (P.argmax(1) == yte).mean() > 0.8  # chance is 1/3
-    np.testing.assert_array_equal(estimator_proba('audio_logreg', estimator_from_tensors('audio_logreg', estimator_tensors('audio_logreg', fitted), SMALL), Xte, 3), P)
+    np.testing.assert_array_equal(estimator_proba('audio_logreg',
+                                                  estimator_from_tensors('audio_logreg', estimator_tensors('audio_logreg', fitted), SMALL),
+                                                  Xte, 3), P)
 
 
 def meta_for(model='audio_cnn', modality='audio'):
@@ -77,7 +79,8 @@ def test_logreg_checkpoint_round_trip(tmp_path):
     path = save_checkpoint(tmp_path / 'ref.pt', estimator_tensors('audio_logreg', fitted), meta_for('audio_logreg'))
     tensors, meta = load_checkpoint(path)
     assert meta['model'] == 'audio_logreg'
-    np.testing.assert_array_equal(estimator_proba('audio_logreg', estimator_from_tensors('audio_logreg', tensors, SMALL), Xte, 3), estimator_proba('audio_logreg', fitted, Xte, 3))
+    np.testing.assert_array_equal(estimator_proba('audio_logreg', estimator_from_tensors('audio_logreg', tensors, SMALL), Xte, 3),
+                                  estimator_proba('audio_logreg', fitted, Xte, 3))
 
 
 class Evil:
@@ -147,7 +150,7 @@ def test_time_mask_zeroes_the_drawn_spans():
 def demo_faces(subjects, seed=0, size=48):
     """Neutral and peak-happy demo CK+ faces (the demo corpus's renderer), resized to `size`, in [0, 1]; labels 0/1."""
     import cv2
-    from socialsignalbench.data.demo import render_face, subject_shape
+    from socialsignalbench.data.demo_faces import render_face, subject_shape
     X, y = [], []
     for s in subjects:
         shape = subject_shape(f'S{s:03d}', np.random.default_rng([seed, s]))

@@ -13,7 +13,8 @@ import pytest
 import soundfile as sf
 
 from conftest import ROOT, need_shared, ssb
-from socialsignalbench.features.cache import FeatureCache, extract_many, load_features
+from socialsignalbench.features.cache import FeatureCache, load_features
+from socialsignalbench.features.extract import extract_many
 from socialsignalbench.config import AudioConfig, load_config
 from socialsignalbench.data.dataset import manifest_path
 from socialsignalbench.features.audio import extract_mfcc, load_audio
@@ -116,7 +117,8 @@ def test_face_cnn_learns_on_real_photos():
     cfg = load_config(ROOT / 'configs' / 'faces_london.yaml')
     X = np.stack([extract_face(root / p, cfg.face)[0]['face'] for p in man['path']]).astype(np.float32) * PIXEL_SCALE
     y = np.where(man['emotion'] == 'happy', 0, 3)  # engagement and neutral of the seed scheme's 5 classes
-    train = SimpleNamespace(X=X, y=y, groups=man['face_id'].to_numpy(), classes=('engagement', 'confusion', 'hesitation', 'neutral', 'other'))
+    train = SimpleNamespace(X=X, y=y, groups=man['face_id'].to_numpy(),
+                            classes=('engagement', 'confusion', 'hesitation', 'neutral', 'other'))
     model = build_model(cfg.model.name, X.shape[1:], 5, cfg.model, seed=0)
     res = fit(model, train, None, dataclasses.replace(cfg.train, epochs=40, patience=0), None, seed=0, threads=1, modality='image')
     losses = [h['train_loss'] for h in res.history]

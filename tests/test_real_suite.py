@@ -39,7 +39,8 @@ def test_real_suite_on_eight_actors_and_24_london_people(project, tmp_path):
     sets = [f'ravdess.root={rav}', 'ravdess.actors=[1, 2, 3, 4, 5, 6, 7, 8]', 'split.ravdess=auto', 'split.n_train=4',
             'split.n_val=2', 'split.n_test=2', f'london.root={lon}', f'ckplus.root={tmp_path / "no_ckplus"}',
             'paths.data_dir=data/real', 'paths.cache_dir=data/real/cache', 'train.epochs=2', 'train.device=cpu',
-            'model.widths=[16, 32]', 'model.kernels=[5, 3]', 'model.embed_dim=32', 'eval.n_boot=100', 'gold.n_random=20',
+            'model.params.audio_cnn.widths=[16, 32]', 'model.params.audio_cnn.kernels=[5, 3]',
+            'model.params.audio_cnn.embed_dim=32', 'eval.n_boot=100', 'gold.n_random=20',
             'train.repeats=1', 'suite.face_run.train.epochs=2']
     r = ssb_ok('--config', 'real', '--mode', 'all', *[a for s in sets for a in ('--set', s)], '--run-id', 'real',
                cwd=project, timeout=3000)

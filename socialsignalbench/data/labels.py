@@ -165,7 +165,7 @@ def read_scheme(path:str|Path, # a label scheme YAML file
 
 # %% ../../nbs/13_labels.ipynb #ad4e190d
 SCHEMES_DIR = Path(socialsignalbench.__file__).parent/'schemes'
-SCHEMES = Registry('label scheme')
+SCHEMES = Registry('label scheme', kind=LabelScheme)
 
 def register_shipped(registry:Registry=SCHEMES, # where to register
                      folder:str|Path=SCHEMES_DIR, # a folder of scheme YAML files

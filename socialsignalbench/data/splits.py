@@ -351,7 +351,8 @@ def _ckplus_splits(df:pd.DataFrame, cfg:Config) -> pd.DataFrame:
                           ('split.ckplus_val', 'split.ckplus_test'))
 
 def _csv_splits(df:pd.DataFrame, c:CsvCorpusConfig, seed:int) -> pd.DataFrame:
-    "A CSV corpus's splits: a seeded fractional holdout of its groups per the corpus's `val`/`test`."
+    "A CSV corpus's splits: a seeded fractional holdout of its groups per the corpus's `val`/`test`; `split: all`: every row in test."
+    if c.split == 'all': return df.assign(split='test')   # an evaluation-only corpus (cross-corpus evaluation of a checkpoint)
     return _share_holdout(df, c.val, c.test, seed, (f"csv corpus '{c.name}': val", 'test'))
 
 # %% ../../nbs/14_splits.ipynb #29d30de3
@@ -367,7 +368,7 @@ def assign_splits(df:pd.DataFrame, # one corpus's manifest (columns group, gende
     out = (_csv_splits(df, c, cfg.split.seed) if c else _ravdess_splits(df, cfg) if corpus == 'ravdess'
            else _ckplus_splits(df, cfg))
     check_no_leakage(out)
-    if empty := [s for s in SPLIT_NAMES if not (out['split'] == s).any()]:
+    if (empty := [s for s in SPLIT_NAMES if not (out['split'] == s).any()]) and not (c and c.split == 'all'):
         warnings.warn(f"{corpus} split: no rows in {', '.join(empty)} ({out['group'].nunique()} group(s) in the data).")
     return out
 
@@ -403,7 +404,8 @@ def split_info(cfg:Config, # the config
     if _committed(cfg, corpus):
         spec = load_split(RAVDESS_FOLDS) if s.mode == 'kfold' else _ravdess_spec(cfg)
         return dict(name=spec.name, version=spec.version, seed=spec.generated_by.get('seed'), mode=s.mode)
-    if s.mode == 'kfold': name = f'{corpus}_group_{s.k_folds}fold'
+    if c and c.split == 'all': name = f'{corpus}_all_test'   # an evaluation-only corpus: every item in test
+    elif s.mode == 'kfold': name = f'{corpus}_group_{s.k_folds}fold'
     elif c: name = f'{corpus}_group_holdout_{c.val:g}_{c.test:g}'
     elif corpus == 'ravdess': name = f'ravdess_auto_holdout_{s.n_train}_{s.n_val}_{s.n_test}'
     else: name = f'ckplus_subject_holdout_{s.ckplus_val:g}_{s.ckplus_test:g}'

@@ -12,7 +12,8 @@ import pandas as pd
 from ..core import SSBError, atomic_path, declare_stage, write_if_changed
 from ..config import Config
 from ..data.dataset import abs_paths, corpora as config_corpora, load_corpus, require_manifests
-from .cache import ExtractReport, FeatureCache, changed_inputs, extract_many, read_index, write_index
+from .cache import FeatureCache, changed_inputs, read_index, write_index
+from .extract import ExtractReport, extract_many
 from .loader import feature_spec, row_modalities, train_norm, with_keys
 from .face import detection_report
 from .compute import dask_client, describe, n_slots
@@ -151,7 +152,7 @@ def _finish_corpus(cfg:Config, corpus:str, index:pd.DataFrame, reps:tuple, extra
     "Write the index (and statistics) of one corpus and summarise it; `extras`: feature -> (index, reports) of extra features."
     write_if_changed(ip := index_path(cfg, corpus, index), stored_index(index), read_index, write_index)
     audio = index[index['ok'] & (index['modality'] == 'audio')]
-    norm = str(train_norm(cfg, corpus, audio, feature_spec(cfg, 'audio'))[1]) if len(audio) else None
+    norm = str(train_norm(cfg, corpus, audio, feature_spec(cfg, 'audio'))[1]) if (audio['split'] == 'train').any() else None   # split: all
     n_bad = int((~index['ok']).sum())
     return CorpusFeatures(corpus, '+'.join(r.extractor for r in reps), len(index), sum(r.n_hit for r in reps),
                           sum(r.n_computed for r in reps), n_bad, n_bad/max(len(index), 1), round(sum(r.seconds for r in reps), 3),

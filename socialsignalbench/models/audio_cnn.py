@@ -4,16 +4,38 @@
 
 # %% ../../nbs/31_audio_cnn.ipynb #8f7c17ca
 from __future__ import annotations
+from dataclasses import dataclass
+from typing import Annotated, Optional
 import torch
 from torch import nn
-from ..config import ModelConfig
+from ..config import CHECKS, Range
 from .core import MODELS, ModelSpec, EmbedClassifier, embed_head
 
 # %% auto #0
-__all__ = ['BLOCK_DROPOUT', 'conv_block', 'widths', 'kernels', 'AudioCNN']
+__all__ = ['BLOCK_DROPOUT', 'AudioCNNParams', 'audio_cnn_problems', 'conv_block', 'widths', 'kernels', 'AudioCNN']
 
 # %% ../../nbs/31_audio_cnn.ipynb #74009d6f
-BLOCK_DROPOUT = 0.1 # dropout inside each conv block (the heavier `model.dropout` sits before the classifier)
+@dataclass(frozen=True)
+class AudioCNNParams:
+    "The audio CNN's own parameters (config: `model.params.audio_cnn`)."
+    width: Annotated[int, Range(1)] = 32 # channels of the first conv block (doubles per block)
+    depth: Annotated[int, Range(1)] = 3 # conv blocks
+    widths: Optional[tuple[Annotated[int, Range(1)], ...]] = None # channels of each block, e.g. [64, 128, 128] (None: `width` doubling)
+    kernels: Optional[tuple[Annotated[int, Range(1)], ...]] = None # kernel size of each conv block (None: 5 for every block)
+    dropout: Annotated[float, Range(0, 1, hi_open=True)] = 0.3 # dropout before the classifier
+    embed_dim: Annotated[int, Range(1)] = 64 # embedding size (what fusion reads)
+
+def audio_cnn_problems(p:AudioCNNParams) -> list[tuple[str, str]]:
+    "`(key, what is wrong)` for `model.params.audio_cnn`: an empty `widths`, or not one kernel size per block."
+    n = len(p.widths) if p.widths is not None else p.depth
+    if p.widths is not None and not p.widths: return [('widths', 'is an empty list: give one channel count per block, or null')]
+    if p.kernels is None or len(p.kernels) == n: return []
+    return [('kernels', f"has {len(p.kernels)} sizes but the model has {n} conv blocks ({'widths' if p.widths is not None else 'depth'}): "
+                        "give one kernel size per block, or null")]
+
+CHECKS[AudioCNNParams] = audio_cnn_problems # checked wherever the config checks a section (`model_params`)
+
+BLOCK_DROPOUT = 0.1 # dropout inside each conv block (the heavier `dropout` parameter sits before the classifier)
 
 def conv_block(c_in:int, c_out:int, dim:int=1, kernel:int=5) -> nn.Sequential:
     "Conv -> BatchNorm -> GELU -> MaxPool(2) -> Dropout, in 1D (`dim=1`) or 2D (`dim=2`)."
@@ -21,29 +43,30 @@ def conv_block(c_in:int, c_out:int, dim:int=1, kernel:int=5) -> nn.Sequential:
     return nn.Sequential(conv(c_in, c_out, kernel, padding=kernel//2, bias=False), bn(c_out), nn.GELU(),
                          pool(2, ceil_mode=True), nn.Dropout(BLOCK_DROPOUT))
 
-def widths(mcfg:ModelConfig) -> list[int]:
-    "Channels of each conv block: `model.widths` when given, else `width` doubling per block over `depth` blocks."
-    return list(mcfg.widths) if mcfg.widths is not None else [mcfg.width * 2**i for i in range(mcfg.depth)]
+def widths(p) -> list[int]: # parameters with `width`, `depth` and `widths` (`AudioCNNParams`, `FaceCNNParams`)
+    "Channels of each conv block: `widths` when given, else `width` doubling per block over `depth` blocks."
+    return list(p.widths) if p.widths is not None else [p.width * 2**i for i in range(p.depth)]
 
-def kernels(mcfg:ModelConfig) -> list[int]:
-    "Kernel size of each conv block: `model.kernels` when given, else 5."
-    return list(mcfg.kernels) if mcfg.kernels is not None else [5]*len(widths(mcfg))
+def kernels(p) -> list[int]: # parameters with `kernels` (and what `widths` reads)
+    "Kernel size of each conv block: `kernels` when given, else 5."
+    return list(p.kernels) if p.kernels is not None else [5]*len(widths(p))
 
 # %% ../../nbs/31_audio_cnn.ipynb #59e3644a
 class AudioCNN(EmbedClassifier):
     "1D CNN over (n, n_coef, n_frames) features -> `embed_dim` embedding -> logits."
     def __init__(self, in_shape:tuple[int, int], # one example: (n_coef, n_frames); n_coef are the input channels
                  n_classes:int, # logits
-                 mcfg:ModelConfig, # width, depth (or widths), kernels, dropout, embed_dim
+                 params:AudioCNNParams|None=None, # width, depth (or widths), kernels, dropout, embed_dim (None: the defaults)
                 ):
-        super().__init__(mcfg.embed_dim, n_classes, mcfg.dropout)
-        ch = [in_shape[0], *widths(mcfg)]
-        self.body = nn.Sequential(*(conv_block(a, b, kernel=k) for a, b, k in zip(ch, ch[1:], kernels(mcfg))))
-        self.head = embed_head(2*ch[-1], mcfg.embed_dim)
+        p = params or AudioCNNParams()
+        super().__init__(p.embed_dim, n_classes, p.dropout)
+        ch = [in_shape[0], *widths(p)]
+        self.body = nn.Sequential(*(conv_block(a, b, kernel=k) for a, b, k in zip(ch, ch[1:], kernels(p))))
+        self.head = embed_head(2*ch[-1], p.embed_dim)
     def embed(self, x:torch.Tensor) -> torch.Tensor:
         "(n, n_coef, n_frames) -> (n, embed_dim)."
         h = self.body(x)
         return self.head(torch.cat([h.mean(-1), h.amax(-1)], 1))
 
 # %% ../../nbs/31_audio_cnn.ipynb #122eece7
-MODELS.register('audio_cnn', ModelSpec('audio_cnn', 'audio', 'torch', AudioCNN))
+MODELS.register('audio_cnn', ModelSpec('audio_cnn', 'audio', 'torch', AudioCNN, params=AudioCNNParams))

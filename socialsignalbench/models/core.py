@@ -10,12 +10,12 @@ import numpy as np
 import torch
 from torch import nn
 from ..core import SSBError, Registry, same_entry
-from ..config import ModelConfig, build as build_section
+from ..config import ModelConfig, build as build_section, check_section
 
 # %% auto #0
-__all__ = ['MODALITIES', 'MODELS', 'ModelSpec', 'model_spec', 'all_models', 'EmbedClassifier', 'embed_head', 'build_model',
-           'model_params', 'fit_estimator', 'estimator_proba', 'estimator_tensors', 'estimator_from_tensors',
-           'model_size']
+__all__ = ['MODALITIES', 'MODELS', 'OLD_MODEL_KEYS', 'ModelSpec', 'model_spec', 'all_models', 'EmbedClassifier', 'embed_head',
+           'model_params', 'model_section', 'build_model', 'fit_estimator', 'estimator_proba', 'estimator_tensors',
+           'estimator_from_tensors', 'model_size']
 
 # %% ../../nbs/30_models.ipynb #38b44096
 MODALITIES = ('audio', 'image', 'pair') # what a model reads; 'pair': an audio-face pair (late fusion)
@@ -24,9 +24,9 @@ MODALITIES = ('audio', 'image', 'pair') # what a model reads; 'pair': an audio-f
 class ModelSpec:
     "A registered model: its name, what it reads, what it is, how to build it, and (scikit-learn) how to store it."
     name: str # registry name, e.g. 'audio_cnn'
-    modality: Literal['audio', 'image', 'pair'] # audio features (n_coef, n_frames), image crops (H, W), or a 'pair' of baseline outputs (fusion)
+    modality: Literal['audio', 'image', 'pair'] # audio features (n_coef, n_frames), image crops (H, W), or a 'pair' (fusion)
     kind: Literal['torch', 'sklearn'] # a torch module or a scikit-learn estimator
-    build: Callable # torch: build(in_shape, n_classes, mcfg); sklearn: build(in_shape, n_classes, params, seed) -> untrained estimator
+    build: Callable # torch: build(in_shape, n_classes, params); sklearn: build(in_shape, n_classes, params, seed) -> untrained estimator
     params: type|None = None # the entry's own frozen parameter dataclass, filled from `model.params.<name>` (None: it takes none)
     to_tensors: Callable|None = None # sklearn: fitted estimator -> dict of tensors (checkpoints hold no pickle)
     from_tensors: Callable|None = None # sklearn: (tensors, params) -> the fitted estimator
@@ -36,21 +36,27 @@ class ModelSpec:
     normalise: Literal['group']|None = None # 'group': inputs always standardised per speaker/subject (None: as `train.speaker_norm` says)
 
     def __post_init__(self):
-        if self.modality not in MODALITIES: raise SSBError(f"Model '{self.name}': modality must be one of {', '.join(MODALITIES)}, got {self.modality!r}.")
-        if self.kind not in ('torch', 'sklearn'): raise SSBError(f"Model '{self.name}': kind must be 'torch' or 'sklearn', got {self.kind!r}.")
+        if self.modality not in MODALITIES:
+            raise SSBError(f"Model '{self.name}': modality must be one of {', '.join(MODALITIES)}, got {self.modality!r}.")
+        if self.kind not in ('torch', 'sklearn'):
+            raise SSBError(f"Model '{self.name}': kind must be 'torch' or 'sklearn', got {self.kind!r}.")
         if self.kind == 'sklearn' and not (self.to_tensors and self.from_tensors):
-            raise SSBError(f"Model '{self.name}': a scikit-learn model needs to_tensors and from_tensors (checkpoints hold tensors, no pickle).")
+            raise SSBError(f"Model '{self.name}': a scikit-learn model needs to_tensors and from_tensors "
+                           "(checkpoints hold tensors, no pickle).")
     def __eq__(self, o): # the same declaration re-run (e.g. in its notebook) is the same spec
-        return isinstance(o, ModelSpec) and (self.name, self.modality, self.kind) == (o.name, o.modality, o.kind) and same_entry(self.build, o.build)
+        return (isinstance(o, ModelSpec) and (self.name, self.modality, self.kind) == (o.name, o.modality, o.kind)
+                and same_entry(self.build, o.build))
     def __hash__(self): return hash((self.name, self.modality, self.kind))
 
-MODELS = Registry('model')
+MODELS = Registry('model', kind=ModelSpec)
 
 # %% ../../nbs/30_models.ipynb #b6b4cfe9
 def _import_models():
     "Import every module of `socialsignalbench.models` so their declarations run."
     pkg = importlib.import_module('socialsignalbench.models')
     for m in pkgutil.iter_modules(pkg.__path__): importlib.import_module(f'{pkg.__name__}.{m.name}')
+
+MODELS.builtins = _import_models # the package's models are read before a plugin adds one
 
 def model_spec(name:str) -> ModelSpec:
     "The registered `ModelSpec` called `name` (an unknown name lists the valid ones)."
@@ -79,11 +85,38 @@ def embed_head(in_features:int, embed_dim:int) -> nn.Module:
     "Pooled conv features -> embedding (linear + GELU)."
     return nn.Sequential(nn.Linear(in_features, embed_dim), nn.GELU())
 
+# %% ../../nbs/30_models.ipynb #c3268ffb
+def model_params(spec:ModelSpec, # a registered model
+                 mcfg:ModelConfig, # the `model:` section (`params`)
+                 src:str|None=None, # the config file, for messages (None: '`model.params` config section')
+                ) -> Any:
+    "The entry's parameters from `model.params.<name>`, checked like any config section (None when it declares none)."
+    given, src = dict(mcfg.params or {}).get(spec.name) or {}, src or '`model.params` config section'
+    if spec.params is None:
+        if given: raise SSBError(f"{src}: model.params.{spec.name}: '{spec.name}' takes no parameters; remove this block.")
+        return None
+    key = f'model.params.{spec.name}'
+    return check_section(build_section(spec.params, given, src, key), key, src)   # types and ranges, then the entry's `CHECKS`
+
+OLD_MODEL_KEYS = ('width', 'depth', 'dropout', 'embed_dim', 'widths', 'kernels') # shared `model:` keys before each model owned its params
+
+def model_section(d:dict, # a stored `model:` section, e.g. a checkpoint's `model_config`
+                  src:str='<stored model section>', # where it came from, for messages
+                 ) -> ModelConfig:
+    "`d` as a `ModelConfig`; keys of the older shared layout go to `params.<name>` when that model's parameters have them."
+    d = dict(d); old = {k: d.pop(k) for k in OLD_MODEL_KEYS if k in d}
+    name, params = d.get('name', ModelConfig.name), dict(d.get('params') or {})
+    if old and (cls := model_spec(name).params) is not None:
+        have = {f.name for f in dataclasses.fields(cls)}
+        params[name] = {**{k: v for k, v in old.items() if k in have}, **params.get(name, {})}
+        d['params'] = params
+    return build_section(ModelConfig, d, src, 'model')
+
 # %% ../../nbs/30_models.ipynb #3760667f
 def build_model(name:str, # a registered model name
                 in_shape:tuple[int, ...], # one example's shape: (n_coef, n_frames) or (H, W)
                 n_classes:int, # number of classes
-                mcfg:ModelConfig, # the `model:` config section
+                mcfg:ModelConfig, # the `model:` config section (the entry's parameters: `params.<name>`)
                 seed:int|None=None, # seed for the initial weights (None: the global torch RNG)
                ) -> nn.Module:
     "Build the registered torch model `name` for inputs of shape `in_shape`."
@@ -91,23 +124,14 @@ def build_model(name:str, # a registered model name
     if spec.kind != 'torch':
         raise SSBError(f"Model '{name}' is a {spec.kind} model, not a torch module: fit it with its own functions "
                        f"(see socialsignalbench.models.{name}).")
-    if len(in_shape) != 2 or min(in_shape) < 1: raise SSBError(f"Model '{name}': in_shape must be 2 positive sizes per example, got {tuple(in_shape)}.")
+    if len(in_shape) != 2 or min(in_shape) < 1:
+        raise SSBError(f"Model '{name}': in_shape must be 2 positive sizes per example, got {tuple(in_shape)}.")
     if n_classes < 2: raise SSBError(f"Model '{name}': needs at least 2 classes, got {n_classes}.")
-    if seed is None: return spec.build(tuple(in_shape), n_classes, mcfg)
+    p = model_params(spec, mcfg)
+    if seed is None: return spec.build(tuple(in_shape), n_classes, p)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return spec.build(tuple(in_shape), n_classes, mcfg)
-
-# %% ../../nbs/30_models.ipynb #c3268ffb
-def model_params(spec:ModelSpec, # a registered model
-                 mcfg:ModelConfig, # the `model:` section (`params`)
-                ) -> Any:
-    "The entry's parameters from `model.params.<name>`, validated like any config key (None when it declares none)."
-    given = dict(mcfg.params or {}).get(spec.name) or {}
-    if spec.params is None:
-        if given: raise SSBError(f"model.params.{spec.name}: '{spec.name}' takes no parameters; remove this block.")
-        return None
-    return build_section(spec.params, given, '`model.params` config section', f'model.params.{spec.name}')
+        return spec.build(tuple(in_shape), n_classes, p)
 
 # %% ../../nbs/30_models.ipynb #ec47e4df
 def fit_estimator(name:str, # a registered scikit-learn model

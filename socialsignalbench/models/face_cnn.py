@@ -4,14 +4,16 @@
 
 # %% ../../nbs/32_face_cnn.ipynb #d81705f8
 from __future__ import annotations
+from dataclasses import dataclass
+from typing import Annotated, Optional
 import torch
 from torch import nn
-from ..config import ModelConfig
+from ..config import CHECKS, Range
 from .core import MODELS, ModelSpec, EmbedClassifier, embed_head
 from .audio_cnn import conv_block, widths
 
 # %% auto #0
-__all__ = ['standardise_images', 'spatial_size', 'FaceCNN']
+__all__ = ['standardise_images', 'FaceCNNParams', 'face_cnn_problems', 'spatial_size', 'FaceCNN']
 
 # %% ../../nbs/32_face_cnn.ipynb #stdimg01
 def standardise_images(x:torch.Tensor, # (n, H, W) or (n, 1, H, W) crops
@@ -22,6 +24,21 @@ def standardise_images(x:torch.Tensor, # (n, H, W) or (n, 1, H, W) crops
     return (x - m) / (s + eps)
 
 # %% ../../nbs/32_face_cnn.ipynb #bb0f3336
+@dataclass(frozen=True)
+class FaceCNNParams:
+    "The face CNN's own parameters (config: `model.params.face_cnn`)."
+    width: Annotated[int, Range(1)] = 32 # channels of the first conv block (doubles per block)
+    depth: Annotated[int, Range(1)] = 3 # conv blocks
+    widths: Optional[tuple[Annotated[int, Range(1)], ...]] = None # channels of each block, e.g. [16, 32, 64] (None: `width` doubling)
+    dropout: Annotated[float, Range(0, 1, hi_open=True)] = 0.3 # dropout before the classifier
+    embed_dim: Annotated[int, Range(1)] = 64 # embedding size (what fusion reads)
+
+def face_cnn_problems(p:FaceCNNParams) -> list[tuple[str, str]]:
+    "`(key, what is wrong)` for `model.params.face_cnn`: an empty `widths`."
+    return [('widths', 'is an empty list: give one channel count per block, or null')] if p.widths is not None and not p.widths else []
+
+CHECKS[FaceCNNParams] = face_cnn_problems
+
 def spatial_size(n:int, depth:int) -> int:
     "Side of the feature map after `depth` conv blocks (each halves it, rounding up) from side `n`."
     for _ in range(depth): n = -(-n // 2)
@@ -31,14 +48,15 @@ class FaceCNN(EmbedClassifier):
     "2D CNN over (n, H, W) grey crops, each standardised by its own statistics; flattened map -> `embed_dim` embedding -> logits."
     def __init__(self, in_shape:tuple[int, int], # one example: (H, W)
                  n_classes:int, # logits
-                 mcfg:ModelConfig, # width, depth (or widths), dropout, embed_dim
+                 params:FaceCNNParams|None=None, # width, depth (or widths), dropout, embed_dim (None: the defaults)
                 ):
-        super().__init__(mcfg.embed_dim, n_classes, mcfg.dropout)
-        ch = [1, *widths(mcfg)]
+        p = params or FaceCNNParams()
+        super().__init__(p.embed_dim, n_classes, p.dropout)
+        ch, n = [1, *widths(p)], len(widths(p))
         self.body = nn.Sequential(*(conv_block(a, b, dim=2, kernel=3) for a, b in zip(ch, ch[1:])))
-        self.head = embed_head(ch[-1] * spatial_size(in_shape[0], len(ch) - 1) * spatial_size(in_shape[1], len(ch) - 1), mcfg.embed_dim)
+        self.head = embed_head(ch[-1] * spatial_size(in_shape[0], n) * spatial_size(in_shape[1], n), p.embed_dim)
     def embed(self, x:torch.Tensor) -> torch.Tensor:
         "(n, H, W) or (n, 1, H, W) -> (n, embed_dim)."
         return self.head(self.body(standardise_images(x.unsqueeze(1) if x.ndim == 3 else x)).flatten(1))
 
-MODELS.register('face_cnn', ModelSpec('face_cnn', 'image', 'torch', FaceCNN))
+MODELS.register('face_cnn', ModelSpec('face_cnn', 'image', 'torch', FaceCNN, params=FaceCNNParams))

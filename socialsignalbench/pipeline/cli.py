@@ -4,34 +4,43 @@
 
 # %% ../../nbs/90_cli.ipynb #51f9b03d
 from __future__ import annotations
-import argparse, os, sys
+import argparse, contextlib, os, sys
 from pathlib import Path
 from ..core import SSBError
 from ..config import parse_overrides
 from ..config import Config
+from ..plugins import PLUGINS_ENV, env_plugins, load_plugins
 from ..runs import load_run_config, resolve_run
-from .runner import Interrupted, ReportError, discover_stages, init_project, resolve_config, run_modes
+from .runner import Interrupted, ReportError, all_stages, init_project, resolve_config, run_modes
 
 ALL_HELP = ('the whole benchmark: data, audio/face baselines + logistic reference, fusion, gold slice, evaluate, '
             'compare, each run in <runs_dir>/<id>/; then outputs/index.html')
 
 # %% auto #0
-__all__ = ['ALL_HELP', 'make_parser', 'overrides_from', 'predict_command', 'checkpoint_option', 'interrupted_text', 'main',
-           'compare_parser', 'compare_config', 'compare_command']
+__all__ = ['ALL_HELP', 'make_parser', 'overrides_from', 'predict_command', 'checkpoint_option', 'interrupted_text',
+           'take_plugins', 'plugin_option', 'main', 'compare_parser', 'compare_config', 'compare_command',
+           'export_parser', 'export_command', 'score_parser', 'score_target', 'score_command']
 
 # %% ../../nbs/90_cli.ipynb #ac9d6082
 def make_parser() -> argparse.ArgumentParser:
     "The argument parser; `--help` lists every registered mode and command."
-    modes = '\n'.join([f'  {s.name:<15} {s.help}' for s in discover_stages()] + [f"  {'all':<15} {ALL_HELP}"])
+    modes = '\n'.join([f'  {s.name:<15} {s.help}' for s in all_stages()] + [f"  {'all':<15} {ALL_HELP}"])
     p = argparse.ArgumentParser(prog='ssb', formatter_class=argparse.RawDescriptionHelpFormatter,
-                                usage='ssb --config CONFIG --mode MODE [MODE ...] [--set KEY=VALUE] [--run-id ID]\n'
+                                usage='ssb [--plugin PLUGIN] --config CONFIG --mode MODE [MODE ...] [--set KEY=VALUE] [--run-id ID]\n'
                                       '       ssb init DIR\n'
                                       '       ssb predict --checkpoint PATH FILE... [--json]\n'
-                                      '       ssb compare RUN_A RUN_B [RUN ...] [--intersect] [--baseline RUN] [--config CONFIG] [--out DIR]',
+                                      '       ssb compare RUN_A RUN_B [RUN ...] [--intersect] [--baseline RUN] [--config CONFIG] '
+                                      '[--out DIR]\n'
+                                      '       ssb export --config CONFIG [--corpus C] [--split test] [--out FILE] [--classes]\n'
+                                      '       ssb score --config CONFIG --predictions FILE.csv --name NAME [--val-predictions FILE.csv]\n'
+                                      '       --plugin PLUGIN (repeatable) goes with any of them',
                                 description='SocialSignalBench pipeline: run report notebooks into outputs/runs/<run_id>/.',
                                 epilog=f'modes:\n{modes}')
     p.add_argument('--config', help="YAML config file, or a shipped config's name: demo, base, fusion")
-    p.add_argument('--mode', nargs='+', metavar='MODE', help="one or more modes, run in order; 'all' runs the whole benchmark as a suite of runs")
+    p.add_argument('--mode', nargs='+', metavar='MODE',
+                   help="one or more modes, run in order; 'all' runs the whole benchmark as a suite of runs")
+    p.add_argument('--plugin', action='append', default=[], metavar='PLUGIN', help='load a plugin first: a .py file or a '
+                   "module name (repeatable; with every mode and command); see socialsignalbench.plugins")
     p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
                    help='override a config key, e.g. --set audio.n_mfcc=20 (repeatable)')
     p.add_argument('--run-id', default=None, help='name or reuse a run directory (default: UTC time + config hash)')
@@ -42,6 +51,8 @@ def make_parser() -> argparse.ArgumentParser:
        .add_argument('dir', metavar='DIR', help='folder for the configs (created if missing)')
     sub.add_parser('predict', add_help=False, help='class probabilities and proxy scores of files, from a checkpoint alone')
     sub.add_parser('compare', add_help=False, help='paired comparison of evaluated runs: B - A with speaker-bootstrap CIs, McNemar')
+    sub.add_parser('export', add_help=False, help='the items a system must predict (id, path, group; never labels) as CSV')
+    sub.add_parser('score', add_help=False, help="score an outside system's predictions CSV as a run (role external)")
     return p
 
 # %% ../../nbs/90_cli.ipynb #d315271e
@@ -78,9 +89,35 @@ def interrupted_text(e:KeyboardInterrupt) -> str:
                                            "the feature cache and the files of finished stages are kept).")
     return "[ssb] interrupted (Ctrl-C): run the same command again (files are written whole or not at all)."
 
+def take_plugins(argv:list[str]) -> tuple[list[str], list[str]]:
+    "Split the global `--plugin X` / `--plugin=X` options (anywhere, repeatable) off `argv`: (plugins, the rest)."
+    plugins, rest, it = [], [], iter(argv)
+    for a in it:
+        if a == '--plugin' or a.startswith('--plugin='):
+            v = a.partition('=')[2] or next(it, None)
+            if not v: raise SSBError("--plugin needs a value: a .py file or a module name, e.g. --plugin my_model.py.")
+            plugins.append(v)
+        else: rest.append(a)
+    return plugins, rest
+
+@contextlib.contextmanager
+def plugin_option(plugins:list[str]):
+    "Load the installed plugins and `plugins`; hand them to report kernels and workers (`SSB_PLUGINS`) while the block runs."
+    refs, old = load_plugins(plugins), os.environ.get(PLUGINS_ENV)
+    if refs: os.environ[PLUGINS_ENV] = os.pathsep.join(dict.fromkeys((*env_plugins(), *refs)))
+    try: yield refs
+    finally:
+        if old is None: os.environ.pop(PLUGINS_ENV, None)
+        else: os.environ[PLUGINS_ENV] = old
+
 def main(argv:list[str]|None=None) -> int:
     "Entry point of `ssb` / `python -m socialsignalbench.pipeline.cli`; Ctrl-C prints one line saying how to go on (exit code 130)."
-    try: return _main(sys.argv[1:] if argv is None else list(argv))
+    try:
+        plugins, argv = take_plugins(sys.argv[1:] if argv is None else list(argv))
+        with plugin_option(plugins): return _main(argv)
+    except SSBError as e:       # a plugin that cannot be loaded
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt as e:
         print(interrupted_text(e), file=sys.stderr)
         return 130
@@ -88,6 +125,7 @@ def main(argv:list[str]|None=None) -> int:
 def _main(argv:list[str]) -> int:
     if argv[:1] == ['predict']: return predict_command(argv[1:])
     if argv[:1] == ['compare']: return compare_command(argv[1:])
+    if argv[:1] in (['export'], ['score']): return (export_command if argv[0] == 'export' else score_command)(argv[1:])
     p = make_parser()
     args = p.parse_args(argv)
     checkpoint_option(args.checkpoint)
@@ -106,11 +144,14 @@ def compare_parser() -> argparse.ArgumentParser:
     "The arguments of `ssb compare` / `scripts/compare_runs.py`."
     p = argparse.ArgumentParser(prog='ssb compare', description='Paired comparison of evaluated runs on their shared test items: '
                                 'every metric for A, B and B - A with paired speaker/subject-bootstrap CIs, McNemar, leaderboard.')
-    p.add_argument('runs', nargs='+', metavar='RUN', help='two or more runs: ids under paths.runs_dir, run folders or predictions CSV files')
+    p.add_argument('runs', nargs='+', metavar='RUN',
+                   help='two or more runs: ids under paths.runs_dir, run folders or predictions CSV files')
     p.add_argument('--intersect', action='store_true', help='compare on the shared items of runs evaluated on different items')
     p.add_argument('--baseline', default=None, metavar='RUN', help='compare every other run against this one (default: the first)')
-    p.add_argument('--config', default=None, help="YAML config or shipped name: paths.runs_dir, eval.* (default: the first run's config.yaml)")
-    p.add_argument('--out', default=None, metavar='DIR', help='folder for comparison.json and comparison.md (default: <runs_dir>/compare-<A>-vs-<B>)')
+    p.add_argument('--config', default=None,
+                   help="YAML config or shipped name: paths.runs_dir, eval.* (default: the first run's config.yaml)")
+    p.add_argument('--out', default=None, metavar='DIR',
+                   help='folder for comparison.json and comparison.md (default: <runs_dir>/compare-<A>-vs-<B>)')
     return p
 
 # %% ../../nbs/90_cli.ipynb #fab3816e
@@ -139,6 +180,85 @@ def compare_command(argv:list[str]) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(comparison_text(rc) + f"\n[ssb] wrote {out/'comparison.json'} and {out/'comparison.md'}")
+    return 0
+
+# %% ../../nbs/90_cli.ipynb #c90sc002
+from ..core import atomic_write_text
+from ..config import deep_merge
+from ..runs import check_run_id
+
+def export_parser() -> argparse.ArgumentParser:
+    "The arguments of `ssb export`."
+    p = argparse.ArgumentParser(prog='ssb export', description='The items a system must predict, as CSV: stable id, path (relative '
+                                'to the corpus root), speaker/subject group and modality; never a label.')
+    p.add_argument('--config', required=True, help="YAML config file, or a shipped config's name")
+    p.add_argument('--corpus', default=None, help='the corpus (default: train.corpus)')
+    p.add_argument('--split', default='test', choices=('train', 'val', 'test', 'all'), help='the split to list (default: test)')
+    p.add_argument('--modality', default=None, choices=('audio', 'image'), help='only the items of one modality')
+    p.add_argument('--out', default=None, metavar='FILE', help='write the CSV to FILE (default: standard output)')
+    p.add_argument('--classes', action='store_true', help="print the label scheme's classes, one per line, in the order score expects")
+    p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='override a config key (repeatable)')
+    return p
+
+# %% ../../nbs/90_cli.ipynb #c90sc003
+def export_command(argv:list[str]) -> int:
+    "`ssb export ...`: the items (or `--classes`) on standard output or into `--out`; 0 on success, 2 on a user error."
+    from socialsignalbench.evaluation.score import class_names, export_items
+    args = export_parser().parse_args(argv)
+    try:
+        cfg = resolve_config(args.config, overrides_from(args.set))
+        text = ('\n'.join(class_names(cfg)) + '\n' if args.classes else
+                export_items(cfg, args.corpus, args.split, args.modality).to_csv(index=False))
+        if args.out: atomic_write_text(args.out, text)
+    except SSBError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if args.out: print(f"[ssb] wrote {args.out}", file=sys.stderr)
+    else: sys.stdout.write(text)
+    return 0
+
+# %% ../../nbs/90_cli.ipynb #c90sc004
+def score_parser() -> argparse.ArgumentParser:
+    "The arguments of `ssb score`."
+    p = argparse.ArgumentParser(prog='ssb score', description="Score an outside system's predictions of the exported test items "
+                                'as the run <runs_dir>/<NAME>/ (role external): metrics with speaker/subject-bootstrap CIs, '
+                                'gold slice, report.')
+    p.add_argument('--config', required=True, help="YAML config file, or a shipped config's name")
+    p.add_argument('--predictions', required=True, metavar='FILE.csv',
+                   help='id and one probability column per class (ssb export --classes), or id and pred (class names)')
+    p.add_argument('--name', required=True, help='the run to write: <runs_dir>/<NAME>/')
+    p.add_argument('--val-predictions', default=None, metavar='FILE.csv',
+                   help='the same for the validation items (ssb export --split val): the proxy thresholds of F1 at threshold')
+    p.add_argument('--corpus', default=None, help='the corpus predicted (default: train.corpus)')
+    p.add_argument('--modality', default=None, choices=('audio', 'image'), help='only the items of one modality')
+    p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE', help='override a config key (repeatable)')
+    return p
+
+def score_target(cfg:Config, name:str) -> None:
+    "Refuse a `--name` whose folder holds a trained or evaluated run (scoring would overwrite its metrics)."
+    d = cfg.path(cfg.paths.runs_dir)/check_run_id(name)
+    if other := [f for f in ('train_summary.json', 'evaluate_summary.json', 'model_best.pt') if (d/f).exists()]: raise SSBError(
+        f"--name {name}: {d} holds another run ({', '.join(other)}); scoring would overwrite its metrics: pick a new name.")
+
+# %% ../../nbs/90_cli.ipynb #c90sc005
+def score_command(argv:list[str]) -> int:
+    "`ssb score ...`: check the files (refused: nothing written), then the `score` stage into `<runs_dir>/<NAME>/`; 0, 1 or 2."
+    from socialsignalbench.evaluation.score import MODALITY_ENV, PREDICTIONS_ENV, VAL_PREDICTIONS_ENV, read_submission
+    args = score_parser().parse_args(argv)
+    try:
+        ov = deep_merge(overrides_from(args.set) or {}, {'train': {'corpus': args.corpus}} if args.corpus else {}) or None
+        cfg = resolve_config(args.config, ov); score_target(cfg, args.name)
+        env = {PREDICTIONS_ENV: read_submission(cfg, args.predictions, 'test', modality=args.modality).path, MODALITY_ENV: args.modality,
+               VAL_PREDICTIONS_ENV: args.val_predictions and read_submission(cfg, args.val_predictions, 'val', modality=args.modality).path}
+        for k, v in env.items(): os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+        run = run_modes(args.config, ['score'], args.name, overrides=ov)
+    except ReportError as e:
+        print(f"error: {e}\n--- failing cell ---\n{e.traceback}", file=sys.stderr)
+        return 1
+    except SSBError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"[ssb] outputs: {run}")
     return 0
 
 # %% ../../nbs/90_cli.ipynb #f68531b0

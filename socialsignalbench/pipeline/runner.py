@@ -4,47 +4,31 @@
 
 # %% ../../nbs/70_pipeline.ipynb #0ef2a623
 from __future__ import annotations
-import ast, contextlib, dataclasses, functools, os, shutil, sys, tempfile, threading, time
+import contextlib, dataclasses, functools, os, shutil, sys, tempfile, threading, time
 from pathlib import Path
 from typing import Callable
 import pandas as pd
 import socialsignalbench
-from ..core import SSBError, STAGES, Stage, atomic_write_text, unknown_name_msg, write_error
+from ..core import SSBError, STAGES, Stage, atomic_write_text, discover_stages, unknown_name_msg, write_error
 from ..config import Config, load_config
 from ..runs import load_run_config, open_run
 from ..data.dataset import input_manifests
 from .tracking import stage_tracker
 
 # %% auto #0
-__all__ = ['INIT_CONFIGS', 'discover_stages', 'shipped_dir', 'reports_dir', 'shipped_configs', 'find_config', 'resolve_config',
-           'init_project', 'ReportError', 'Interrupted', 'stage_warnings', 'report_parameters', 'report_meta',
-           'title_block', 'html_exporter', 'export_html', 'report_kernel', 'reset_kernel', 'execute_report',
-           'get_stage', 'run_modes', 'report_setup', 'run_features']
+__all__ = ['INIT_CONFIGS', 'plugin_stages', 'all_stages', 'shipped_dir', 'reports_dir', 'stage_notebook', 'shipped_configs',
+           'find_config', 'resolve_config', 'init_project', 'ReportError', 'Interrupted', 'stage_warnings',
+           'report_parameters', 'report_meta', 'title_block', 'html_exporter', 'export_html', 'report_kernel',
+           'reset_kernel', 'execute_report', 'get_stage', 'run_modes', 'report_setup', 'run_features']
 
-# %% ../../nbs/70_pipeline.ipynb #be66b228
-def _declarations(path:Path, module:str) -> list[Stage]:
-    "The `declare_stage(...)` calls at the top level of one source file, as `Stage`s."
-    out = []
-    for node in ast.parse(path.read_text(encoding='utf-8')).body:
-        call = node.value if isinstance(node, ast.Expr) else None
-        if not (isinstance(call, ast.Call) and getattr(call.func, 'id', None) == 'declare_stage'): continue
-        try: args, kw = [ast.literal_eval(a) for a in call.args], {k.arg: ast.literal_eval(k.value) for k in call.keywords}
-        except ValueError: raise SSBError(f"{path}: declare_stage(...) must use literal arguments only.") from None
-        st = Stage(*args, **kw)
-        out.append(Stage(st.name, st.notebook, st.help, tuple(st.reads), tuple(st.writes), st.func, module))
-    return out
+# %% ../../nbs/70_pipeline.ipynb #c70a0002
+def plugin_stages() -> list[Stage]:
+    "The stages that loaded plugins declared (modules outside the package), by name."
+    return [st for n in STAGES.names() if (st := STAGES[n]).module.partition('.')[0] not in ('socialsignalbench', '__main__')]
 
-# %% ../../nbs/70_pipeline.ipynb #efae7004
-def discover_stages(package_dir:str|Path|None=None, # the package's folder (default: the installed package)
-                   ) -> list[Stage]:
-    "Register every stage declared in the package's source (without importing it); return them in help order."
-    root = Path(package_dir or Path(socialsignalbench.__file__).parent)
-    found = []
-    for path in sorted(root.rglob('*.py')):
-        if 'declare_stage(' not in path.read_text(encoding='utf-8') or path.name == 'core.py': continue
-        mod = '.'.join((root.name, *path.relative_to(root).with_suffix('').parts))
-        found += [STAGES.register(st.name, st) for st in _declarations(path, mod)]
-    return found
+def all_stages() -> list[Stage]:
+    "The package's stages in help order, then the plugins' by name."
+    return discover_stages() + plugin_stages()
 
 # %% ../../nbs/70_pipeline.ipynb #83754d16
 def shipped_dir(kind:str, # 'reports' or 'configs'
@@ -63,6 +47,16 @@ def reports_dir(cfg:Config|None=None) -> Path:
         if c is not None and c.is_dir(): return c
     raise SSBError(f"Report notebooks not found (looked in {', '.join(str(c) for c in cands if c)}). "
                    "Reinstall socialsignalbench (the wheel ships them) or run from a SocialSignalBench checkout.")
+
+# %% ../../nbs/70_pipeline.ipynb #c70a0005
+def stage_notebook(st:Stage, # a declared stage
+                   cfg:Config|None=None, # the run's config (its project's reports come first)
+                  ) -> Path:
+    "The report notebook of `st`: in the plugin's folder for a plugin's stage, else in `reports_dir(cfg)`."
+    p = Path(st.folder)/st.notebook if st.folder else reports_dir(cfg)/st.notebook
+    if not p.is_file(): raise SSBError(f"The report notebook of stage '{st.name}' is missing: {p}"
+                                       + (f" (declared in {st.module})." if st.module else '.'))
+    return p
 
 # %% ../../nbs/70_pipeline.ipynb #fa8d4b46
 def shipped_configs() -> dict[str, Path]:
@@ -323,6 +317,7 @@ def run_modes(config_path:str|Path, # YAML config, or a shipped config's name ('
               run_id:str|None=None, # reuse/force a run id
               log:Callable=print, # print-like: where the one line per stage goes
               overrides:dict|None=None, # config keys merged last (`--set`)
+              km=None, # a kernel manager from `report_kernel` to share (e.g. across a suite's steps); default: one of its own
              ) -> Path:
     "Execute the report notebook of each mode into one run directory, in one kernel; return the run directory."
     cfg = resolve_config(config_path, overrides)
@@ -333,11 +328,11 @@ def run_modes(config_path:str|Path, # YAML config, or a shipped config's name ('
     # two threads importing one package at once can fail with KeyError: 'IPython')
     threading.Thread(target=html_exporter, daemon=True).start()   # warm up while the first report runs
     params = {'config_path': str(run_dir/'config.yaml'), 'run_dir': str(run_dir)}
-    with report_kernel() as km:
+    with (contextlib.nullcontext(km) if km is not None else report_kernel()) as km:
         for i, st in enumerate(stages, 1):
             t0 = time.time()
             log(f"[ssb] {i}/{len(stages)} {st.name:<14} ...", end='', flush=True)
-            try: execute_report(reports_dir(cfg)/st.notebook, run_dir, params, st.name, km=km)
+            try: execute_report(stage_notebook(st, cfg), run_dir, params, st.name, km=km)
             except KeyboardInterrupt: log(f" interrupted after {time.time()-t0:.1f} s"); raise Interrupted(st.name, run_dir.name) from None
             except BaseException: log(f" FAILED after {time.time()-t0:.1f} s"); raise
             log(f" done in {time.time()-t0:.1f} s")

@@ -15,8 +15,9 @@ from ..features.loader import NORMALISE, feature_spec
 from ..models.core import model_spec
 
 # %% auto #0
-__all__ = ['FORMAT', 'FORMAT_VERSION', 'META_KEYS', 'MEMBER_KEY', 'meta_problems', 'checkpoint_meta', 'safe_torch_load',
-           'save_torch', 'save_checkpoint', 'load_checkpoint', 'pack_members', 'n_members', 'unpack_members']
+__all__ = ['FORMAT', 'FORMAT_VERSION', 'META_KEYS', 'MEMBER_KEY', 'meta_problems', 'checkpoint_meta', 'val_thresholds',
+           'safe_torch_load', 'save_torch', 'save_checkpoint', 'load_checkpoint', 'pack_members', 'n_members',
+           'unpack_members']
 
 # %% ../../nbs/41_checkpoint.ipynb #bb63cb82
 FORMAT, FORMAT_VERSION = 'socialsignalbench-checkpoint', 1
@@ -64,6 +65,21 @@ def checkpoint_meta(cfg:Config, # the run's config
     return {'format_version': FORMAT_VERSION, 'model': model, 'model_config': to_jsonable(cfg.model),
             'classes': list(sch['classes']), 'scheme': sch, 'feature': spec.name, 'features': to_jsonable(spec.params(cfg)),
             'norm': to_jsonable(norm), 'config_hash': config_hash(cfg), 'package_version': socialsignalbench.__version__, **to_jsonable(extra)}
+
+# %% ../../nbs/41_checkpoint.ipynb #c41vt002
+import numpy as np
+from ..data.labels import LabelScheme
+from ..metrics.predictions import Predictions
+from ..metrics.report import choose_thresholds
+
+def val_thresholds(y_val:np.ndarray, # (n,) true class indices of the validation items
+                   probs_val:np.ndarray, # (n, classes) the model's probabilities on them
+                   scheme:LabelScheme, # the label scheme (its proxies)
+                  ) -> dict|None:
+    "Proxy -> F1-maximising threshold on the model's own validation predictions (None: no items, or a proxy without positives)."
+    if not (n := len(y_val)): return None
+    try: return choose_thresholds(Predictions([str(i) for i in range(n)], ['val']*n, y_val, probs_val, scheme.classes), scheme)
+    except SSBError: return None
 
 # %% ../../nbs/41_checkpoint.ipynb #4fd5040d
 def safe_torch_load(path:str|Path, # a file written by `torch.save`

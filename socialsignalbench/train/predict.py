@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import torch
 from ..core import SSBError, FEATURES, NOTES, sha256_file
-from ..config import Config, ModelConfig, build
+from ..config import Config, build
 from ..data.labels import LabelScheme, proxy_scores
 from ..features.audio import sniff_audio
 from ..features.loader import FeatureSpec, apply_norm, feature_spec
-from ..models.core import estimator_from_tensors, estimator_proba, build_model, model_spec
+from ..models.core import estimator_from_tensors, estimator_proba, build_model, model_section, model_spec
 from .checkpoint import load_checkpoint, unpack_members
 from .loop import predict_arrays
 import socialsignalbench.features.audio, socialsignalbench.features.face  # noqa: F401  (register 'mfcc' and 'face_crop')
@@ -104,7 +104,7 @@ class Predictor:
 # %% ../../nbs/46_predict.ipynb #49cf940b
 def _model_from(tensors:dict, meta:dict, path) -> Any:
     "The model a checkpoint describes, with its weights."
-    name, mcfg = meta['model'], build(ModelConfig, meta['model_config'], f"{path}: metadata 'model_config'")
+    name, mcfg = meta['model'], model_section(meta['model_config'], f"{path}: metadata 'model_config'")   # older layouts too
     if model_spec(name).kind == 'sklearn': return estimator_from_tensors(name, tensors, mcfg)
     if 'in_shape' not in meta: raise SSBError(f"Checkpoint {path} has no 'in_shape' in its metadata: the model cannot be rebuilt.")
     model = build_model(name, tuple(meta['in_shape']), len(meta['classes']), mcfg)

@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import socialsignalbench
-from ..core import SSBError, atomic_path, atomic_write_text, declare_stage
+from ..core import SSBError, declare_stage
 from ..config import Config, config_hash
 from ..runs import note_torch_backend, save_result
+from ..io import save_csv, save_figure
 from ..data.labels import scheme_for_config
 from ..data.splits import split_info
 from ..features.loader import PIXEL_SCALE, cached_rows, feature_spec, load_split, train_norm, with_keys
@@ -21,14 +22,13 @@ from ..data.dataset import load_corpus
 from ..metrics.predictions import Predictions
 from ..models.core import all_models, build_model, estimator_proba, estimator_tensors, fit_estimator, model_params, model_spec
 from .augment import seconds_to_frames
-from .checkpoint import checkpoint_meta, pack_members, save_checkpoint
+from .checkpoint import checkpoint_meta, pack_members, save_checkpoint, val_thresholds
 from .loop import fit, predict_arrays
 from .kfold import _uar, cross_validate, torch_fitter
 
 # %% auto #0
-__all__ = ['norm_meta', 'predictions', 'plot_history', 'read_history', 'save_figure', 'save_csv', 'TrainSummary',
-           'reference_names', 'reference_tag', 'repeat_seeds', 'train_references', 'train_holdout', 'train_kfold',
-           'stage_train']
+__all__ = ['norm_meta', 'predictions', 'plot_history', 'read_history', 'TrainSummary', 'reference_names', 'reference_tag',
+           'repeat_seeds', 'train_references', 'train_holdout', 'train_kfold', 'stage_train']
 
 # %% ../../nbs/45_train_stage.ipynb #975b8aba
 declare_stage('train', 'train.ipynb', 'train the model and its classical reference (holdout or k-fold); history, curves, predictions',
@@ -82,17 +82,6 @@ def read_history(run_dir:str|Path) -> pd.DataFrame:
     "The `history.csv` of a run."
     return pd.read_csv(Path(run_dir)/'history.csv')
 
-def save_figure(fig, path:str|Path) -> Path:
-    "Save a matplotlib figure atomically and close it."
-    import matplotlib.pyplot as plt
-    with atomic_path(path) as tmp: fig.savefig(tmp, dpi=110)
-    plt.close(fig)
-    return Path(path)
-
-def save_csv(df:pd.DataFrame, path:str|Path) -> Path:
-    "Write a table as CSV atomically."
-    return atomic_write_text(path, df.to_csv(index=False))
-
 # %% ../../nbs/45_train_stage.ipynb #4dc05694
 @dataclass(frozen=True)
 class TrainSummary:
@@ -138,7 +127,7 @@ def reference_names(cfg:Config, modality:str) -> tuple[str, ...]:
             ok = [n for n, s in all_models().items() if s.kind == 'sklearn' and s.modality == modality]
             raise SSBError(f"model.reference '{r}' is a {spec.kind} model reading {spec.modality}, but a reference is a classical "
                            f"(scikit-learn) model reading {modality} like model.name '{cfg.model.name}': use {', '.join(ok) or 'null'}.")
-        model_params(spec, cfg.model)   # its parameters are checked before anything trains
+        model_params(spec, cfg.model, cfg.source)   # its parameters are checked before anything trains
     return refs
 
 def reference_tag(i:int, name:str) -> str:
@@ -174,7 +163,8 @@ def train_references(cfg:Config, run_dir:Path, # resolved config; where outputs 
     for i, (r, ((tr, va, te), rnorm)) in enumerate(refs.items()):
         tag, fitted = reference_tag(i, r), fit_estimator(r, tr.X, tr.y, cfg.model, cfg.seed)
         rp = {k: estimator_proba(r, fitted, d.X, len(tr.classes)) for k, d in dict(val=va, test=te).items() if len(d)}
-        files += [save_checkpoint(run_dir/f'{tag}_best.pt', estimator_tensors(r, fitted), meta(r, model_spec(r).modality, norm=rnorm)).name]
+        files += [save_checkpoint(run_dir/f'{tag}_best.pt', estimator_tensors(r, fitted), meta(r, model_spec(r).modality, norm=rnorm,
+                                   val_thresholds=[val_thresholds(va.y, rp['val'], scheme_for_config(cfg)) if 'val' in rp else None])).name]
         files += _write_preds(run_dir, f'{tag}_', dict(val=va, test=te), rp, scheme_for_config(cfg))
         uars[r] = _uar(va.y, rp['val'])
     return uars, files
@@ -200,9 +190,11 @@ def train_holdout(cfg:Config, run_dir:str|Path, # resolved config; where outputs
         res.append(fit(models[-1], train, val, t, cfg.augment, s, run_dir/'train_state'/(f'repeat{r}' if r else ''), **_fit_kw(cfg, mod)))
     best, vu = [x.best_epoch for x in res], [x.best_val_uar for x in res]
     more = dict(members=len(seeds), member_seeds=seeds, ensemble=t.ensemble) if len(seeds) > 1 else {}
-    files = [save_checkpoint(run_dir/'model_best.pt', pack_members([x.state for x in res]), meta(name, mod, best_epoch=best[0], val_uar=vu[0], **more)).name]
     probs = [_speed(m, np.concatenate([val.X, test.X])) for m in models]
     speed, probs = probs[0][1], ([np.mean([p for p, _ in probs], axis=0)] if t.ensemble else [p for p, _ in probs])
+    thr = [val_thresholds(val.y, pr[:len(val)], scheme) for pr in probs]   # stored: a corpus without validation split is evaluated with them
+    files = [save_checkpoint(run_dir/'model_best.pt', pack_members([x.state for x in res]),
+                             meta(name, mod, best_epoch=best[0], val_uar=vu[0], val_thresholds=thr, **more)).name]
     for k, pr in enumerate(probs):   # an ensemble: one set of predictions (the mean); repeats: one each, repeat k > 0 in repeats/
         files += _repeat_preds(run_dir, '', dict(val=val, test=test), dict(val=pr[:len(val)], test=pr[len(val):]), scheme, k)
     ref_uars, ref_files = train_references(cfg, run_dir, refs, meta)
@@ -274,6 +266,7 @@ def stage_train(cfg:Config, # resolved config
                ) -> TrainSummary:
     "The `train` stage: load the split, train model and references (holdout or k-fold), write every output."
     corpus, mod = cfg.train.corpus, model_spec(cfg.model.name).modality
+    model_params(model_spec(cfg.model.name), cfg.model, cfg.source)   # the model's own parameters, checked before anything trains
     normalise, run_dir, names = ('group' if cfg.train.speaker_norm else 'train'), Path(run_dir), reference_names(cfg, mod)
     run_dir.mkdir(parents=True, exist_ok=True)
     if cfg.split.mode == 'kfold':

@@ -1,0 +1,211 @@
+"""Plugins from outside the package: the installed example package (entry point), a one-file plugin through
+`--plugin`, a plugin stage with its own report, and plugins that fail (the built-in registries stay as they were)."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import yaml
+
+from conftest import ROOT, ssb, ssb_ok
+from socialsignalbench.core import FEATURES, STAGES, SSBError
+from socialsignalbench.metrics.report import read_report
+from socialsignalbench.plugins import LOADED, load_plugin
+
+EXAMPLE = ROOT / 'examples' / 'ssb-plugin-example'
+
+ONE_FILE = '''
+"""A one-file plugin: a linear model over frame-averaged MFCCs."""
+import dataclasses
+import torch
+from torch import nn
+from socialsignalbench.models.core import MODELS, EmbedClassifier, ModelSpec
+
+@dataclasses.dataclass(frozen=True)
+class MeanLinearParams:
+    embed_dim: int = 8  # size of the embedding
+
+class MeanLinear(EmbedClassifier):
+    def __init__(self, in_shape, n_classes, p):
+        super().__init__(p.embed_dim, n_classes)
+        self.proj = nn.Linear(in_shape[0], p.embed_dim)
+    def embed(self, x):
+        return torch.tanh(self.proj(x.mean(-1)))
+
+MODELS.register('mean_linear', ModelSpec('mean_linear', 'audio', 'torch', MeanLinear, params=MeanLinearParams))
+'''
+
+STAGE = '''
+from socialsignalbench.core import declare_stage
+declare_stage('hello', 'hello.ipynb', 'a stage of a plugin: writes hello.json', writes=('hello.json',), func='hello')
+
+def hello(cfg, run_dir):
+    import json, pathlib
+    (pathlib.Path(run_dir) / 'hello.json').write_text(json.dumps({'config': cfg.name, 'plugins': list(cfg.plugins)}))
+'''
+
+
+def report(source):
+    """A report notebook: the usual parameters cell, then `source`."""
+    cell = lambda i, s, tags=(): {'cell_type': 'code', 'id': i, 'metadata': {'tags': list(tags)}, 'outputs': [],
+                                  'execution_count': None, 'source': s}
+    return json.dumps({'cells': [cell('p', "config_path = ''  # c\nrun_dir = ''  # r", ['parameters']), cell('w', source)],
+                       'metadata': {'kernelspec': {'name': 'python3', 'display_name': 'Python 3', 'language': 'python'}},
+                       'nbformat': 4, 'nbformat_minor': 5})
+
+
+def run_in(project, *args, pythonpath=None, timeout=900):
+    """`ssb ARGS` in `project` with `pythonpath` put first on PYTHONPATH."""
+    env = {**os.environ, 'SSB_PROGRESS': '0'}
+    if pythonpath:
+        env['PYTHONPATH'] = os.pathsep.join([str(pythonpath), *filter(None, [env.get('PYTHONPATH')])])
+    return subprocess.run([sys.executable, '-m', 'socialsignalbench.pipeline.cli', *map(str, args)], cwd=project, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_installed_example_trains_and_evaluates(project, tmp_path):
+    """pip installs examples/ssb-plugin-example (offline, no build isolation) into a folder only this test's `ssb`
+    sees, which finds it through its entry point: train + evaluate on the tiny demo with its CRNN and its feature."""
+    target = tmp_path / 'site'
+    try:
+        r = subprocess.run([sys.executable, '-m', 'pip', 'install', '--quiet', '--no-deps', '--no-build-isolation', '--no-index',
+                            '--target', str(target), str(EXAMPLE)], capture_output=True, text=True, timeout=300,
+                           cwd=tmp_path)
+        assert r.returncode == 0, r.stderr[-3000:]
+        eps = list(target.glob('ssb_plugin_example-*.dist-info/entry_points.txt'))
+        assert eps and 'socialsignalbench.plugins' in eps[0].read_text()
+        r = run_in(project, '--config', 'configs/small.yaml', '--mode', 'demo_data', 'preprocess', 'train', 'evaluate',
+                   '--set', 'model.name=example_crnn', '--set', 'train.epochs=2', '--run-id', 'plugin-example',
+                   pythonpath=target)
+        assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
+        run = project / 'outputs' / 'runs' / 'plugin-example'
+        cfg = yaml.safe_load((run / 'config.yaml').read_text())
+        assert cfg['model']['name'] == 'example_crnn'
+        rep = read_report(run / 'metrics.json')
+        assert rep.meta['model'] == 'example_crnn' and {'accuracy', 'uar'} <= set(rep.headline)
+        assert (run / 'model_best.pt').is_file() and (run / 'evaluate.html').is_file()
+        help_ = run_in(project, '--help', pythonpath=target)
+        assert help_.returncode == 0
+    finally:
+        shutil.rmtree(target, ignore_errors=True)      # the uninstall: nothing was written anywhere else
+    gone = run_in(project, '--config', 'configs/small.yaml', '--mode', 'train', '--set', 'model.name=example_crnn',
+                  '--run-id', 'plugin-gone')
+    assert gone.returncode != 0 and "example_crnn" in gone.stderr
+
+
+def test_one_file_plugin_trains_through_the_cli(project, tmp_path):
+    """`ssb --plugin mean_linear.py`: its model trains on the tiny demo; the run's config.yaml records the plugin
+    (absolute path), so the report kernel and a later re-run load it too."""
+    (tmp_path / 'mean_linear.py').write_text(textwrap.dedent(ONE_FILE))
+    r = ssb_ok('--plugin', tmp_path / 'mean_linear.py', '--config', 'configs/small.yaml', '--mode', 'demo_data', 'preprocess',
+               'train', '--set', 'model.name=mean_linear', '--set', 'train.epochs=2', '--run-id', 'plugin-file',
+               cwd=project)
+    assert '3/3 train' in r.stdout
+    run = project / 'outputs' / 'runs' / 'plugin-file'
+    cfg = yaml.safe_load((run / 'config.yaml').read_text())
+    assert cfg['plugins'] == [str((tmp_path / 'mean_linear.py').resolve())] and cfg['model']['name'] == 'mean_linear'
+    assert (run / 'model_best.pt').is_file() and (run / 'train.html').is_file()
+
+
+def test_plugin_stage_runs_like_a_builtin(project, tmp_path):
+    """A plugin's stage, with its report notebook in the plugin's folder, runs through `ssb --mode`: named by
+    `--plugin`, or by `plugins:` in a config (relative to the config's folder); `--help` lists it."""
+    plug = project / 'plugins'
+    plug.mkdir(exist_ok=True)
+    (plug / 'hello_stage.py').write_text(textwrap.dedent(STAGE))
+    (plug / 'hello.ipynb').write_text(report('from socialsignalbench.pipeline.runner import report_setup\n'
+                                             'cfg = report_setup(config_path)  # loads the run\'s plugins\n'
+                                             'import hello_stage\nhello_stage.hello(cfg, run_dir)'))
+    help_ = ssb('--plugin', 'plugins/hello_stage.py', '--help', cwd=project)
+    assert help_.returncode == 0 and 'hello           a stage of a plugin' in help_.stdout, help_.stdout
+    ssb_ok('--plugin', 'plugins/hello_stage.py', '--config', 'configs/small.yaml', '--mode', 'hello', '--run-id', 'hello-cli',
+           cwd=project)
+    (project / 'configs' / 'hello.yaml').write_text('extends: small.yaml\nplugins: [../plugins/hello_stage.py]\n')
+    ssb_ok('--config', 'configs/hello.yaml', '--mode', 'hello', '--run-id', 'hello-cfg', cwd=project)
+    for run in ('hello-cli', 'hello-cfg'):
+        out = json.loads((project / 'outputs' / 'runs' / run / 'hello.json').read_text())
+        assert out['plugins'] == [str((plug / 'hello_stage.py').resolve())], out
+        assert (project / 'outputs' / 'runs' / run / 'hello.html').is_file()
+    bad = ssb('--config', 'configs/small.yaml', '--mode', 'hello', cwd=project)     # without the plugin: no such mode
+    assert bad.returncode == 2 and "Unknown mode 'hello'" in bad.stderr, bad.stderr
+
+
+def registries():
+    """The names in every built-in registry (models and features imported first)."""
+    from socialsignalbench.data.labels import SCHEMES
+    from socialsignalbench.features.loader import FEATURE_SPECS, _import_features
+    from socialsignalbench.metrics.functional import METRICS
+    from socialsignalbench.models.core import MODELS, all_models
+    all_models()
+    _import_features()
+    return {r.what: r.names() for r in (MODELS, FEATURE_SPECS, FEATURES, SCHEMES, METRICS, STAGES)}
+
+
+BAD = {
+    'fails_import': ('from socialsignalbench.metrics.functional import declare_metric\n'
+                     "declare_metric('fine_metric', len, True, False)\n"
+                     'import numpy.no_such_module\n',
+                     ['fails_import.py', 'failed to import at', 'fails_import.py, line 3: ModuleNotFoundError', 'numpy.no_such_module']),
+    'taken_name': ('from socialsignalbench.models.core import MODELS, ModelSpec\n'
+                   "MODELS.register('my_fine_model', ModelSpec('my_fine_model', 'audio', 'torch', dict))\n"
+                   "MODELS.register('audio_cnn', ModelSpec('audio_cnn', 'audio', 'torch', dict))\n",
+                   ['taken_name.py', "Duplicate model 'audio_cnn'", 'line 3']),
+    'no_base_class': ('from socialsignalbench.models.core import MODELS\nfrom torch import nn\n'
+                      "MODELS.register('my_linear', nn.Linear)\n",
+                      ['no_base_class.py', "The model 'my_linear' is torch.nn.modules.linear:Linear (type), not a ModelSpec"]),
+    'bad_scheme': ('from socialsignalbench.data.labels import SCHEMES\n'
+                   "SCHEMES.register('my_scheme', {'classes': ['a', 'b']})\n",
+                   ["The label scheme 'my_scheme'", 'not a LabelScheme']),
+}
+
+
+@pytest.mark.parametrize('name', sorted(BAD))
+def test_failing_plugin_names_plugin_and_entry_and_changes_nothing(tmp_path, name):
+    source, expected = BAD[name]
+    before = registries()
+    (tmp_path / f'{name}.py').write_text(source)
+    with pytest.raises(SSBError) as e:
+        load_plugin(tmp_path / f'{name}.py', source='plugins: in my.yaml')
+    for piece in [str(tmp_path / name), '(plugins: in my.yaml)', 'Nothing it registered was kept', *expected]:
+        assert piece in str(e.value), (piece, str(e.value))
+    assert registries() == before
+    assert name not in sys.modules and not [k for k in LOADED if name in k]
+
+
+def test_failing_plugin_stops_the_cli_before_any_run(project, tmp_path):
+    (tmp_path / 'taken_stage.py').write_text("from socialsignalbench.core import declare_stage\n"
+                                             "declare_stage('train', 'mine.ipynb', 'my own train')\n")
+    r = ssb('--config', 'configs/small.yaml', '--mode', 'demo_data', '--plugin', tmp_path / 'taken_stage.py',
+            '--run-id', 'never', cwd=project)
+    assert r.returncode == 2 and 'taken_stage.py' in r.stderr and "Duplicate stage 'train'" in r.stderr, r.stderr
+    assert not (project / 'outputs' / 'runs' / 'never').exists()
+
+
+def test_loading_a_plugin_twice_is_a_no_op(tmp_path):
+    (tmp_path / 'twice_metric.py').write_text('from socialsignalbench.metrics.functional import declare_metric\n'
+                                              "COUNT = globals().get('COUNT', 0) + 1\n"
+                                              "declare_metric('twice_metric', len, True, False)\n")
+    first = load_plugin(tmp_path / 'twice_metric.py')
+    again = load_plugin(str(tmp_path / '.' / 'twice_metric.py'))
+    assert again is first and first.entries == (('metric', 'twice_metric'),) and sys.modules['twice_metric'].COUNT == 1
+
+
+@pytest.mark.parametrize('source, entry', [
+    ("from socialsignalbench.models.core import MODELS, ModelSpec\n"
+     "MODELS.register('audio_cnn', ModelSpec('audio_cnn', 'audio', 'torch', dict))\n", "Duplicate model 'audio_cnn'"),
+    ("from socialsignalbench.features.loader import FEATURE_SPECS\nFEATURE_SPECS.register('mfcc', len)\n",
+     "Duplicate feature 'mfcc'"),
+    ("from socialsignalbench.core import FEATURES\nFEATURES.register('face_crop', len)\n", "Duplicate feature extractor 'face_crop'"),
+    ("from socialsignalbench.core import declare_stage\ndeclare_stage('evaluate', 'mine.ipynb', 'mine')\n",
+     "Duplicate stage 'evaluate'")])
+def test_a_plugin_cannot_take_a_name_the_package_reads_later(tmp_path, source, entry):
+    """In a fresh interpreter the package's models, features and stages are read on first use: a plugin registering
+    one of their names first is still refused (the package's entries are read before a plugin adds one)."""
+    (tmp_path / 'early.py').write_text(source)
+    code = ('from socialsignalbench.plugins import load_plugin\n'
+            'try: load_plugin("early.py")\nexcept Exception as e: print(type(e).__name__, e)\n')
+    r = subprocess.run([sys.executable, '-c', code], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and r.stdout.startswith("SSBError Plugin '") and entry in r.stdout, r.stdout + r.stderr
