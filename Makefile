@@ -19,7 +19,7 @@ help:
 	@echo "make test   - .venv with dev extras, flake8, nbdev_clean/nbdev_export no-diff, nbdev_test, docs check, pytest"
 	@echo "make docs   - the documentation site without Quarto: site/index.html (make docs-check also checks it)"
 	@echo "make bench  - benchmarks/bench_preprocess.py and benchmarks/bench_pipeline.py"
-	@echo "make bench-train - benchmarks/bench_train.py: the audio CNN recipe on real RAVDESS (~25 min)"
+	@echo "make bench-train - benchmarks/bench_train.py: audio CNN, eGeMAPS, logreg, face model, HOG on real data (long)"
 
 $(PY):
 	@echo "[make] creating $(VENV)"
@@ -68,8 +68,8 @@ nbtest-slow: dev
 
 # The documentation site without Quarto (mkdocs + mkdocs-jupyter over nbdev's processed notebooks): site/index.html.
 # Only notebooks changed since the last build are re-processed (FORCE=1 redoes all). `nbdev_docs` needs Quarto.
-# The reports page links executed example reports of a tiny demo suite run once into _proc/example (a few minutes on
-# the first build; delete _proc/example to rerun it, SSB_DOCS_EXAMPLES=0 to build without examples).
+# The reports page links executed example reports of a tiny demo suite run once into _docs_example/ (a few minutes on
+# the first build; delete _docs_example/ to rerun it, SSB_DOCS_EXAMPLES=0 to build without examples).
 .PHONY: docs
 docs: dev
 	SSB_PROGRESS=0 $(PY) scripts/build_docs.py $(if $(FORCE),--force)

@@ -8,7 +8,7 @@
    pandoc attributes dropped, nbdev's doc links inside code blocks (docments comments in signatures) turned back into
    their text, links to the published site made relative. Report notebooks (nbs/reports) are pipeline stages, listed
    on one generated page with the stages `ssb` declares and links to executed examples: the reports of a tiny demo
-   suite run once into `_proc/example/` (`SSB_DOCS_EXAMPLES=0`: none).
+   suite run once into `_docs_example/` (`SSB_DOCS_EXAMPLES=0`: none).
 3. mkdocs (material theme) + mkdocs-jupyter build `site/` from `mkdocs.yml`; its hooks (scripts/docs_hooks.py) add
    the nav written here (`_proc/mkdocs_nav.yml`: sections by subpackage in pipeline order, a page named like its
    section shown as 'Overview') and fix heading ids/TOC.
@@ -52,6 +52,7 @@ _HEADING = re.compile(r'^#{1,6}\s+(.+?)\s*#*\s*$', re.M)
 # docments comments too, which a code block would show as raw `[`name`](page.html#name)` text.
 _FENCE = re.compile(r'(?ms)^(\s*)(```|~~~)[^\n]*\n.*?^\1\2[ \t]*$')
 _MD_LINK = re.compile(r'\[([^\]\n]*)\]\([^)\s]+\)')
+WIDGET_VIEW = 'application/vnd.jupyter.widget-view+json'
 
 
 def src(cell):
@@ -97,7 +98,7 @@ def clean_markdown(text, rel):
     text = unlink_code(text)
     text = _SOURCE_LINK.sub(r'<a class="ssb-source" href="\1" target="_blank">source</a>', text)
     text = _PANDOC_ATTRS.sub(r'\1', text)
-    return text.replace(DOC_URL + '/', rel)
+    return text.replace(DOC_URL + '/', rel) if DOC_URL else text
 
 
 def heading_ids(nb):
@@ -159,6 +160,9 @@ def page_notebook(nb, rel):
         md_out = [o for o in outputs if asis and 'text/markdown' in o.get('data', {})]
         rest = [o for o in outputs if o not in md_out]
         for o in rest:
+            # a live widget needs its kernel: the page shows its text, without loading the web's widget renderer
+            if len(o.get('data', {})) > 1:
+                o['data'].pop(WIDGET_VIEW, None)
             for mime in ('text/markdown', 'text/html'):
                 if mime in o.get('data', {}):
                     o['data'][mime] = clean_markdown(src({'source': o['data'][mime]}), rel)
@@ -167,7 +171,8 @@ def page_notebook(nb, rel):
             cells.append({**cell, 'source': code, 'outputs': rest,
                           'metadata': {**cell.get('metadata', {}), 'tags': tags}})
         cells += [md_cell(clean_markdown(src({'source': o['data']['text/markdown']}), rel)) for o in md_out]
-    return {**nb, 'cells': cells}, fm
+    meta = {k: v for k, v in nb.get('metadata', {}).items() if k != 'widgets'}
+    return {**nb, 'metadata': meta, 'cells': cells}, fm
 
 
 def nav_entries(section, entries):
@@ -240,14 +245,15 @@ def reports_page(nbs, examples=None):
             '<th>What it shows</th><th>Example</th></tr></thead><tbody>\n' + '\n'.join(rows) + '\n</tbody></table></div>\n')
 
 
-EXAMPLE = PROC/'example'                # scratch project of the tiny demo suite whose reports the site links
+# Scratch project of the tiny demo suite whose reports the site links (not in _proc/, which FORCE=1 wipes).
+EXAMPLE = ROOT/'_docs_example'
 EXAMPLE_CONFIG = 'extends: demo_tiny.yaml\nname: docs-example\n'
 _HREF = re.compile(r'<a\b[^>]*?\shref="([^"#:]+)"[^>]*>(.*?)</a>', re.S)
 
 
 def example_suite(force=False):
-    """`ssb --mode all` on the tiny demo (1 epoch) in `_proc/example/`, run once and reused (`force`, or deleting
-    `_proc/example/`, reruns it): the suite folder, or None when `SSB_DOCS_EXAMPLES=0` or the run failed (the site
+    """`ssb --mode all` on the tiny demo (1 epoch) in `_docs_example/`, run once and reused (`force`, or deleting
+    `_docs_example/`, reruns it): the suite folder, or None when `SSB_DOCS_EXAMPLES=0` or the run failed (the site
     then says so)."""
     if os.environ.get('SSB_DOCS_EXAMPLES') == '0':
         return None
@@ -260,7 +266,7 @@ def example_suite(force=False):
     (EXAMPLE/'settings.ini').write_text('')
     shutil.copytree(ROOT/'configs', EXAMPLE/'configs')
     (EXAMPLE/'configs'/'docs_example.yaml').write_text(EXAMPLE_CONFIG)
-    print('docs: running the tiny demo suite for the example reports (once: delete _proc/example to rerun) ...', flush=True)
+    print('docs: running the tiny demo suite for the example reports (once: delete _docs_example/ to rerun) ...', flush=True)
     t0 = time.time()
     r = subprocess.run([sys.executable, '-m', 'socialsignalbench.pipeline.cli', '--config', 'configs/docs_example.yaml',
                         '--mode', 'all', '--set', 'train.epochs=1', '--run-id', 'example'], cwd=EXAMPLE,
@@ -342,11 +348,16 @@ def build_pages(cfg, suite=None):
     return nav
 
 
+def doc_url(cfg):
+    "The published site's URL (settings.ini `doc_host` + `doc_baseurl`): links to it become relative links."
+    return (cfg.doc_host.rstrip('/') + '/' + cfg.doc_baseurl.strip('/')).rstrip('/')
+
+
 def build(force=False, quiet=True):
     "Process the notebooks, write the pages and build site/; return the build log (raises SystemExit on failure)."
     global DOC_URL
     cfg = get_config()
-    DOC_URL = (cfg.doc_host.rstrip('/') + '/' + cfg.doc_baseurl.strip('/')).rstrip('/')
+    DOC_URL = doc_url(cfg)
     t0 = time.time()
     # Serial in this process (one torch import for all notebooks); only notebooks newer than _proc/ are redone.
     try:

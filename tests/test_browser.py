@@ -86,10 +86,13 @@ def tutorial_page(tmp_path_factory):
     sys.path.insert(0, str(root / 'scripts'))
     import build_docs
     import yaml
+    from nbdev import serve_drv
+    from nbdev.serve import _proc_file
     d = tmp_path_factory.mktemp('docs')
-    raw = json.loads(nb.read_text(encoding='utf-8'))
-    raw['cells'] = [c for c in raw['cells'] if not build_docs.src(c).lstrip().startswith('#| hide')]
-    page, _ = build_docs.page_notebook(raw, '../')
+    job = _proc_file(nb, cache=d / 'proc', path=root / 'nbs')     # nbdev's processing of this one notebook, as `make docs`
+    serve_drv.main(job)
+    build_docs.DOC_URL = build_docs.doc_url(build_docs.get_config())
+    page, _ = build_docs.page_notebook(json.loads(job[1].read_text(encoding='utf-8')), '../')
     (d / 'docs' / 'tutorials').mkdir(parents=True)
     (d / 'docs' / 'tutorials' / 'explore.ipynb').write_text(json.dumps(page), encoding='utf-8')
     (d / 'docs' / 'ssb.css').write_text((root / 'scripts' / 'docs.css').read_text(encoding='utf-8'))
@@ -154,6 +157,7 @@ def lab_run_all(browser, nb_path, timeout=600):
     with open(log, 'w') as out:
         cmd = [str(Path(sys.executable).parent / 'jupyter'), 'lab', '--no-browser', f'--port={port}', '--ServerApp.ip=127.0.0.1',
                f'--IdentityProvider.token={token}', f'--ServerApp.root_dir={nb_path.parent}', '--LabApp.news_url=']
+        cmd += ['--allow-root'] if os.geteuid() == 0 else []     # CI containers run as root
         server = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, 'SSB_PROGRESS': '0'},
                                   start_new_session=True)
     try:
@@ -190,12 +194,22 @@ def lab_run_all(browser, nb_path, timeout=600):
         raise AssertionError(f'JupyterLab did not finish running {nb_path.name} in {timeout} s: '
                              f'{sum(bool(c.get("execution_count")) for c in code)} of {len(code)} code cells ran')
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        stop(server)
+
+
+def stop(server):
+    "Stop a server started in a session of its own (it and the kernels it started)."
+    import subprocess
+    for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
+            os.killpg(server.pid, sig)
             server.wait(timeout=20)
+            return
+        except ProcessLookupError:
+            server.wait(timeout=20)
+            return
         except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=20)
+            continue
 
 
 def explore_notebook_on(runs_dir, folder):

@@ -9,7 +9,7 @@ from conftest import SMALL, ssb_ok
 from socialsignalbench.core import SSBError
 from socialsignalbench.config import load_config
 from socialsignalbench.metrics.predictions import Predictions
-from socialsignalbench.train.fusion import load_baseline
+from socialsignalbench.train.fusion_baselines import load_baseline
 
 # 5 actors and 5 subjects in a data folder of its own, so that validation holds 2 speakers and 2 subjects: the fusion
 # head learns from one half of them (fusion.fit_on: val) and stops on the other
@@ -93,3 +93,40 @@ def test_fine_tuned_fusion_keeps_the_baselines_untouched(fused, project):
     assert set(tuned) == set(base) and any(not torch.equal(tuned[k], base[k]) for k in base)   # trained, not copied
     assert {k: (fused / k / 'model_best.pt').read_bytes() for k in ('fz-audio', 'fz-face')} == before
     assert (fused / 'fzt' / 'robustness.csv').is_file() and (fused / 'fzt' / 'metrics.json').is_file()
+
+
+def test_fusion_repeats_are_scored_like_holdout_and_an_ensemble_averages_them(fused, project, tmp_path):
+    """train.repeats: N fusion heads (seeds seed..seed+N-1) scored apart with mean, sd and the two-level interval;
+    train.ensemble: one checkpoint of N members that predicts their mean; the reference line trains once."""
+    import numpy as np
+    from socialsignalbench.evaluation.evaluate import stage_evaluate
+    from socialsignalbench.evaluation.fusion import load_fusion, read_pairs
+    from socialsignalbench.metrics.functional import uar
+    from socialsignalbench.metrics.report import read_report
+    from socialsignalbench.train.checkpoint import load_checkpoint
+    from socialsignalbench.train.fusion import restrict
+    from socialsignalbench.train.fusion_stage import stage_train_fusion
+    cfg = load_config(project / 'configs' / 'fz.yaml', {'train': {'repeats': 2, 'ensemble': False}})
+    run = tmp_path / 'fzr'
+    s = stage_train_fusion(cfg, run)
+    assert s.repeats['seeds'] == [cfg.seed, cfg.seed + 1] and len(s.repeats['val_uar']) == 2 and len(s.repeats['best_epoch']) == 2
+    assert load_checkpoint(run / 'model_best.pt')[1]['member_seeds'] == [cfg.seed, cfg.seed + 1]
+    assert load_checkpoint(run / 'reference_best.pt')[1].get('members', 1) == 1   # the reference line: once
+    stage_evaluate(cfg, run)
+    rep = read_report(run / 'metrics.json')
+    per = [h['uar'] for h in rep.repeats['headline']]
+    tests = [Predictions.read_csv(run / 'predictions_test.csv'), Predictions.read_csv(run / 'repeats' / 'predictions_test_1.csv')]
+    assert per == pytest.approx([uar(p.y_true, p.y_pred, n_classes=len(p.classes)) for p in tests])   # the checkpoint's members
+    h = rep.headline['uar']
+    assert h['value'] == pytest.approx(np.mean(per)) and h['sd'] == pytest.approx(np.std(per, ddof=1)) and h['n_repeats'] == 2
+    assert h['low'] <= h['value'] <= h['high'] and read_report(run / 'metrics_reference.json').repeats is None
+    ens = load_config(project / 'configs' / 'fz.yaml', {'train': {'repeats': 2, 'ensemble': True}})
+    stage_train_fusion(ens, tmp_path / 'fze')
+    stage_evaluate(ens, tmp_path / 'fze')
+    e = read_report(tmp_path / 'fze' / 'metrics.json')
+    assert e.repeats is None and e.meta['members'] == 2 and e.meta['ensemble']
+    m, _ = load_fusion(ens, tmp_path / 'fze' / 'model_best.pt')
+    members = m.member_probs(read_pairs(tmp_path / 'fze', 'test'))
+    assert len(members) == 2 and not np.allclose(members[0], members[1])
+    np.testing.assert_allclose(Predictions.read_csv(tmp_path / 'fze' / 'predictions.csv').probs,
+                               restrict(np.mean(members, axis=0), m.keep), atol=1e-5)

@@ -53,3 +53,39 @@ def test_subpackages_mirror_the_bands():
     subs = {p.name for p in PKG.iterdir() if p.is_dir() and (p / '__init__.py').exists()}
     assert {'data', 'features', 'pipeline'} <= subs, subs
     assert not [p.name for p in PKG.glob('*.py') if p.stem not in ('__init__', '_modidx', 'core', 'io', 'plugins', 'config', 'runs')]
+
+
+def _module_graph():
+    """Package module -> the package modules it imports anywhere in its source (function-level imports included)."""
+    mods = {'.'.join(p.relative_to(PKG).with_suffix('').parts): p for p in PKG.rglob('*.py') if p.stem not in ('_modidx', '__init__')}
+    resolve = lambda m: m if m in mods else m.rsplit('.', 1)[0] if m.rsplit('.', 1)[0] in mods else None
+    return {m: {r for i in imports(p) if (r := resolve(i)) and r != m} for m, p in mods.items()}
+
+
+def find_cycles(graph):
+    """Every import cycle of `graph` (module -> modules it imports) found by depth-first search, as 'a -> b -> a'."""
+    state, cycles = {}, []
+
+    def visit(m, path):
+        state[m] = 'open'
+        for n in sorted(graph.get(m, ())):
+            if state.get(n) == 'open':
+                cycles.append(' -> '.join(path[path.index(n):] + [n]))
+            elif n not in state:
+                visit(n, path + [n])
+        state[m] = 'done'
+    for m in sorted(graph):
+        if m not in state:
+            visit(m, [m])
+    return cycles
+
+
+def test_no_import_cycle():
+    cycles = find_cycles(_module_graph())
+    assert not cycles, '\n'.join(cycles)
+
+
+def test_find_cycles():
+    assert find_cycles({'evaluation.evaluate': {'evaluation.fusion'}, 'evaluation.fusion': {'evaluation.evaluate'}}) == [
+        'evaluation.evaluate -> evaluation.fusion -> evaluation.evaluate']
+    assert find_cycles({'a': {'b'}, 'b': {'c'}, 'c': set()}) == []

@@ -19,7 +19,7 @@ from ..data.dataset import load_corpus
 from ..data.splits import check_corpus, split_info
 from ..metrics.predictions import Predictions, errors_frame
 from ..metrics.report import choose_thresholds, metrics_report, plot_confusion, plot_reliability, write_report
-from ..train.stage import save_csv, save_figure
+from ..io import save_csv, save_figure
 from .evaluate import (Evaluated, EvaluateSummary, evaluate_gold, gold_info, gold_slice_for, results_table,
                                                    whole_or_nothing)
 

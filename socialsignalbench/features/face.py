@@ -4,18 +4,43 @@
 
 # %% ../../nbs/21_features_face.ipynb #5482e3d7
 from __future__ import annotations
-import functools
+import functools, importlib.util, os
 from pathlib import Path
 from typing import Sequence
 import cv2
 import numpy as np
 import pandas as pd
 from ..core import SSBError, FeatureError, FEATURES, NOTES, unknown_name_msg
-from ..config import FaceConfig, available_cascades, cascade_dir, cascade_path, validated
+from ..config import FaceConfig, validated
 
 # %% auto #0
-__all__ = ['load_cascade', 'read_gray', 'detect_scale', 'detect_faces', 'largest_face', 'crop_box', 'center_crop', 'finish_crop',
-           'extract_face', 'face_note', 'detection_report']
+__all__ = ['cascade_dir', 'available_cascades', 'cascade_path', 'face_problems', 'load_cascade', 'read_gray', 'detect_scale',
+           'detect_faces', 'largest_face', 'crop_box', 'center_crop', 'finish_crop', 'extract_face', 'face_note',
+           'detection_report']
+
+# %% ../../nbs/21_features_face.ipynb #haar1
+def cascade_dir() -> Path:
+    "OpenCV's folder of Haar cascades (`cv2.data.haarcascades`), found without importing OpenCV itself."
+    spec = importlib.util.find_spec('cv2')
+    if spec is None or not spec.origin: raise SSBError("OpenCV is not installed: pip install 'opencv-python-headless>=4.8,<5'.")
+    return Path(spec.origin).parent/'data'
+
+def available_cascades() -> list[str]:
+    "Names of the Haar cascade files shipped with OpenCV."
+    return sorted(p.name for p in cascade_dir().glob('haarcascade_*.xml'))
+
+def cascade_path(name:str) -> Path:
+    "The file `face.cascade` names: a path when it holds a folder separator, else a file in `cascade_dir()`."
+    return Path(name) if os.sep in str(name) else cascade_dir()/name
+
+# %% ../../nbs/21_features_face.ipynb #faceprob1
+def face_problems(f:FaceConfig) -> list[tuple[str, str]]:
+    "`(key, what is wrong)` for `face:` values: a cascade that names no file, a detection size below `min_size`."
+    bad = []
+    if not cascade_path(f.cascade).is_file():
+        bad.append(('cascade', unknown_name_msg('Haar cascade', f.cascade, available_cascades()) + f' (files in {cascade_dir()})'))
+    if 0 < f.detect_max_side < f.min_size: bad.append(('detect_max_side', f'must be 0 (off) or >= face.min_size ({f.min_size})'))
+    return bad
 
 # %% ../../nbs/21_features_face.ipynb #4ca582eb
 @functools.lru_cache(maxsize=None)
@@ -140,7 +165,8 @@ def face_note(path:str|Path, # the image
     "What the user of one image should know about its crop: no face was found ('' when one was)."
     if info.get('face_found', True): return ''
     return (f"no face found in '{path}' ({info['image_w']}x{info['image_h']}): predicted from the centre square of the image "
-            f"(face.on_missing={cfg.on_missing!r} of the checkpoint), which may show no face at all; crop the face yourself or give another image.")
+            f"(face.on_missing={cfg.on_missing!r} of the checkpoint), which may show no face at all; "
+            "crop the face yourself or give another image.")
 
 NOTES.register('face_crop', face_note)
 

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from typing import Annotated, Optional
 import torch
 from torch import nn
-from ..core import SSBError
-from ..config import Range
+from ..config import CHECKS, Range
 from .core import MODELS, ModelSpec, EmbedClassifier, embed_head
 
 # %% auto #0
-__all__ = ['BLOCK_DROPOUT', 'AudioCNNParams', 'conv_block', 'widths', 'kernels', 'AudioCNN']
+__all__ = ['BLOCK_DROPOUT', 'AudioCNNParams', 'audio_cnn_problems', 'conv_block', 'widths', 'kernels', 'AudioCNN']
 
 # %% ../../nbs/31_audio_cnn.ipynb #74009d6f
 @dataclass(frozen=True)
@@ -26,12 +25,15 @@ class AudioCNNParams:
     dropout: Annotated[float, Range(0, 1, hi_open=True)] = 0.3 # dropout before the classifier
     embed_dim: Annotated[int, Range(1)] = 64 # embedding size (what fusion reads)
 
-    def __post_init__(self):
-        key, n = 'model.params.audio_cnn', len(self.widths) if self.widths is not None else self.depth
-        if self.widths is not None and not self.widths: raise SSBError(f"{key}.widths is an empty list: give one channel count per block, or null.")
-        if self.kernels is not None and len(self.kernels) != n:
-            raise SSBError(f"{key}.kernels has {len(self.kernels)} sizes but the model has {n} conv blocks "
-                           f"({key}.{'widths' if self.widths is not None else 'depth'}): give one kernel size per block, or null.")
+def audio_cnn_problems(p:AudioCNNParams) -> list[tuple[str, str]]:
+    "`(key, what is wrong)` for `model.params.audio_cnn`: an empty `widths`, or not one kernel size per block."
+    n = len(p.widths) if p.widths is not None else p.depth
+    if p.widths is not None and not p.widths: return [('widths', 'is an empty list: give one channel count per block, or null')]
+    if p.kernels is None or len(p.kernels) == n: return []
+    return [('kernels', f"has {len(p.kernels)} sizes but the model has {n} conv blocks ({'widths' if p.widths is not None else 'depth'}): "
+                        "give one kernel size per block, or null")]
+
+CHECKS[AudioCNNParams] = audio_cnn_problems # checked wherever the config checks a section (`model_params`)
 
 BLOCK_DROPOUT = 0.1 # dropout inside each conv block (the heavier `dropout` parameter sits before the classifier)
 

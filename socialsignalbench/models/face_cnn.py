@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from typing import Annotated, Optional
 import torch
 from torch import nn
-from ..core import SSBError
-from ..config import Range
+from ..config import CHECKS, Range
 from .core import MODELS, ModelSpec, EmbedClassifier, embed_head
 from .audio_cnn import conv_block, widths
 
 # %% auto #0
-__all__ = ['standardise_images', 'FaceCNNParams', 'spatial_size', 'FaceCNN']
+__all__ = ['standardise_images', 'FaceCNNParams', 'face_cnn_problems', 'spatial_size', 'FaceCNN']
 
 # %% ../../nbs/32_face_cnn.ipynb #stdimg01
 def standardise_images(x:torch.Tensor, # (n, H, W) or (n, 1, H, W) crops
@@ -34,9 +33,11 @@ class FaceCNNParams:
     dropout: Annotated[float, Range(0, 1, hi_open=True)] = 0.3 # dropout before the classifier
     embed_dim: Annotated[int, Range(1)] = 64 # embedding size (what fusion reads)
 
-    def __post_init__(self):
-        if self.widths is not None and not self.widths:
-            raise SSBError("model.params.face_cnn.widths is an empty list: give one channel count per block, or null.")
+def face_cnn_problems(p:FaceCNNParams) -> list[tuple[str, str]]:
+    "`(key, what is wrong)` for `model.params.face_cnn`: an empty `widths`."
+    return [('widths', 'is an empty list: give one channel count per block, or null')] if p.widths is not None and not p.widths else []
+
+CHECKS[FaceCNNParams] = face_cnn_problems
 
 def spatial_size(n:int, depth:int) -> int:
     "Side of the feature map after `depth` conv blocks (each halves it, rounding up) from side `n`."

@@ -207,7 +207,8 @@ def export_command(argv:list[str]) -> int:
     args = export_parser().parse_args(argv)
     try:
         cfg = resolve_config(args.config, overrides_from(args.set))
-        text = '\n'.join(class_names(cfg)) + '\n' if args.classes else export_items(cfg, args.corpus, args.split, args.modality).to_csv(index=False)
+        text = ('\n'.join(class_names(cfg)) + '\n' if args.classes else
+                export_items(cfg, args.corpus, args.split, args.modality).to_csv(index=False))
         if args.out: atomic_write_text(args.out, text)
     except SSBError as e:
         print(f"error: {e}", file=sys.stderr)
@@ -219,8 +220,9 @@ def export_command(argv:list[str]) -> int:
 # %% ../../nbs/90_cli.ipynb #c90sc004
 def score_parser() -> argparse.ArgumentParser:
     "The arguments of `ssb score`."
-    p = argparse.ArgumentParser(prog='ssb score', description="Score an outside system's predictions of the exported test items as "
-                                'the run <runs_dir>/<NAME>/ (role external): metrics with speaker/subject-bootstrap CIs, gold slice, report.')
+    p = argparse.ArgumentParser(prog='ssb score', description="Score an outside system's predictions of the exported test items "
+                                'as the run <runs_dir>/<NAME>/ (role external): metrics with speaker/subject-bootstrap CIs, '
+                                'gold slice, report.')
     p.add_argument('--config', required=True, help="YAML config file, or a shipped config's name")
     p.add_argument('--predictions', required=True, metavar='FILE.csv',
                    help='id and one probability column per class (ssb export --classes), or id and pred (class names)')

@@ -15,7 +15,7 @@ from ..data.dataset import input_manifests
 from ..data.labels import scheme_for_config
 from ..features.compute import dask_client, describe, import_distributed
 from ..metrics.report import read_report
-from ..models.core import model_spec
+from ..models.core import all_models, model_spec
 from ..train.stage import stage_train, reference_names
 from ..evaluation.evaluate import stage_evaluate
 import socialsignalbench.models  # noqa: F401  (register the models)
@@ -65,7 +65,8 @@ def check_cells(cfg:Config, cells:list[SweepCell]) -> None:
         cc, spec = cell_config(cfg, c), model_spec(c.model)
         if spec.kind != 'torch': raise SSBError(
             f"sweep.models lists '{c.model}', a {spec.kind} model: the train stage trains torch models and fits "
-            f"'{c.model}' beside the model as a reference when model.reference names it. List torch models such as audio_cnn.")
+            f"'{c.model}' beside the model as a reference when model.reference names it. List torch models: "
+            f"{', '.join(n for n, s in all_models().items() if s.kind == 'torch' and s.modality != 'pair')}.")
         reference_names(cc, spec.modality); scheme_for_config(cc)
 
 # %% ../../nbs/75_sweep.ipynb #4c7271c8
@@ -179,8 +180,8 @@ def stage_sweep(cfg:Config, # resolved config (its `sweep` grid, `compute` and `
         table, spread = sweep_tables(rows)
         files = (_write_csv(table, run_dir/'sweep.csv'), _write_csv(spread, run_dir/'sweep_summary.csv'), 'sweep_summary.json')
     n_ran = sum(r['ran'] for r in rows)
-    s = SweepSummary(run_dir.name, str(cfg.path(cfg.paths.runs_dir)), where, tuple(ids), n_ran, len(rows) - n_ran, failed,
-                     round(time.perf_counter() - t0, 3), files)
+    s = SweepSummary(sweep_id=run_dir.name, runs_dir=str(cfg.path(cfg.paths.runs_dir)), compute=where, cells=tuple(ids), n_ran=n_ran,
+                     n_skipped=len(rows) - n_ran, failed=failed, seconds=round(time.perf_counter() - t0, 3), files=files)
     if failed: raise SSBError(f"{len(failed)} of {len(cells)} sweep cells failed: " + '; '.join(f'{k}: {str(v).rstrip(".")}' for k,
                                                                                                 v in failed.items())
 

@@ -17,6 +17,6 @@ _EXPORTS = {
     'load_checkpoint': 'checkpoint',
     'stage_train': 'stage',
     'make_pairs': 'fusion',
-    'stage_train_fusion': 'fusion',
+    'stage_train_fusion': 'fusion_stage',
 }
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

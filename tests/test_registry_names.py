@@ -1,0 +1,65 @@
+"""Registries are the only route: no registered model or feature name is written as a string in train/, evaluation/ or pipeline/.
+
+A module there that names an entry ('fusion_concat', 'mfcc', ...) branches on it or hard-codes it; what differs between
+entries belongs to the entry's own file (its `ModelSpec` / `FeatureSpec`), and names a run uses belong to configs.
+Docstrings are not checked: they document (an example name in prose), they do not decide anything. `__all__` lists are
+not checked either: they name the module's own definitions (`pipeline.explore.face_crop` is a function, not the feature).
+"""
+import ast
+import re
+from pathlib import Path
+
+
+import socialsignalbench
+
+PKG = Path(socialsignalbench.__file__).parent
+CHECKED = ('train', 'evaluation', 'pipeline')
+
+
+def registered_names():
+    """Every registered model and feature name (the package's own, importing every entry module)."""
+    from socialsignalbench.models.core import all_models
+    from socialsignalbench.features import loader
+    names = set(all_models())
+    if hasattr(loader, '_import_features'):
+        loader._import_features()
+    names |= set(loader.FEATURE_SPECS.names())
+    from socialsignalbench import core
+    names |= set(core.FEATURES.names()) if hasattr(core, 'FEATURES') else set()
+    return names
+
+
+def _docstrings(tree):
+    return {id(n.body[0].value) for n in ast.walk(tree)
+            if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and n.body
+            and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+
+
+def _all_lists(tree):
+    return {id(c) for n in ast.walk(tree) if isinstance(n, ast.Assign) and any(getattr(t, 'id', None) == '__all__' for t in n.targets)
+            for c in ast.walk(n.value)}
+
+
+def named_entries(source, names):
+    """(line, name, the string) of every string constant in `source` naming one of `names` as a whole word."""
+    rx = re.compile(r'(?<![\w.])(' + '|'.join(sorted(map(re.escape, names), key=len, reverse=True)) + r')(?!\w)')
+    tree = ast.parse(source)
+    skip = _docstrings(tree) | _all_lists(tree)
+    return [(n.lineno, m.group(1), n.value[:80]) for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in skip and (m := rx.search(n.value))]
+
+
+def test_the_check_finds_a_name():
+    src = 'def f(name):\n    "Docs may say audio_cnn."\n    __all__ = ["mfcc"]\n    return name == "fusion_concat" or f"{name} is not mfcc"\n'
+    assert [(line, name) for line, name, _ in named_entries(src, {'fusion_concat', 'mfcc', 'audio_cnn'})] == [
+        (4, 'fusion_concat'), (4, 'mfcc')]
+    assert named_entries('x = "model.params.audio_cnn_v2"\n', {'audio_cnn'}) == []
+
+
+def test_registries_are_the_only_route():
+    names = registered_names()
+    assert {'audio_cnn', 'mfcc'} <= names, names   # the registries were read
+    found = [f'{p.relative_to(PKG)}:{line}: {name!r} in {text!r}'
+             for sub in CHECKED for p in sorted((PKG/sub).rglob('*.py')) if p.name != '__init__.py'
+             for line, name, text in named_entries(p.read_text(encoding='utf-8'), names)]
+    assert not found, 'registered names written in stage code (move what differs into the entry, or the name into a config):\n' + '\n'.join(found)
