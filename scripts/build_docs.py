@@ -52,6 +52,7 @@ _HEADING = re.compile(r'^#{1,6}\s+(.+?)\s*#*\s*$', re.M)
 # docments comments too, which a code block would show as raw `[`name`](page.html#name)` text.
 _FENCE = re.compile(r'(?ms)^(\s*)(```|~~~)[^\n]*\n.*?^\1\2[ \t]*$')
 _MD_LINK = re.compile(r'\[([^\]\n]*)\]\([^)\s]+\)')
+WIDGET_VIEW = 'application/vnd.jupyter.widget-view+json'
 
 
 def src(cell):
@@ -97,7 +98,7 @@ def clean_markdown(text, rel):
     text = unlink_code(text)
     text = _SOURCE_LINK.sub(r'<a class="ssb-source" href="\1" target="_blank">source</a>', text)
     text = _PANDOC_ATTRS.sub(r'\1', text)
-    return text.replace(DOC_URL + '/', rel)
+    return text.replace(DOC_URL + '/', rel) if DOC_URL else text
 
 
 def heading_ids(nb):
@@ -159,6 +160,9 @@ def page_notebook(nb, rel):
         md_out = [o for o in outputs if asis and 'text/markdown' in o.get('data', {})]
         rest = [o for o in outputs if o not in md_out]
         for o in rest:
+            # a live widget needs its kernel: the page shows its text, without loading the web's widget renderer
+            if len(o.get('data', {})) > 1:
+                o['data'].pop(WIDGET_VIEW, None)
             for mime in ('text/markdown', 'text/html'):
                 if mime in o.get('data', {}):
                     o['data'][mime] = clean_markdown(src({'source': o['data'][mime]}), rel)
@@ -167,7 +171,8 @@ def page_notebook(nb, rel):
             cells.append({**cell, 'source': code, 'outputs': rest,
                           'metadata': {**cell.get('metadata', {}), 'tags': tags}})
         cells += [md_cell(clean_markdown(src({'source': o['data']['text/markdown']}), rel)) for o in md_out]
-    return {**nb, 'cells': cells}, fm
+    meta = {k: v for k, v in nb.get('metadata', {}).items() if k != 'widgets'}
+    return {**nb, 'metadata': meta, 'cells': cells}, fm
 
 
 def nav_entries(section, entries):
@@ -343,11 +348,16 @@ def build_pages(cfg, suite=None):
     return nav
 
 
+def doc_url(cfg):
+    "The published site's URL (settings.ini `doc_host` + `doc_baseurl`): links to it become relative links."
+    return (cfg.doc_host.rstrip('/') + '/' + cfg.doc_baseurl.strip('/')).rstrip('/')
+
+
 def build(force=False, quiet=True):
     "Process the notebooks, write the pages and build site/; return the build log (raises SystemExit on failure)."
     global DOC_URL
     cfg = get_config()
-    DOC_URL = (cfg.doc_host.rstrip('/') + '/' + cfg.doc_baseurl.strip('/')).rstrip('/')
+    DOC_URL = doc_url(cfg)
     t0 = time.time()
     # Serial in this process (one torch import for all notebooks); only notebooks newer than _proc/ are redone.
     try:

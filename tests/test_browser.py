@@ -86,10 +86,13 @@ def tutorial_page(tmp_path_factory):
     sys.path.insert(0, str(root / 'scripts'))
     import build_docs
     import yaml
+    from nbdev import serve_drv
+    from nbdev.serve import _proc_file
     d = tmp_path_factory.mktemp('docs')
-    raw = json.loads(nb.read_text(encoding='utf-8'))
-    raw['cells'] = [c for c in raw['cells'] if not build_docs.src(c).lstrip().startswith('#| hide')]
-    page, _ = build_docs.page_notebook(raw, '../')
+    job = _proc_file(nb, cache=d / 'proc', path=root / 'nbs')     # nbdev's processing of this one notebook, as `make docs`
+    serve_drv.main(job)
+    build_docs.DOC_URL = build_docs.doc_url(build_docs.get_config())
+    page, _ = build_docs.page_notebook(json.loads(job[1].read_text(encoding='utf-8')), '../')
     (d / 'docs' / 'tutorials').mkdir(parents=True)
     (d / 'docs' / 'tutorials' / 'explore.ipynb').write_text(json.dumps(page), encoding='utf-8')
     (d / 'docs' / 'ssb.css').write_text((root / 'scripts' / 'docs.css').read_text(encoding='utf-8'))

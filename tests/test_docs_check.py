@@ -139,6 +139,10 @@ DEFECTS = {
                   'raw markdown link in a code block or signature'),
     'prose': ('<p>Keys come from [`config_digest`](cache.html#config_digest).</p>', 'raw markdown link in prose'),
     'script': ('<script src="https://cdn.plot.ly/plotly-3.0.1.min.js"></script>', 'script loaded from the web'),
+    'widget': ('<script>(function() { var s = document.createElement("script");\n'
+               '  var widgetRendererSrc = \'https://unpkg.com/@jupyter-widgets/html-manager@*/dist/embed-amd.js\';\n'
+               '  s.src = widgetRendererSrc; document.body.appendChild(s); }());</script>',
+               'script loaded from the web (blank offline): https://unpkg.com/@jupyter-widgets'),
     'no_data': ('<div id="p1" class="plotly-graph-div"></div><script>Plotly.newPlot("p1", [], {})</script>',
                 "empty figure: plotly div 'p1'"),
     'no_plot': ('<div id="p2" class="plotly-graph-div"></div>', "empty figure: plotly div 'p2'"),
@@ -174,3 +178,12 @@ def test_docs_check_reports_defects_planted_in_a_built_page(tmp_path, monkeypatc
         (tmp_path/f'{name}.html').write_text(html[:cut] + defect + html[cut:])
         problems = [p for p in check_docs.page_problems(tmp_path/f'{name}.html') if 'broken' not in p]
         assert any(p.startswith(f'{name}.html: {what}') for p in problems), (name, problems)
+
+
+def test_widgets_are_shown_as_text_without_the_web_renderer():
+    widget = {'output_type': 'execute_result', 'metadata': {}, 'execution_count': 1,
+              'data': {'application/vnd.jupyter.widget-view+json': {'model_id': 'a1'}, 'text/plain': 'Explorer over 3 run(s)'}}
+    nb = {'metadata': {'widgets': {'application/vnd.jupyter.widget-state+json': {'state': {}}}}, 'nbformat': 4,
+          'nbformat_minor': 5, 'cells': [code('Explorer(runs)', [widget])]}
+    page = build_docs.page_notebook(nb, '')[0]
+    assert 'widgets' not in page['metadata'] and page['cells'][0]['outputs'][0]['data'] == {'text/plain': 'Explorer over 3 run(s)'}

@@ -432,8 +432,8 @@ def stage_compare(cfg:Config, # resolved config (section `compare`)
                                        f"run_b]'.")
     rc = compare_runs(cfg, c.runs, c.baseline, c.intersect)
     files = write_comparison(rc, run_dir)
-    s = CompareSummary(rc.runs, rc.baseline, rc.intersect, {x.b: x.full.n_items for x in rc.comparisons},
-                       {x.b: {d.metric: d.verdict for d in x.full.metrics if '/' not in d.metric} for x in rc.comparisons},
-                       {x.b: x.full.mcnemar.p_value for x in rc.comparisons}, tuple(files) + ('compare_summary.json',))
+    s = CompareSummary(runs=rc.runs, baseline=rc.baseline, intersect=rc.intersect, n_items={x.b: x.full.n_items for x in rc.comparisons},
+                       verdicts={x.b: {d.metric: d.verdict for d in x.full.metrics if '/' not in d.metric} for x in rc.comparisons},
+                       mcnemar_p={x.b: x.full.mcnemar.p_value for x in rc.comparisons}, files=tuple(files) + ('compare_summary.json',))
     save_result(run_dir, 'compare_summary', s)
     return s

@@ -469,13 +469,14 @@ def _write_gold(run_dir:Path, m:Mined, vals:dict, g:GoldConfig) -> GoldSummary:
              save_csv(v, run_dir/'gold_validation.csv').name, save_csv(r, run_dir/'gold_random.csv').name,
              save_figure(plot_validation(v, r), run_dir/'gold_validation.png').name]
     s = m.slice
-    out = GoldSummary(s.name, s.version, s.sha256, s.n_items, s.n_candidates, tuple(x['name'] for x in s.sources),
-                      m.per_run['selected'].to_dict(),
-                      g.min_share, g.max_share, s.n_eligible, _mean_offdiag(m.jaccard), m.stability, s.counts_per_class,
-                      {n: t.set_index('metric')[['gold', 'random_mean', 'random_low', 'random_high', 'verdict']].to_dict('index') for n,
-                       (t, _) in vals.items()},
-                      tuple(verdict_text(n, t) for n, (t, _) in vals.items()), tuple(files) + ('mine_gold_slice_summary.json',),
-                      empty_warning(s, g))
+    cols = ['gold', 'random_mean', 'random_low', 'random_high', 'verdict']
+    out = GoldSummary(name=s.name, version=s.version, sha256=s.sha256, n_items=s.n_items, n_candidates=s.n_candidates,
+                      sources=tuple(x['name'] for x in s.sources), selected=m.per_run['selected'].to_dict(), min_share=g.min_share,
+                      max_share=g.max_share, n_eligible=s.n_eligible, mean_jaccard=_mean_offdiag(m.jaccard), stability=m.stability,
+                      counts_per_class=s.counts_per_class,
+                      validation={n: t.set_index('metric')[cols].to_dict('index') for n, (t, _) in vals.items()},
+                      verdicts=tuple(verdict_text(n, t) for n, (t, _) in vals.items()),
+                      files=tuple(files) + ('mine_gold_slice_summary.json',), warnings=empty_warning(s, g))
     save_result(run_dir, 'mine_gold_slice_summary', out)
     return out
 

@@ -165,7 +165,8 @@ def face_note(path:str|Path, # the image
     "What the user of one image should know about its crop: no face was found ('' when one was)."
     if info.get('face_found', True): return ''
     return (f"no face found in '{path}' ({info['image_w']}x{info['image_h']}): predicted from the centre square of the image "
-            f"(face.on_missing={cfg.on_missing!r} of the checkpoint), which may show no face at all; crop the face yourself or give another image.")
+            f"(face.on_missing={cfg.on_missing!r} of the checkpoint), which may show no face at all; "
+            "crop the face yourself or give another image.")
 
 NOTES.register('face_crop', face_note)
 

@@ -24,7 +24,7 @@ MODALITIES = ('audio', 'image', 'pair') # what a model reads; 'pair': an audio-f
 class ModelSpec:
     "A registered model: its name, what it reads, what it is, how to build it, and (scikit-learn) how to store it."
     name: str # registry name, e.g. 'audio_cnn'
-    modality: Literal['audio', 'image', 'pair'] # audio features (n_coef, n_frames), image crops (H, W), or a 'pair' of baseline outputs (fusion)
+    modality: Literal['audio', 'image', 'pair'] # audio features (n_coef, n_frames), image crops (H, W), or a 'pair' (fusion)
     kind: Literal['torch', 'sklearn'] # a torch module or a scikit-learn estimator
     build: Callable # torch: build(in_shape, n_classes, params); sklearn: build(in_shape, n_classes, params, seed) -> untrained estimator
     params: type|None = None # the entry's own frozen parameter dataclass, filled from `model.params.<name>` (None: it takes none)
@@ -36,12 +36,16 @@ class ModelSpec:
     normalise: Literal['group']|None = None # 'group': inputs always standardised per speaker/subject (None: as `train.speaker_norm` says)
 
     def __post_init__(self):
-        if self.modality not in MODALITIES: raise SSBError(f"Model '{self.name}': modality must be one of {', '.join(MODALITIES)}, got {self.modality!r}.")
-        if self.kind not in ('torch', 'sklearn'): raise SSBError(f"Model '{self.name}': kind must be 'torch' or 'sklearn', got {self.kind!r}.")
+        if self.modality not in MODALITIES:
+            raise SSBError(f"Model '{self.name}': modality must be one of {', '.join(MODALITIES)}, got {self.modality!r}.")
+        if self.kind not in ('torch', 'sklearn'):
+            raise SSBError(f"Model '{self.name}': kind must be 'torch' or 'sklearn', got {self.kind!r}.")
         if self.kind == 'sklearn' and not (self.to_tensors and self.from_tensors):
-            raise SSBError(f"Model '{self.name}': a scikit-learn model needs to_tensors and from_tensors (checkpoints hold tensors, no pickle).")
+            raise SSBError(f"Model '{self.name}': a scikit-learn model needs to_tensors and from_tensors "
+                           "(checkpoints hold tensors, no pickle).")
     def __eq__(self, o): # the same declaration re-run (e.g. in its notebook) is the same spec
-        return isinstance(o, ModelSpec) and (self.name, self.modality, self.kind) == (o.name, o.modality, o.kind) and same_entry(self.build, o.build)
+        return (isinstance(o, ModelSpec) and (self.name, self.modality, self.kind) == (o.name, o.modality, o.kind)
+                and same_entry(self.build, o.build))
     def __hash__(self): return hash((self.name, self.modality, self.kind))
 
 MODELS = Registry('model', kind=ModelSpec)
@@ -120,7 +124,8 @@ def build_model(name:str, # a registered model name
     if spec.kind != 'torch':
         raise SSBError(f"Model '{name}' is a {spec.kind} model, not a torch module: fit it with its own functions "
                        f"(see socialsignalbench.models.{name}).")
-    if len(in_shape) != 2 or min(in_shape) < 1: raise SSBError(f"Model '{name}': in_shape must be 2 positive sizes per example, got {tuple(in_shape)}.")
+    if len(in_shape) != 2 or min(in_shape) < 1:
+        raise SSBError(f"Model '{name}': in_shape must be 2 positive sizes per example, got {tuple(in_shape)}.")
     if n_classes < 2: raise SSBError(f"Model '{name}': needs at least 2 classes, got {n_classes}.")
     p = model_params(spec, mcfg)
     if seed is None: return spec.build(tuple(in_shape), n_classes, p)

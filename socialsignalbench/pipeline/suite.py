@@ -21,8 +21,9 @@ from ..evaluation.compare import compare_pair, load_run
 from .runner import Interrupted, report_kernel, resolve_config, run_modes
 
 # %% auto #0
-__all__ = ['FACE_SOURCES', 'ALONE', 'BLOCK', 'SuiteStep', 'FaceChoice', 'face_choice', 'better_alone', 'suite_plan', 'run_suite',
-           'leaderboard', 'fusion_gains', 'index_html', 'other_runs', 'write_index', 'summary_text']
+__all__ = ['FACE_SOURCES', 'ALONE', 'BLOCK', 'SuiteStep', 'FaceChoice', 'face_choice', 'check_files', 'better_alone',
+           'suite_plan', 'run_suite', 'leaderboard', 'fusion_gains', 'index_html', 'other_runs', 'write_index',
+           'summary_text']
 
 # %% ../../nbs/72_suite.ipynb #c9f4294c
 @dataclass(frozen=True)
@@ -57,8 +58,18 @@ def face_choice(cfg:Config) -> FaceChoice:
     return FaceChoice(corpus, (*modes[:at], FACE_SOURCES[corpus], *modes[at:]), f'suite.face_corpus auto: {why}')
 
 # %% ../../nbs/72_suite.ipynb #44d0261f
+def _repeat_checks(cfg:Config) -> int:
+    "How many check seeds (seed+1, seed+2, ...) the audio run's own repeats already trained: repeat k has seed+k."
+    return 0 if cfg.train.ensemble else min(cfg.suite.check_seeds, cfg.train.repeats - 1)
+
+def check_files(cfg:Config) -> list[str]:
+    "Test predictions of the check seeds, under the suite folder: repeat k of the audio run, else the run audio-seed<seed+k>."
+    n = _repeat_checks(cfg)
+    return [f'audio/repeats/predictions_test_{k}.csv' if k <= n else f'audio-seed{cfg.seed + k}/predictions_test.csv'
+            for k in range(1, cfg.suite.check_seeds + 1)]
+
 def _trained(cfg:Config) -> list[tuple[str, dict, str]]:
-    "(run id, config keys, description) of every trained baseline."
+    "(run id, config keys, description) of every trained baseline, and of each check seed no repeat of the audio run trained."
     s, gold, fc = cfg.suite, {'eval': {'gold_slice': 'gold'}}, face_choice(cfg)
     audio = deep_merge(gold, {'train': {'corpus': s.audio_corpus}})
     face = deep_merge({'model': {}, **s.face_run}, {'train': {'corpus': fc.corpus}})
@@ -66,7 +77,7 @@ def _trained(cfg:Config) -> list[tuple[str, dict, str]]:
            ('face', face, f"{face['model'].get('name', cfg.model.name)} on {fc.corpus} ({fc.why})")]
     check = lambda k: deep_merge(audio, {'seed': cfg.seed + k, 'train': {'repeats': 1}})   # one training: a check, never mined
     return out + [(f'audio-seed{cfg.seed + k}', check(k), f'{cfg.model.name} seed {cfg.seed + k} (checks the gold slice)')
-                  for k in range(1, s.check_seeds + 1)]
+                  for k in range(_repeat_checks(cfg) + 1, s.check_seeds + 1)]
 
 # %% ../../nbs/72_suite.ipynb #18ea3ee6
 ALONE = ('predictions_audio.csv', 'predictions_face.csv')   # each modality alone on the fusion pairs (fusion evaluation)
@@ -86,7 +97,7 @@ def suite_plan(cfg:Config) -> list[SuiteStep]:
     fusion = deep_merge({'fusion': {'audio_run': 'audio', 'face_run': 'face'}}, cfg.suite.fusion_run)   # its model: suite.fusion_run
     fm = fusion.get('model', {}); what = f"{fm.get('name', cfg.model.name)} beside {fm.get('reference') or 'no reference line'}"
     gold = {'gold': {'sources': ['audio/*predictions_test.csv'],   # the model, every reference, every repeat
-                     'check_runs': [f'{r}/predictions_test.csv' for r, _, _ in runs[2:]]}}
+                     'check_runs': check_files(cfg)}}   # other seeds, never mined
     compare = {'compare': {'runs': ['fusion/predictions_audio.csv', 'fusion/predictions_face.csv', 'fusion'],
                            'baseline': 'fusion/predictions_audio.csv'}}
     modes = face_choice(cfg).data_modes
@@ -94,8 +105,8 @@ def suite_plan(cfg:Config) -> list[SuiteStep]:
             + [SuiteStep(r, ('train',), o, w) for r, o, w in runs]
             + [SuiteStep('fusion', ('train_fusion',), fusion, f'{what} on synthetic pairs'),
                SuiteStep('gold', ('mine_gold_slice',), gold, 'gold slice mined from every test prediction of the audio run')]
-            + [SuiteStep(r, ('evaluate',), o, f'evaluate {r}') for r, o,
-               _ in runs] + [SuiteStep('fusion', ('evaluate',), fusion, 'evaluate fusion')]
+            + [SuiteStep(r, ('evaluate',), o, f'evaluate {r}') for r, o, _ in runs]
+            + [SuiteStep('fusion', ('evaluate',), fusion, 'evaluate fusion')]
             + [SuiteStep('compare', ('compare',), compare,
                          'fusion and the other modality against the better modality alone, on the same pairs',
                          lambda root: {'compare': {'baseline': f'fusion/{better_alone(root/"fusion")}'}})])

@@ -180,8 +180,8 @@ def stage_sweep(cfg:Config, # resolved config (its `sweep` grid, `compute` and `
         table, spread = sweep_tables(rows)
         files = (_write_csv(table, run_dir/'sweep.csv'), _write_csv(spread, run_dir/'sweep_summary.csv'), 'sweep_summary.json')
     n_ran = sum(r['ran'] for r in rows)
-    s = SweepSummary(run_dir.name, str(cfg.path(cfg.paths.runs_dir)), where, tuple(ids), n_ran, len(rows) - n_ran, failed,
-                     round(time.perf_counter() - t0, 3), files)
+    s = SweepSummary(sweep_id=run_dir.name, runs_dir=str(cfg.path(cfg.paths.runs_dir)), compute=where, cells=tuple(ids), n_ran=n_ran,
+                     n_skipped=len(rows) - n_ran, failed=failed, seconds=round(time.perf_counter() - t0, 3), files=files)
     if failed: raise SSBError(f"{len(failed)} of {len(cells)} sweep cells failed: " + '; '.join(f'{k}: {str(v).rstrip(".")}' for k,
                                                                                                 v in failed.items())
 
