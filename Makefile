@@ -59,12 +59,14 @@ lint: dev
 sync-check: dev
 	$(PY) scripts/check_sync.py
 
+# nbdev's tests, each notebook in a fresh interpreter (scripts/nbtest.py says why); warm_up.py compiles librosa's numba
+# functions once first, so two notebooks never compile them into the disk cache at the same time.
 nbtest: dev
 	SSB_PROGRESS=0 $(PY) scripts/warm_up.py
-	SSB_PROGRESS=0 $(BIN)/nbdev_test --timing
+	SSB_PROGRESS=0 $(PY) scripts/nbtest.py --timing
 
 nbtest-slow: dev
-	SSB_PROGRESS=0 $(BIN)/nbdev_test --flags "slow real" --timing
+	SSB_PROGRESS=0 $(PY) scripts/nbtest.py --flags "slow real" --timing
 
 # The documentation site without Quarto (mkdocs + mkdocs-jupyter over nbdev's processed notebooks): site/index.html.
 # Only notebooks changed since the last build are re-processed (FORCE=1 redoes all). `nbdev_docs` needs Quarto.

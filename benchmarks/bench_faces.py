@@ -138,7 +138,8 @@ def run_faces(a) -> dict:
 def face_table(r:dict) -> list[str]:
     """The face lines: model per seed, mean ± sd [two-level CI], seed ensemble [CI]; each reference [CI]; verdict."""
     m, rc = r['model'], r[r['model']]['repeats']
-    lines = [f"{'model':24s} | {'UAR: mean ± sd over seeds [95% CI]':36s} | {'per seed':22s} | {'seed ensemble [95% CI]':22s} | per-fold range",
+    lines = [f"{'model':24s} | {'UAR: mean ± sd over seeds [95% CI]':36s} | {'per seed':22s} | "
+             f"{'seed ensemble [95% CI]':22s} | per-fold range",
              f"{m:24s} | {rc.estimate:.3f} ± {rc.sd:.3f} [{rc.low:.2f}, {rc.high:.2f}]{'':9s} | "
              f"{' '.join(f'{v:.3f}' for v in rc.values):22s} | {fmt(r[m]['ensemble']):22s} | "
              f"{r[m]['folds'].min():.3f}-{r[m]['folds'].max():.3f} (first seed)"]

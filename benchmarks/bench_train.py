@@ -116,7 +116,8 @@ def audio_lines(r:dict) -> list[str]:
         ok = best[b] >= TARGETS[r['scheme']] and best[b] - e >= MIN_DELTA
         lines.append(f"  best audio model {b} {best[b]:.3f}, {best[b] - e:+.3f} vs the best eGeMAPS reference {e:.3f}: target "
                      f">= {TARGETS[r['scheme']]} and >= +{MIN_DELTA} -> {'met' if ok else 'MISSED'}")
-        if best[b] < e: lines.append(f"  NOTE: the audio CNN recipe is BELOW the eGeMAPS reference on {r['scheme']} ({best[b]:.3f} < {e:.3f})")
+        if best[b] < e: lines.append(f"  NOTE: the audio CNN recipe is BELOW the eGeMAPS reference on {r['scheme']} "
+                         f"({best[b]:.3f} < {e:.3f})")
     if 'model' in r:
         lines.append(f"  {r['epoch_s']:.2f} s/epoch (1 thread, {r['epochs']} epochs in all), {r['cnn_s']:.0f} s")
     return lines
@@ -145,7 +146,8 @@ def main(argv=None):
     if not {'audio', 'egemaps'} <= set(a.skip):
         cfg = project_config(a, a.schemes[0])
         print(f'audio: scratch project {a.work}; data {a.data}; config {a.config.name}; {a.folds} actor folds; '
-              f'seeds {a.seed}..{a.seed + a.repeats - 1}\n  model {cfg.model}\n  train {cfg.train}\n  augment {cfg.augment}\n  audio {cfg.audio}')
+              f'seeds {a.seed}..{a.seed + a.repeats - 1}\n  model {cfg.model}\n  train {cfg.train}\n'
+              f'  augment {cfg.augment}\n  audio {cfg.audio}')
         prep = prepare(cfg, a)
         folds = load_corpus(cfg, 'ravdess').groupby('fold')['group'].apply(lambda g: sorted(set(g))).to_dict()
         print(f'  manifest + features: {prep:.1f} s; folds (fold k tests, fold k+1 validates, the rest train): {folds}', flush=True)

@@ -37,6 +37,8 @@ _RAW_LINK = re.compile(r'\[[^\]\n]+\]\((?:[\w./-]+\.html|https?://)[^)\s]*\)')
 _MODES = re.compile(r'\bssb\b[^\n]*?--mode[ =]+((?:[a-z][\w-]+[ \t]*)+)')
 _NEW_PLOT = re.compile(r'Plotly\.(?:newPlot|react)\(\s*["\']([^"\']+)["\']\s*,\s*')
 # A static import from the web in an inline module script (a dynamic `import(...)` only runs when needed).
+# A script element an inline script adds with a web source (nbconvert's widget renderer loader: `... = 'https://unpkg...'`).
+_DYNAMIC_SRC = re.compile(r'''(?:\.src|Src)\s*=\s*["']((?:https?:)?//[^"']+)["']''')
 _STATIC_IMPORT = re.compile(r'(?m)^\s*import\s+(?:[\w{}*,\s]+\s+from\s+)?["\']((?:https?:)?//[^"\']+)["\']')
 
 
@@ -71,8 +73,6 @@ class Page(HTMLParser):
             self._stage = []
         if tag == 'script' and (urlsplit(a.get('src') or '').scheme or urlsplit(a.get('src') or '').netloc):
             self.web_scripts.append(a['src'])
-        if tag == 'script' and a.get('type') == 'application/vnd.jupyter.widget-view+json':   # nbconvert then loads
-            self.web_scripts.append('the Jupyter widget renderer (unpkg.com/@jupyter-widgets/html-manager)')
         if a.get('id'):
             self.ids.add(a['id'])
         if tag == 'a' and a.get('name'):
@@ -98,7 +98,7 @@ class Page(HTMLParser):
             if self._stage is not None:
                 self._stage.append(data)
         elif self.lasttag == 'script':
-            self.web_scripts += _STATIC_IMPORT.findall(data)
+            self.web_scripts += _STATIC_IMPORT.findall(data) + _DYNAMIC_SRC.findall(data)
             self.scripts.append(data)
 
 

@@ -4,7 +4,8 @@
 
 # %% ../nbs/00_core.ipynb #b6bc5ae0
 from __future__ import annotations
-import ast, contextlib, dataclasses, difflib, errno, functools, hashlib, importlib, importlib.util, json, multiprocessing.util, os, sys, tempfile
+import ast, contextlib, dataclasses, difflib, errno, functools, hashlib, importlib, importlib.util, json
+import multiprocessing.util, os, sys, tempfile
 from pathlib import Path
 from typing import Any, Callable, Iterable
 import numpy as np

@@ -53,7 +53,7 @@ BAD = {  # file name -> (how to write it, what the error must say)
                      "Did you mean 'haarcascade_frontalface_default.xml'?"),
     'md5.yaml': (lambda p: p.write_text('extends: base.yaml\nravdess: {md5: 12345678901234567890123456789012}\n'),
                  'put the value in quotes'),
-    'moved.yaml': (lambda p: p.write_text('extends: base.yaml\nmodel: {widths: [64, 128]}\n'),   # the layout before each model owned its params
+    'moved.yaml': (lambda p: p.write_text('extends: base.yaml\nmodel: {widths: [64, 128]}\n'),  # the old layout
                    "moved.yaml: 'model.widths' has moved: write it as 'model.params.audio_cnn.widths'"),
 }
 

@@ -139,8 +139,10 @@ DEFECTS = {
                   'raw markdown link in a code block or signature'),
     'prose': ('<p>Keys come from [`config_digest`](cache.html#config_digest).</p>', 'raw markdown link in prose'),
     'script': ('<script src="https://cdn.plot.ly/plotly-3.0.1.min.js"></script>', 'script loaded from the web'),
-    'widget': ('<script type="application/vnd.jupyter.widget-view+json">{"model_id": "a1"}</script>',
-               'script loaded from the web (blank offline): the Jupyter widget renderer'),
+    'widget': ('<script>(function() { var s = document.createElement("script");\n'
+               '  var widgetRendererSrc = \'https://unpkg.com/@jupyter-widgets/html-manager@*/dist/embed-amd.js\';\n'
+               '  s.src = widgetRendererSrc; document.body.appendChild(s); }());</script>',
+               'script loaded from the web (blank offline): https://unpkg.com/@jupyter-widgets'),
     'no_data': ('<div id="p1" class="plotly-graph-div"></div><script>Plotly.newPlot("p1", [], {})</script>',
                 "empty figure: plotly div 'p1'"),
     'no_plot': ('<div id="p2" class="plotly-graph-div"></div>', "empty figure: plotly div 'p2'"),

@@ -50,7 +50,8 @@ def named_entries(source, names):
 
 
 def test_the_check_finds_a_name():
-    src = 'def f(name):\n    "Docs may say audio_cnn."\n    __all__ = ["mfcc"]\n    return name == "fusion_concat" or f"{name} is not mfcc"\n'
+    src = ('def f(name):\n    "Docs may say audio_cnn."\n    __all__ = ["mfcc"]\n'
+           '    return name == "fusion_concat" or f"{name} is not mfcc"\n')
     assert [(line, name) for line, name, _ in named_entries(src, {'fusion_concat', 'mfcc', 'audio_cnn'})] == [
         (4, 'fusion_concat'), (4, 'mfcc')]
     assert named_entries('x = "model.params.audio_cnn_v2"\n', {'audio_cnn'}) == []
@@ -62,4 +63,5 @@ def test_registries_are_the_only_route():
     found = [f'{p.relative_to(PKG)}:{line}: {name!r} in {text!r}'
              for sub in CHECKED for p in sorted((PKG/sub).rglob('*.py')) if p.name != '__init__.py'
              for line, name, text in named_entries(p.read_text(encoding='utf-8'), names)]
-    assert not found, 'registered names written in stage code (move what differs into the entry, or the name into a config):\n' + '\n'.join(found)
+    assert not found, ('registered names written in stage code (move what differs into the entry, or the name into a config):\n'
+                       + '\n'.join(found))

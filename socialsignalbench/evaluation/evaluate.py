@@ -252,7 +252,8 @@ def evaluate_checkpoint(cfg:Config, path:str|Path, role:str, external:bool=False
     thr = thr if len(thr) == len(test_p) else [None]*len(test_p)
     src = (f"the checkpoint's own validation predictions on {pred.meta.get('corpus')}" if thr[0] else
            "none: the checkpoint stores no validation thresholds (F1 at a threshold left out)")
-    r = repeats_report(test_p, s, thr, e.n_boot, e.ci, e.min_groups, e.ece_bins, cfg.seed, holdout_meta(cfg, pred, role, external, src), seeds)
+    meta = holdout_meta(cfg, pred, role, external, src)
+    r = repeats_report(test_p, s, thr, e.n_boot, e.ci, e.min_groups, e.ece_bins, cfg.seed, meta, seeds)
     return Evaluated(pred.name, role, test_p[0], thr[0], r, tuple(test_p[1:]))
 
 # %% ../../nbs/65_evaluate.ipynb #65108762

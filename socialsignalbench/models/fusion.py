@@ -6,7 +6,7 @@
 from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Callable, Literal  # noqa: F401 (Callable: show_doc resolves ModelSpec's inherited fields here)
 import torch
 from torch import nn
 from ..core import SSBError

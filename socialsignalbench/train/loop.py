@@ -272,7 +272,8 @@ def fit(model:nn.Module, # classifier returning logits (trained in place; ends w
     "Train `model` on `train` with AdamW, early stopping on the UAR of `val` (if any); resume from `ckpt_dir`'s state."
     t0, dev, K = time.perf_counter(), resolve_device(tcfg.device), _n_classes(model, train, val)
     path = None if ckpt_dir is None else Path(ckpt_dir)/STATE_FILE
-    if val is None and tcfg.scheduler == 'plateau': raise SSBError("fit without validation data cannot use train.scheduler 'plateau' (it watches the validation UAR).")
+    if val is None and tcfg.scheduler == 'plateau': raise SSBError("fit without validation data cannot use train.scheduler 'plateau' "
+                                                                   "(it watches the validation UAR).")
     with deterministic(threads):
         model.to(dev)
         opt = torch.optim.AdamW(model.parameters(), lr=tcfg.lr, weight_decay=tcfg.weight_decay)
