@@ -39,11 +39,14 @@ def meta_problems(meta:Any) -> list[str]:
     bad += [f"'{k}' must be {t.__name__}, got {type(meta[k]).__name__}" for k, t in META_KEYS.items()
             if k in meta and not (isinstance(meta[k], t) and not isinstance(meta[k], bool))]
     if bad: return bad
-    if not meta['classes'] or not all(isinstance(c, str) for c in meta['classes']): bad.append("'classes' must be a non-empty list of names")
+    if not meta['classes'] or not all(isinstance(c, str) for c in meta['classes']):
+        bad.append("'classes' must be a non-empty list of names")
     sch = meta['scheme']
-    if not isinstance(sch.get('name'), str) or sch.get('classes') != meta['classes']: bad.append("'scheme' must have a 'name' and the same 'classes' as the checkpoint")
+    if not isinstance(sch.get('name'), str) or sch.get('classes') != meta['classes']:
+        bad.append("'scheme' must have a 'name' and the same 'classes' as the checkpoint")
     if meta['norm'].get('mode') not in NORMALISE: bad.append(f"'norm.mode' must be one of {', '.join(NORMALISE)}")
-    if not (isinstance(m := meta.get('members', 1), int) and not isinstance(m, bool) and m >= 1): bad.append("'members' must be an integer of at least 1")
+    if not (isinstance(m := meta.get('members', 1), int) and not isinstance(m, bool) and m >= 1):
+        bad.append("'members' must be an integer of at least 1")
     return bad
 
 # %% ../../nbs/41_checkpoint.ipynb #8f6a5385
@@ -64,7 +67,8 @@ def checkpoint_meta(cfg:Config, # the run's config
     sch, spec = to_jsonable(scheme), feature_spec(cfg, 'audio' if modality == 'audio' else 'image', feature or _model_feature(model))
     return {'format_version': FORMAT_VERSION, 'model': model, 'model_config': to_jsonable(cfg.model),
             'classes': list(sch['classes']), 'scheme': sch, 'feature': spec.name, 'features': to_jsonable(spec.params(cfg)),
-            'norm': to_jsonable(norm), 'config_hash': config_hash(cfg), 'package_version': socialsignalbench.__version__, **to_jsonable(extra)}
+            'norm': to_jsonable(norm), 'config_hash': config_hash(cfg), 'package_version': socialsignalbench.__version__,
+            **to_jsonable(extra)}
 
 # %% ../../nbs/41_checkpoint.ipynb #c41vt002
 import numpy as np
@@ -122,7 +126,8 @@ def save_checkpoint(path:str|Path, # destination, e.g. `<run_dir>/model_best.pt`
     if not _tensors_ok(tensors): raise SSBError(f"Checkpoint {path} not written: tensors must be a mapping of names to torch tensors.")
     if bad := meta_problems(meta): raise SSBError(f"Checkpoint {path} not written: metadata {'; '.join(bad)}.")
     try: meta_json = json.dumps(meta, sort_keys=True, allow_nan=False)
-    except (TypeError, ValueError) as e: raise SSBError(f"Checkpoint {path} not written: metadata is not plain JSON ({e}); put tensors in `tensors`.") from None
+    except (TypeError, ValueError) as e:
+        raise SSBError(f"Checkpoint {path} not written: metadata is not plain JSON ({e}); put tensors in `tensors`.") from None
     payload = {'format': FORMAT, 'meta_json': meta_json, 'tensors': {k: v.detach().cpu().clone() for k, v in tensors.items()}}
     return save_torch(path, payload)
 
@@ -140,7 +145,8 @@ def load_checkpoint(path:str|Path, # a file written by `save_checkpoint`
         raise SSBError(f"Checkpoint {path} has format version {v!r}; this socialsignalbench {socialsignalbench.__version__} "
                        f"reads version {FORMAT_VERSION}. {no} Use a matching socialsignalbench version or retrain.")
     if bad := meta_problems(meta): raise SSBError(f"Checkpoint {path} has invalid metadata: {'; '.join(bad)}. {no}")
-    if not _tensors_ok(obj.get('tensors')): raise SSBError(f"Checkpoint {path}: its tensors must be a mapping of names to torch tensors. {no}")
+    if not _tensors_ok(obj.get('tensors')):
+        raise SSBError(f"Checkpoint {path}: its tensors must be a mapping of names to torch tensors. {no}")
     return obj['tensors'], meta
 
 # %% ../../nbs/41_checkpoint.ipynb #6a85c326
@@ -166,7 +172,9 @@ def unpack_members(tensors:dict[str, torch.Tensor], # `load_checkpoint`'s tensor
     out = [{} for _ in range(n)]
     for key, v in tensors.items():
         m = MEMBER_KEY.fullmatch(key)
-        if not m or int(m[1]) >= n: raise SSBError(f"Checkpoint {path} says it holds {n} members, but has the tensor '{key}': the file is damaged; retrain.")
+        if not m or int(m[1]) >= n:
+            raise SSBError(f"Checkpoint {path} says it holds {n} members, but has the tensor '{key}': the file is damaged; retrain.")
         out[int(m[1])][m[2]] = v
-    if empty := [k for k, s in enumerate(out) if not s]: raise SSBError(f"Checkpoint {path} says it holds {n} members, but member {empty[0]} has no tensors; retrain.")
+    if empty := [k for k, s in enumerate(out) if not s]:
+        raise SSBError(f"Checkpoint {path} says it holds {n} members, but member {empty[0]} has no tensors; retrain.")
     return out

@@ -140,7 +140,8 @@ def torch_fitter(build:Callable, # () -> a fresh nn.Module
                 ) -> Callable:
     "A `fit_fold(k, train, val)` that trains `members` torch models with `fit` (refit on train+val when `train.refit`) and averages their probabilities."
     members = members or (tcfg.repeats if tcfg.ensemble else 1)
-    bs, where = max(tcfg.batch_size, 256), lambda k, s, tag='': None if ckpt_root is None else Path(ckpt_root)/f"fold{k}{f'-seed{s}' if s else ''}{tag}"
+    bs = max(tcfg.batch_size, 256)
+    where = lambda k, s, tag='': None if ckpt_root is None else Path(ckpt_root)/f"fold{k}{f'-seed{s}' if s else ''}{tag}"
     def member(k, s, train, val):
         "One seed's final model, its fit result(s), its honest validation probabilities (or None) and its refit epochs."
         torch.manual_seed(seed + s); m = build()

@@ -109,7 +109,8 @@ def _model_from(tensors:dict, meta:dict, path) -> Any:
     if 'in_shape' not in meta: raise SSBError(f"Checkpoint {path} has no 'in_shape' in its metadata: the model cannot be rebuilt.")
     model = build_model(name, tuple(meta['in_shape']), len(meta['classes']), mcfg)
     try: model.load_state_dict(tensors)
-    except RuntimeError as e: raise SSBError(f"Checkpoint {path}: its weights do not fit the {name} its metadata describes ({str(e)[:200]}).") from None
+    except RuntimeError as e:
+        raise SSBError(f"Checkpoint {path}: its weights do not fit the {name} its metadata describes ({str(e)[:200]}).") from None
     return model.eval()
 
 def load_predictor(path:str|Path, # a checkpoint, e.g. `<run_dir>/model_best.pt`
@@ -145,7 +146,8 @@ def extract_files(pred:Predictor, # the predictor (its extractor and parameters)
                   paths:Sequence, # files to read
                  ) -> tuple[list, dict, dict]:
     "The checkpoint's features of each file: (arrays of the files that worked, {position: error}, {position: warning})."
-    fn, note, arrays, errors, notes = FEATURES[pred.spec.extractor], NOTES[pred.spec.extractor] if pred.spec.extractor in NOTES else None, [], {}, {}
+    fn, arrays, errors, notes = FEATURES[pred.spec.extractor], [], {}, {}
+    note = NOTES[pred.spec.extractor] if pred.spec.extractor in NOTES else None
     for i, p in enumerate(paths):
         if bad := modality_mismatch(pred, p): errors[i] = bad; continue
         try: feats, info = fn(str(p), pred.params); arrays.append(np.asarray(feats[pred.spec.array]))
@@ -191,11 +193,13 @@ def predictions_json(pred:Predictor, # the predictor
 # %% ../../nbs/46_predict.ipynb #37e329d5
 def predict_parser() -> argparse.ArgumentParser:
     "The arguments of `ssb predict`."
-    p = argparse.ArgumentParser(prog='ssb predict', description='Class probabilities and proxy scores of audio or image files, from a checkpoint alone.')
+    p = argparse.ArgumentParser(prog='ssb predict',
+                                description='Class probabilities and proxy scores of audio or image files, from a checkpoint alone.')
     p.add_argument('--checkpoint', required=True, metavar='PATH', help='a checkpoint, e.g. outputs/runs/<run>/model_best.pt')
     p.add_argument('files', nargs='+', metavar='FILE', help='audio files (audio models) or images (face models)')
     p.add_argument('--json', action='store_true', help='print JSON instead of a table')
-    p.add_argument('--same-speaker', action='store_true', help='speaker-normalised checkpoints: the FILEs are one speaker (pool their statistics)')
+    p.add_argument('--same-speaker', action='store_true',
+                   help='speaker-normalised checkpoints: the FILEs are one speaker (pool their statistics)')
     return p
 
 def predict_main(argv:list[str]|None=None) -> int:
@@ -208,7 +212,8 @@ def predict_main(argv:list[str]|None=None) -> int:
     if args.json: print(json.dumps(predictions_json(pred, df, note), indent=2))
     else:
         print(f"{pred.name} ({pred.scheme.name}: {', '.join(pred.classes)}); normalisation: {note}")
-        print(df[df['ok']].drop(columns=['ok', 'error', 'warning']).round(4).to_string(index=False) if df['ok'].any() else '(no file could be read)')
+        ok = df[df['ok']].drop(columns=['ok', 'error', 'warning']).round(4).to_string(index=False) if df['ok'].any() else None
+        print(ok or '(no file could be read)')
     for _, r in df.iterrows():
         if r['warning']: print(f"warning: {r['warning']}", file=sys.stderr)
         if r['error']: print(f"error: {r['error']}", file=sys.stderr)

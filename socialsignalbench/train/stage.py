@@ -198,7 +198,8 @@ def train_holdout(cfg:Config, run_dir:str|Path, # resolved config; where outputs
     for k, pr in enumerate(probs):   # an ensemble: one set of predictions (the mean); repeats: one each, repeat k > 0 in repeats/
         files += _repeat_preds(run_dir, '', dict(val=val, test=test), dict(val=pr[:len(val)], test=pr[len(val):]), scheme, k)
     ref_uars, ref_files = train_references(cfg, run_dir, refs, meta)
-    hist = pd.concat([x.history_frame().assign(repeat=r) for r, x in enumerate(res)], ignore_index=True) if len(res) > 1 else res[0].history_frame()
+    hist = (pd.concat([x.history_frame().assign(repeat=r) for r, x in enumerate(res)], ignore_index=True) if len(res) > 1
+            else res[0].history_frame())
     files += ref_files + _write_history(run_dir, hist, f'{name} on {train.corpus}')
     val_uar = _uar(val.y, probs[0][:len(val)]) if t.ensemble and len(res) > 1 else vu[0]
     return TrainSummary(model=name, references=ref_uars, corpus=train.corpus, mode='holdout', normalise=norm['mode'],
@@ -207,7 +208,8 @@ def train_holdout(cfg:Config, run_dir:str|Path, # resolved config; where outputs
                         epochs_run=sum(len(x.history) for x in res), resumed_from=sum(x.resumed_from for x in res), device=res[0].device,
                         train_seconds=round(sum(h['seconds'] for x in res for h in x.history), 3), inference_clips_per_s=round(speed, 1),
                         config_hash=config_hash(cfg), package_version=socialsignalbench.__version__, files=tuple(files),
-                        repeats=dict(n=len(seeds), seeds=seeds, ensemble=t.ensemble, val_uar=vu, best_epoch=best) if len(seeds) > 1 else None)
+                        repeats=dict(n=len(seeds), seeds=seeds, ensemble=t.ensemble, val_uar=vu, best_epoch=best)
+                        if len(seeds) > 1 else None)
 
 def _write_history(run_dir:Path, history:pd.DataFrame, title:str) -> list[str]:
     "`history.csv` and `training_curves.png`."
@@ -234,14 +236,17 @@ def train_kfold(cfg:Config, run_dir:str|Path, # resolved config; where outputs g
     runs = [seeds[0]] if cfg.train.ensemble else seeds   # an ensemble averages its members inside each fold (`torch_fitter`)
     cvs = [cross_validate(data, torch_fitter(build, cfg.train, cfg.augment, s, run_dir/'train_state'/(f'repeat{r}' if r else ''),
                                              **_fit_kw(cfg, mod)), per_fold) for r, s in enumerate(runs)]
-    files = [f for k, c in enumerate(cvs) for f in _repeat_preds(run_dir, '', dict(val=data, test=data), dict(val=c.val_probs, test=c.probs), scheme, k)]
+    files = [f for k, c in enumerate(cvs)
+             for f in _repeat_preds(run_dir, '', dict(val=data, test=data), dict(val=c.val_probs, test=c.probs), scheme, k)]
     cv, folds, ref_uars = cvs[0], [cvs[0].fold_frame().assign(model=name)], {}
     for i, (r, (rdata, rper)) in enumerate(refs.items()):
         rcv = cross_validate(rdata, _estimator_fitter(cfg, r, K), rper)
-        files += _write_preds(run_dir, f'{reference_tag(i, r)}_', dict(val=rdata, test=rdata), dict(val=rcv.val_probs, test=rcv.probs), scheme)
+        files += _write_preds(run_dir, f'{reference_tag(i, r)}_', dict(val=rdata, test=rdata), dict(val=rcv.val_probs, test=rcv.probs),
+                              scheme)
         folds.append(rcv.fold_frame().assign(model=r)); ref_uars[r] = _uar(rdata.y, rcv.val_probs)
     files += [save_csv(pd.concat(folds, ignore_index=True), run_dir/'folds.csv').name]
-    hist = pd.concat([_kfold_history(c).assign(repeat=r) for r, c in enumerate(cvs)], ignore_index=True) if len(cvs) > 1 else _kfold_history(cv)
+    hist = (pd.concat([_kfold_history(c).assign(repeat=r) for r, c in enumerate(cvs)], ignore_index=True) if len(cvs) > 1
+            else _kfold_history(cv))
     files += _write_history(run_dir, hist, f'{name} on {data.corpus}, {len(cv.folds)} folds')
     info, fits = [f.info for f in cv.folds], [r for c in cvs for f in c.folds for r in f.info['fits']]
     vu = [float('nan') if info[0]['val_in_training'] else _uar(data.y, c.val_probs) for c in cvs]   # refit without validation: no honest val UAR
@@ -252,7 +257,8 @@ def train_kfold(cfg:Config, run_dir:str|Path, # resolved config; where outputs g
                         best_epoch=None, epochs_run=sum(len(r['history']) for r in fits), resumed_from=sum(r['resumed_from'] for r in fits),
                         device=info[0]['device'], train_seconds=round(sum(h['seconds'] for r in fits for h in r['history']), 3),
                         inference_clips_per_s=None, config_hash=config_hash(cfg), package_version=socialsignalbench.__version__,
-                        files=tuple(files), repeats=dict(n=len(seeds), seeds=seeds, ensemble=cfg.train.ensemble, val_uar=vu) if len(seeds) > 1 else None)
+                        files=tuple(files),
+                        repeats=dict(n=len(seeds), seeds=seeds, ensemble=cfg.train.ensemble, val_uar=vu) if len(seeds) > 1 else None)
 
 # %% ../../nbs/45_train_stage.ipynb #c148d276
 def _reads(spec, normalise:str) -> tuple:
@@ -273,12 +279,14 @@ def stage_train(cfg:Config, # resolved config
         how = lambda f, n: 'none' if n == 'train' and feature_spec(cfg, mod, **_feature_kw(f)).norm else n
         load = lambda f, n: (load_split(cfg, corpus, None, how(f, n), modality=mod, **_feature_kw(f)), how(f, n) == 'none' and n == 'train')
         ds = {k: load(*k) for k in {(None, normalise), *(_reads(model_spec(r), normalise) for r in names)}}
-        s = train_kfold(cfg, run_dir, ds[None, normalise][0], how(None, normalise), {r: ds[_reads(model_spec(r), normalise)] for r in names})
+        refs = {r: ds[_reads(model_spec(r), normalise)] for r in names}
+        s = train_kfold(cfg, run_dir, ds[None, normalise][0], how(None, normalise), refs)
     else:
         load = lambda f, n: ([load_split(cfg, corpus, p, n, modality=mod, **_feature_kw(f)) for p in ('train', 'val', 'test')],
                              norm_meta(cfg, corpus, mod, n, **_feature_kw(f)))
         ds = {k: load(*k) for k in {(None, normalise), *(_reads(model_spec(r), normalise) for r in names)}}
-        s = train_holdout(cfg, run_dir, *ds[None, normalise][0], ds[None, normalise][1], {r: ds[_reads(model_spec(r), normalise)] for r in names})
+        refs = {r: ds[_reads(model_spec(r), normalise)] for r in names}
+        s = train_holdout(cfg, run_dir, *ds[None, normalise][0], ds[None, normalise][1], refs)
     note_torch_backend(run_dir)   # manifest.json: the threads, BLAS, oneDNN and CPU capability torch trained with
     save_result(run_dir, 'train_summary', s)
     return s
