@@ -53,7 +53,7 @@ lab: install
 test: dev lint sync-check nbtest docs-check pytest
 
 lint: dev
-	$(BIN)/flake8 socialsignalbench tests scripts benchmarks setup.py
+	$(BIN)/flake8 socialsignalbench tests scripts benchmarks examples setup.py
 
 # nbdev_export / nbdev_clean must not change anything: the library is in sync with the notebooks and they are clean.
 sync-check: dev

@@ -60,7 +60,7 @@ def checkpoint_meta(cfg:Config, # the run's config
                     modality:str, # 'audio' or 'image' (the model's `ModelSpec.modality`)
                     scheme:Any, # the label scheme (a `LabelScheme` or its dict)
                     norm:dict, # {'mode': 'train'|'group'|'none', ...statistics as lists}
-                    feature:str|None=None, # the registered feature of the inputs (None: the model's `ModelSpec.feature`, else the modality's default)
+                    feature:str|None=None, # registered feature of the inputs (None: `ModelSpec.feature` or the modality's)
                     **extra, # anything else JSON-able, e.g. epoch=12, val_uar=0.5
                    ) -> dict:
     "Checkpoint metadata for a model trained under `cfg`."

@@ -135,10 +135,10 @@ def torch_fitter(build:Callable, # () -> a fresh nn.Module
                  acfg:AugmentConfig|None=None, # the `augment:` section
                  seed:int=0, # seeds the weights and training
                  ckpt_root:str|Path|None=None, # per-fold training states go to `<ckpt_root>/fold<k>` (None: none)
-                 members:int|None=None, # models averaged per fold, seeds `seed`, `seed`+1, ... (None: `train.repeats` with `train.ensemble`, else 1)
+                 members:int|None=None, # models averaged per fold, seeds `seed`, `seed`+1, ... (None: `train.repeats` if ensemble, else 1)
                  **fit_kw, # more arguments of `fit` (threads, log, modality, shift_frames)
                 ) -> Callable:
-    "A `fit_fold(k, train, val)` that trains `members` torch models with `fit` (refit on train+val when `train.refit`) and averages their probabilities."
+    "A `fit_fold(k, train, val)` training `members` torch models (refit on train+val when `train.refit`), averaging their probabilities."
     members = members or (tcfg.repeats if tcfg.ensemble else 1)
     bs = max(tcfg.batch_size, 256)
     where = lambda k, s, tag='': None if ckpt_root is None else Path(ckpt_root)/f"fold{k}{f'-seed{s}' if s else ''}{tag}"

@@ -192,7 +192,7 @@ def train_holdout(cfg:Config, run_dir:str|Path, # resolved config; where outputs
     more = dict(members=len(seeds), member_seeds=seeds, ensemble=t.ensemble) if len(seeds) > 1 else {}
     probs = [_speed(m, np.concatenate([val.X, test.X])) for m in models]
     speed, probs = probs[0][1], ([np.mean([p for p, _ in probs], axis=0)] if t.ensemble else [p for p, _ in probs])
-    thr = [val_thresholds(val.y, pr[:len(val)], scheme) for pr in probs]   # stored: a corpus without validation split is evaluated with them
+    thr = [val_thresholds(val.y, pr[:len(val)], scheme) for pr in probs]  # stored for corpora with no validation split
     files = [save_checkpoint(run_dir/'model_best.pt', pack_members([x.state for x in res]),
                              meta(name, mod, best_epoch=best[0], val_uar=vu[0], val_thresholds=thr, **more)).name]
     for k, pr in enumerate(probs):   # an ensemble: one set of predictions (the mean); repeats: one each, repeat k > 0 in repeats/
@@ -249,7 +249,7 @@ def train_kfold(cfg:Config, run_dir:str|Path, # resolved config; where outputs g
             else _kfold_history(cv))
     files += _write_history(run_dir, hist, f'{name} on {data.corpus}, {len(cv.folds)} folds')
     info, fits = [f.info for f in cv.folds], [r for c in cvs for f in c.folds for r in f.info['fits']]
-    vu = [float('nan') if info[0]['val_in_training'] else _uar(data.y, c.val_probs) for c in cvs]   # refit without validation: no honest val UAR
+    vu = [float('nan') if info[0]['val_in_training'] else _uar(data.y, c.val_probs) for c in cvs]  # refit: no honest val UAR
     val_uar = vu[0]
     return TrainSummary(model=name, references=ref_uars, corpus=data.corpus, mode='kfold', normalise='train' if per_fold else normalise,
                         speaker_norm=normalise == 'group', classes=tuple(data.classes), split=split_info(cfg, data.corpus),
