@@ -13,13 +13,13 @@ from .core import SSBError, PROJECT_MARKERS, closest, find_project_dir, to_jsona
 
 # %% auto #0
 __all__ = ['POS', 'NONNEG', 'UNIT', 'FUSION_MODEL', 'LONDON_FILES', 'MOVED', 'MOVED_NOTES', 'CHECKS', 'Range', 'PathsConfig',
-           'RavdessConfig', 'CkplusConfig', 'LabelsConfig', 'SplitConfig', 'DemoConfig', 'AudioConfig', 'AugmentConfig',
-           'FaceConfig', 'PreprocessConfig', 'ModelConfig', 'TrainConfig', 'EvalConfig', 'FusionConfig', 'GoldConfig',
-           'CompareConfig', 'ComputeConfig', 'SweepConfig', 'SuiteConfig', 'TrackingConfig', 'CsvCorpusConfig',
-           'LondonFile', 'LondonConfig', 'Config', 'build', 'split_problems', 'train_problems', 'compute_problems',
-           'share_problems', 'csv_problems', 'section_problems', 'check_section', 'check_config', 'validated',
-           'parse_overrides', 'deep_merge', 'read_yaml_chain', 'load_config', 'extends_chain', 'paths_note',
-           'config_dict', 'config_hash', 'save_config']
+           'RavdessConfig', 'CkplusConfig', 'LabelsConfig', 'SplitConfig', 'DemoConfig', 'AudioConfig',
+           'FeaturesConfig', 'AugmentConfig', 'FaceConfig', 'PreprocessConfig', 'ModelConfig', 'TrainConfig',
+           'EvalConfig', 'FusionConfig', 'GoldConfig', 'CompareConfig', 'ComputeConfig', 'SweepConfig', 'SuiteConfig',
+           'TrackingConfig', 'CsvCorpusConfig', 'LondonFile', 'LondonConfig', 'Config', 'build', 'split_problems',
+           'train_problems', 'compute_problems', 'share_problems', 'csv_problems', 'section_problems', 'check_section',
+           'check_config', 'validated', 'parse_overrides', 'deep_merge', 'read_yaml_chain', 'load_config',
+           'extends_chain', 'paths_note', 'config_dict', 'config_hash', 'save_config']
 
 # %% ../nbs/01_config.ipynb #2eb48493
 @dataclass(frozen=True)
@@ -100,19 +100,24 @@ class DemoConfig:
 # %% ../nbs/01_config.ipynb #7b327add
 @dataclass(frozen=True)
 class AudioConfig:
-    "Audio loading and MFCC / log-mel parameters (any change re-keys the feature cache)."
+    "Audio loading and mel parameters, shared by the `mfcc` and `logmel` features (any change re-keys their cache)."
     sample_rate: Annotated[int, Range(1)] = 16000 # resample every file to this rate
     trim: bool = True # trim leading/trailing silence
     top_db: Annotated[float, POS] = 30.0 # silence threshold for trimming (dB below peak)
     duration: Annotated[float, POS] = 3.5 # seconds; pad or crop to this length
-    representation: Literal['mfcc', 'logmel'] = 'mfcc' # the array the extractor stores: MFCCs, or the log-mel spectrogram
-    n_mfcc: Annotated[int, Range(1)] = 40 # MFCC coefficients (representation 'mfcc')
+    n_mfcc: Annotated[int, Range(1)] = 40 # MFCC coefficients (read by the mfcc feature only)
     n_fft: Annotated[int, Range(16)] = 512 # FFT size
     hop_length: Annotated[int, Range(1)] = 160 # hop in samples (10 ms at 16 kHz)
     n_mels: Annotated[int, Range(1)] = 64 # mel bands (the rows of a log-mel array)
     fmin: Annotated[float, NONNEG] = 0.0 # lowest mel frequency
     fmax: Optional[Annotated[float, POS]] = None # highest mel frequency (None: sr/2)
     deltas: bool = False # append delta and delta-delta coefficients
+
+@dataclass(frozen=True)
+class FeaturesConfig:
+    "Which registered feature (`features.loader.FEATURE_SPECS`) each modality's models read; checked against the registry at load."
+    audio: str = 'mfcc' # the registered feature a model reads when its entry names none (audio rows), e.g. 'mfcc', 'logmel'
+    image: str = 'face_crop' # the registered feature a model reads when its entry names none (image rows)
 
 @dataclass(frozen=True)
 class AugmentConfig:
@@ -312,6 +317,7 @@ class Config:
     split: SplitConfig = field(default_factory=SplitConfig)
     demo: DemoConfig = field(default_factory=DemoConfig)
     csv: tuple[CsvCorpusConfig, ...] = () # corpora of your own, read from CSV files (`data.csvcorpus`)
+    features: FeaturesConfig = field(default_factory=FeaturesConfig)
     audio: AudioConfig = field(default_factory=AudioConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
     face: FaceConfig = field(default_factory=FaceConfig)
@@ -368,8 +374,10 @@ def _check_value(v:Any, tp:Any, key:str, src:str) -> Any:
 # %% ../nbs/01_config.ipynb #0279f2f6
 MOVED = {'model.logreg_c': 'model.params.audio_logreg.c', # keys of an older config layout -> where they live now
          'fusion.hidden': 'model.params.fusion_concat.hidden', 'fusion.dropout': 'model.params.fusion_concat.dropout',
-         **{f'model.{k}': f'model.params.audio_cnn.{k}' for k in ('width', 'depth', 'dropout', 'embed_dim', 'widths', 'kernels')}}
-MOVED_NOTES = {'model.params.': "each model's parameters live under model.params.<its name>, e.g. model.params.face_cnn.width"}
+         **{f'model.{k}': f'model.params.audio_cnn.{k}' for k in ('width', 'depth', 'dropout', 'embed_dim', 'widths', 'kernels')},
+         'audio.representation': 'features.audio'}
+MOVED_NOTES = {'model.params.': "each model's parameters live under model.params.<its name>, e.g. model.params.face_cnn.width",
+               'features.': "the log-mel and the MFCCs are registered features of their own: write features.audio: logmel (or mfcc)"}
 
 def _hints(cls:type) -> dict:
     "The type hints of dataclass `cls`; names its module no longer holds (a class defined in a notebook run earlier) come from here."
@@ -435,7 +443,8 @@ def csv_problems(c:CsvCorpusConfig) -> list[tuple[str, str]]:
 
 CHECKS = {SplitConfig: split_problems, TrainConfig: train_problems, ComputeConfig: compute_problems, CsvCorpusConfig: csv_problems,
           LondonConfig: share_problems, # section class -> its check; a 'module:function' string is imported on first use:
-          AudioConfig: 'socialsignalbench.features.audio:audio_problems', FaceConfig: 'socialsignalbench.features.face:face_problems'}
+          AudioConfig: 'socialsignalbench.features.audio:audio_problems', FaceConfig: 'socialsignalbench.features.face:face_problems',
+          Config: 'socialsignalbench.features.loader:features_problems'} # `features:` names against the registry
 
 # %% ../nbs/01_config.ipynb #f647ecea
 def _raise_problems(bad:list, src:str) -> None:
@@ -454,7 +463,8 @@ def section_problems(s:Any, # a built section (dataclass), or a tuple of them
     if isinstance(s, tuple): return [b for i, o in enumerate(s) for b in section_problems(o, f'{key}[{i}]')]
     if not dataclasses.is_dataclass(s): return []
     pre = f'{key}.' if key else ''
-    bad = [(pre + k, getattr(s, k, None), m) for k, m in (_check_of(type(s)) or (lambda s: []))(s)]
+    value = lambda k: functools.reduce(lambda o, a: getattr(o, a, None), k.split('.'), s)   # a dotted key: a nested value
+    bad = [(pre + k, value(k), m) for k, m in (_check_of(type(s)) or (lambda s: []))(s)]
     return bad + [b for f in dataclasses.fields(s) for b in section_problems(getattr(s, f.name), pre + f.name)]
 
 def check_section(s:Any, # a built section, e.g. a model's parameters

@@ -24,9 +24,9 @@ from ..config import AudioConfig, AugmentConfig, validated
 __all__ = ['AUDIO_MAGIC', 'SILENCE_PEAK', 'TRIM_FRAME', 'TRIM_HOP', 'sniff_audio', 'read_audio', 'to_mono', 'check_signal',
            'resample', 'load_audio_info', 'load_audio', 'frame_view', 'trim_bounds', 'fix_length', 'hz_to_mel',
            'mel_to_hz', 'mel_edges', 'mel_basis', 'mel_filters', 'hann_window', 'power_spectrogram', 'log_mel',
-           'waveform_features', 'empty_mel_bands', 'audio_problems', 'prepare_clip', 'extract_mfcc', 'mfcc_note',
-           'NormStats', 'fit_norm_stats', 'normalise', 'add_noise', 'apply_gain', 'time_shift', 'augment',
-           'augmented_mfcc']
+           'waveform_features', 'empty_mel_bands', 'audio_problems', 'prepare_clip', 'mfcc_problems', 'extract_mfcc',
+           'extract_logmel', 'mfcc_note', 'NormStats', 'fit_norm_stats', 'normalise', 'add_noise', 'apply_gain',
+           'time_shift', 'augment', 'augmented_mfcc']
 
 # %% ../../nbs/20_features_audio.ipynb #e74b0456
 AUDIO_MAGIC = {b'RIFF': 'WAV', b'RIFX': 'WAV', b'RF64': 'WAV', b'fLaC': 'FLAC', b'OggS': 'OGG', b'FORM': 'AIFF', b'ID3': 'MP3'}
@@ -212,10 +212,11 @@ def log_mel(y:np.ndarray, # mono float32 waveform at `cfg.sample_rate`
 
 def waveform_features(y:np.ndarray, # mono float32 waveform at `cfg.sample_rate`
                       cfg:AudioConfig=AudioConfig(), # the `audio:` config section
+                      mfcc:bool=True, # the MFCCs (DCT of the log-mel, first `n_mfcc` rows); False: the log-mel itself
                      ) -> np.ndarray:
-    "The `cfg.representation` array of `y` (MFCCs or log-mel, with deltas when `cfg.deltas`), float32 (n_coef, n_frames)."
+    "The MFCCs or the log-mel of `y` (with deltas when `cfg.deltas`), float32 (n_coef, n_frames)."
     m = log_mel(y, cfg)
-    if cfg.representation == 'mfcc': m = scipy.fft.dct(m, type=2, norm='ortho', axis=0)[:cfg.n_mfcc]
+    if mfcc: m = scipy.fft.dct(m, type=2, norm='ortho', axis=0)[:cfg.n_mfcc]
     if cfg.deltas:
         from scipy.signal import savgol_filter  # imported only when deltas are on
         m = np.concatenate([m, *(savgol_filter(m, 9, deriv=k, polyorder=k, axis=1) for k in (1, 2))])
@@ -238,8 +239,7 @@ def audio_problems(a:AudioConfig) -> list[tuple[str, str]]:
     "`(key, what is wrong)` for `audio:` values that do not fit together."
     nyq, n = a.sample_rate/2, int(round(a.duration*a.sample_rate))
     top = nyq if a.fmax is None else a.fmax
-    rules = [('n_mfcc', a.representation != 'mfcc' or a.n_mfcc <= a.n_mels, f'must be <= audio.n_mels ({a.n_mels})'),
-             ('fmax', top <= nyq, f'must be <= sample_rate/2 ({nyq:g} Hz)'),
+    rules = [('fmax', top <= nyq, f'must be <= sample_rate/2 ({nyq:g} Hz)'),
              ('fmin', a.fmin < top, f'must be below fmax ({top:g} Hz)'),
              ('hop_length', a.hop_length <= a.n_fft, f'must be <= audio.n_fft ({a.n_fft}): longer hops skip samples'),
              ('duration', n >= a.n_fft, f'gives {n} samples at {a.sample_rate} Hz, fewer than one FFT window (audio.n_fft={a.n_fft})'),
@@ -265,16 +265,32 @@ def prepare_clip(path:str|Path, # audio file
     y, cropped, padded = fix_length(y[s:e], int(round(cfg.duration*sr)))
     return y, {**info, 'trim_start_s': s/sr, 'trimmed_duration_s': (e - s)/sr, 'cropped_s': cropped/sr, 'padded_s': padded/sr}
 
+def mfcc_problems(a:AudioConfig) -> list[tuple[str, str]]:
+    "`(key, what is wrong)` for `audio:` values the `mfcc` feature cannot use (its own check: `n_mfcc` matters only to it)."
+    return [] if a.n_mfcc <= a.n_mels else [('n_mfcc', f'must be <= audio.n_mels ({a.n_mels}) for the mfcc feature')]
+
+def _clip_features(path, cfg, mfcc:bool) -> tuple[np.ndarray, dict]:
+    y, info = prepare_clip(path, cfg)
+    m = waveform_features(y, cfg, mfcc)
+    return m, {**info, 'n_coef': int(m.shape[0]), 'n_frames': int(m.shape[1])}
+
 def extract_mfcc(path:str|Path, # audio file
                  cfg:AudioConfig=AudioConfig(), # the `audio:` config section
                 ) -> tuple[dict[str, np.ndarray], dict]:
-    "Features of one audio file, {cfg.representation: float32 (n_coef, n_frames)} ('mfcc' or 'logmel'), and a flat info dict."
-    y, info = prepare_clip(path, cfg)
-    m = waveform_features(y, cfg)
-    return {cfg.representation: m}, {**info, 'n_coef': int(m.shape[0]), 'n_frames': int(m.shape[1])}
+    "MFCCs of one audio file, {'mfcc': float32 (n_coef, n_frames)}, and a flat info dict."
+    if bad := mfcc_problems(cfg): raise SSBError(f"`audio:` config section: 'audio.n_mfcc' = {cfg.n_mfcc}: {bad[0][1]}. Fix this key.")
+    m, info = _clip_features(path, cfg, True)
+    return {'mfcc': m}, info
+
+def extract_logmel(path:str|Path, # audio file
+                   cfg:AudioConfig=AudioConfig(), # the `audio:` config section (`n_mfcc` unused)
+                  ) -> tuple[dict[str, np.ndarray], dict]:
+    "Log-mel spectrogram of one audio file, {'logmel': float32 (n_mels, n_frames)}, and a flat info dict."
+    m, info = _clip_features(path, cfg, False)
+    return {'logmel': m}, info
 
 # %% ../../nbs/20_features_audio.ipynb #ef8f6951
-FEATURES.register('mfcc', extract_mfcc)
+FEATURES.register('mfcc', extract_mfcc); FEATURES.register('logmel', extract_logmel);
 
 # %% ../../nbs/20_features_audio.ipynb #7e4d28ed
 def mfcc_note(path:str|Path, # the audio file
@@ -288,7 +304,7 @@ def mfcc_note(path:str|Path, # the audio file
             f"{a + cfg.duration:.1f} s (audio.duration of the checkpoint; the centre after trimming silence): cut long recordings "
             f"into clips of about {cfg.duration:g} s to predict all of them.")
 
-NOTES.register('mfcc', mfcc_note)
+NOTES.register('mfcc', mfcc_note); NOTES.register('logmel', mfcc_note);
 
 # %% ../../nbs/20_features_audio.ipynb #d6fd4bf5
 @dataclasses.dataclass(frozen=True)
@@ -394,8 +410,9 @@ def augmented_mfcc(path:str|Path, # audio file
                    cfg:AudioConfig, # the `audio:` config section
                    aug:AugmentConfig, # the `augment:` config section
                    rng:np.random.Generator, # source of randomness
+                   mfcc:bool=True, # MFCCs (`extract_mfcc`); False: the log-mel (`extract_logmel`)
                   ) -> tuple[dict[str, np.ndarray], dict]:
-    "`extract_mfcc` of `path` with the clip augmented per `aug` before the features."
+    "`extract_mfcc` (or `extract_logmel`) of `path` with the clip augmented per `aug` before the features."
     y, info = prepare_clip(path, cfg)
-    m = waveform_features(augment(y, cfg.sample_rate, aug, rng), cfg)
-    return {cfg.representation: m}, {**info, 'n_coef': int(m.shape[0]), 'n_frames': int(m.shape[1])}
+    m = waveform_features(augment(y, cfg.sample_rate, aug, rng), cfg, mfcc)
+    return {'mfcc' if mfcc else 'logmel': m}, {**info, 'n_coef': int(m.shape[0]), 'n_frames': int(m.shape[1])}

@@ -4,8 +4,8 @@
 
 # %% ../../nbs/24_loader.ipynb #456755ab
 from __future__ import annotations
-import hashlib, importlib, json, pkgutil
-from dataclasses import dataclass
+import dataclasses, hashlib, importlib, json, pkgutil
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 import numpy as np
@@ -18,13 +18,13 @@ from ..data.splits import check_no_leakage
 from ..data.datacard import pick_examples
 from ..data.ravdess import MODALITIES
 from .cache import FeatureCache, config_digest, feature_keys, info_store_name, load_features, stack_features
-from .audio import NormStats, fit_norm_stats
+from .audio import NormStats, fit_norm_stats, mfcc_problems
 
 # %% auto #0
-__all__ = ['FEATURE_SPECS', 'DEFAULT_FEATURES', 'FRAME_COLUMNS', 'SPLITS', 'NORMALISE', 'PIXEL_SCALE', 'FeatureSpec', 'mfcc_spec',
-           'face_crop_spec', 'feature_spec', 'row_modalities', 'with_keys', 'cached_rows', 'keys_digest', 'norm_path',
-           'read_norm', 'train_norm', 'padding_mask', 'group_normalise', 'SplitData', 'check_split_frame', 'apply_norm',
-           'load_split', 'examples']
+__all__ = ['FEATURE_SPECS', 'FRAME_COLUMNS', 'SPLITS', 'NORMALISE', 'PIXEL_SCALE', 'FeatureSpec', 'mfcc_spec', 'logmel_spec',
+           'face_crop_spec', 'feature_spec', 'features_problems', 'row_modalities', 'with_keys', 'cached_rows',
+           'keys_digest', 'norm_path', 'read_norm', 'train_norm', 'padding_mask', 'group_normalise', 'SplitData',
+           'check_split_frame', 'apply_norm', 'load_split', 'examples']
 
 # %% ../../nbs/24_loader.ipynb #e91d1e34
 @dataclass(frozen=True)
@@ -37,16 +37,17 @@ class FeatureSpec:
     norm: bool = False # standardised per coefficient (train or group statistics)
     name: str = '' # the registered feature name (`FEATURE_SPECS`)
     fixed: Any = None # the parameters when no config section holds them (a frozen dataclass)
+    check: Any = field(default=None, repr=False, compare=False) # function(params) -> [(key, what is wrong)]: its own check
     def params(self, cfg:Config): return self.fixed if self.section is None else getattr(cfg, self.section)
     def digest(self, cfg:Config) -> str: return config_digest(self.extractor, self.params(cfg))
 
 FEATURE_SPECS = Registry('feature', kind=callable) # feature name -> function(cfg) -> FeatureSpec
-DEFAULT_FEATURES = {'audio': 'mfcc', 'image': 'face_crop'} # what a modality reads when no feature is named
 
-def mfcc_spec(cfg:Config) -> FeatureSpec:
-    return FeatureSpec('audio', 'mfcc', 'audio', getattr(cfg.audio, 'representation', 'mfcc'), True, 'mfcc')
+def mfcc_spec(cfg:Config) -> FeatureSpec: return FeatureSpec('audio', 'mfcc', 'audio', 'mfcc', True, 'mfcc', check=mfcc_problems)
+def logmel_spec(cfg:Config) -> FeatureSpec: return FeatureSpec('audio', 'logmel', 'audio', 'logmel', True, 'logmel')
 def face_crop_spec(cfg:Config) -> FeatureSpec: return FeatureSpec('image', 'face_crop', 'face', 'face', name='face_crop')
-FEATURE_SPECS.register('mfcc', mfcc_spec); FEATURE_SPECS.register('face_crop', face_crop_spec);
+FEATURE_SPECS.register('mfcc', mfcc_spec); FEATURE_SPECS.register('logmel', logmel_spec);
+FEATURE_SPECS.register('face_crop', face_crop_spec);
 
 # %% ../../nbs/24_loader.ipynb #efa9cfa1
 def _import_features():
@@ -58,17 +59,30 @@ FEATURE_SPECS.builtins = _import_features # the package's features are read befo
 
 def feature_spec(cfg:Config, # config with the feature parameters
                  modality:str|None, # 'audio' or 'image' (None: the feature's own; needs `feature`)
-                 feature:str|None=None, # a registered feature name (None: the modality's default)
+                 feature:str|None=None, # a registered feature name (None: the modality's default, `cfg.features`)
                 ) -> FeatureSpec:
-    "The `FeatureSpec` of `feature` (or of `modality`'s default) under `cfg`."
-    if feature is None and modality not in DEFAULT_FEATURES:
+    "The `FeatureSpec` of `feature` (or of `modality`'s default, `features.<modality>` of `cfg`) under `cfg`."
+    if feature is None and modality not in [f.name for f in dataclasses.fields(cfg.features)]:
         raise SSBError(unknown_name_msg('modality', modality, MODALITIES) + " Fix the manifest's `modality` column.")
-    name = DEFAULT_FEATURES[modality] if feature is None else feature
+    name = getattr(cfg.features, modality) if feature is None else feature
     if name not in FEATURE_SPECS: _import_features()
     spec = FEATURE_SPECS[name](cfg)
     if modality is not None and spec.modality != modality:
         raise SSBError(f"Feature '{name}' reads {spec.modality} rows, not {modality} rows: pick a feature of the model's modality.")
     return spec
+
+# %% ../../nbs/24_loader.ipynb #featprob1
+def features_problems(cfg:Config) -> list[tuple[str, str]]:
+    "`(key, what is wrong)` for `features:` names that are no registered feature of their modality, and the features' own checks."
+    bad = []
+    for f in dataclasses.fields(cfg.features):
+        key, name = f'features.{f.name}', getattr(cfg.features, f.name)
+        if name not in FEATURE_SPECS: _import_features()   # a feature of the package not imported yet
+        if name not in FEATURE_SPECS: bad.append((key, unknown_name_msg('feature', name, FEATURE_SPECS.names()).rstrip('.'))); continue
+        spec = FEATURE_SPECS[name](cfg)
+        if spec.modality != f.name: bad.append((key, f"'{name}' reads {spec.modality} rows, not {f.name} rows")); continue
+        bad += [(f'{spec.section}.{k}', m) for k, m in (spec.check or (lambda p: []))(spec.params(cfg))]
+    return bad
 
 # %% ../../nbs/24_loader.ipynb #1002e987
 def row_modalities(df:pd.DataFrame, corpus:str) -> np.ndarray:
@@ -106,7 +120,9 @@ def cached_rows(df:pd.DataFrame, # rows of one modality, with `key` (see `with_k
         raise SSBError(f"{int(missing.sum())} of {len(df)} {df['corpus'].iloc[0]} files (e.g. '{df['path'][missing].iloc[0]}') "
                        f"have no {spec.extractor} features for {which} in '{cache.root}': "
                        f"run `ssb --config {cfg.source or 'CONFIG'} --mode preprocess` first"
-                       + ('.' if spec.section else f" with a model that reads '{spec.name}' in `model.name` or `model.reference`."))
+                       + (f" with a model that reads '{spec.name}' in `model.name` or `model.reference`." if not spec.section else
+                          f" with --set features.{spec.modality}={spec.name}." if spec.name != getattr(cfg.features, spec.modality, None)
+                          else '.'))
     return df[have]
 
 # %% ../../nbs/24_loader.ipynb #e0f2d0c1

@@ -38,11 +38,13 @@ def feature_setup(meta:dict, # checkpoint metadata
                  ) -> tuple[FeatureSpec, Any]:
     "The checkpoint's `FeatureSpec` (its `feature`, else the modality's default) and the feature parameters it was trained with."
     mod, feature, where = model_spec(meta['model']).modality, meta.get('feature'), "checkpoint metadata 'features'"
+    params = dict(meta['features'])
+    feature = params.pop('representation', feature)   # older checkpoints: `audio.representation` named the feature
     spec = feature_spec(Config(), mod, feature)
     if spec.section is None:   # the feature's own parameters (e.g. `EgemapsParams`), not a config section
-        params = build(type(spec.fixed), meta['features'], where, spec.name)
+        params = build(type(spec.fixed), params, where, spec.name)
         return dataclasses.replace(spec, fixed=params), params
-    cfg = build(Config, {spec.section: meta['features']}, where)
+    cfg = build(Config, {spec.section: params}, where)
     return feature_spec(cfg, mod, feature), getattr(cfg, spec.section)
 
 # %% ../../nbs/46_predict.ipynb #898a0c24
