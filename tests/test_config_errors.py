@@ -55,6 +55,13 @@ BAD = {  # file name -> (how to write it, what the error must say)
                  'put the value in quotes'),
     'moved.yaml': (lambda p: p.write_text('extends: base.yaml\nmodel: {widths: [64, 128]}\n'),  # the old layout
                    "moved.yaml: 'model.widths' has moved: write it as 'model.params.audio_cnn.widths'"),
+    'rep.yaml': (lambda p: p.write_text('extends: base.yaml\naudio: {representation: logmel}\n'),  # before `features:`
+                 "rep.yaml: 'audio.representation' has moved: write it as 'features.audio' (the log-mel and the MFCCs are "
+                 "registered features of their own: write features.audio: logmel (or mfcc))"),
+    'feature.yaml': (lambda p: p.write_text('extends: base.yaml\nfeatures: {audio: mel}\n'),
+                     "'features.audio' = 'mel': Unknown feature 'mel'. Did you mean 'logmel'? Valid: "),
+    'feature_modality.yaml': (lambda p: p.write_text('extends: base.yaml\nfeatures: {image: logmel}\n'),
+                              "'features.image' = 'logmel': 'logmel' reads audio rows, not image rows"),
 }
 
 
