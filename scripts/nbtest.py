@@ -1,11 +1,13 @@
 """`nbdev_test`, with each notebook in a fresh Python process (`make nbtest`).
 
-nbdev_test runs the notebooks in a pool of forked workers that each execute several notebooks in turn. On this
-project's 2-core CI machine such a worker twice died with a segfault (a jump to address 0) between or inside
-notebooks, which breaks the whole pool and names no notebook. Here every notebook gets its own interpreter
-(`python -X faulthandler`), so native state cannot leak from one notebook to the next, a crash names its notebook and
-prints the Python stack where it happened, and a notebook whose process was killed by a signal is run once more
-(said on the console; a second crash fails). A notebook whose tests fail is never re-run.
+nbdev_test runs the notebooks in a pool of forked workers that each execute several notebooks in turn. When one of
+them crashed (a segfault: a jump to address 0, in 3 CI-like runs), the whole pool broke and no notebook was named.
+Run one notebook per interpreter with faulthandler, this script found the cause at once: `librosa.yin` in a test of
+15a_demo_speech, whose numba gufunc, loaded back from librosa's disk cache, segfaults (that test no longer uses it).
+Here every notebook gets its own interpreter (`python -X faulthandler`), so native state cannot leak from one notebook
+to the next, a crash names its notebook and prints the Python stack where it happened, and a notebook whose process
+was killed by a signal is run once more (said on the console; a second crash fails). A notebook whose tests fail is
+never re-run.
 """
 import argparse, os, signal, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
