@@ -15,7 +15,7 @@ from ..config import Config, ModelConfig, build, config_hash
 from ..data.dataset import corpus_root
 from ..data.labels import scheme_for_config
 from ..data.splits import split_info
-from ..features.audio import add_noise, prepare_clip, waveform_features
+from ..features.audio import FROM_WAVEFORM, add_noise, prepare_clip
 from ..metrics import functional as F
 from ..metrics.bootstrap import bootstrap_cis
 from ..metrics.predictions import Predictions
@@ -110,7 +110,8 @@ def noisy_inputs(cfg:Config, data:FusionData, # config (corpus roots); the basel
     p, fr = data.audio, data.frames['audio']
     rows = np.flatnonzero(fr['id'].isin(set(ids)).to_numpy())
     rng, root = np.random.default_rng([seed, int(round(snr_db*1000)) % 2**32]), corpus_root(data.configs['audio'], p.meta['corpus'])
-    X = np.stack([waveform_features(add_noise(prepare_clip(root/fr['path'].iloc[i], p.params)[0], snr_db, rng), p.params) for i in rows])
+    feat = FROM_WAVEFORM[p.spec.name]   # the checkpoint's own feature, from the noisy waveform
+    X = np.stack([feat(add_noise(prepare_clip(root/fr['path'].iloc[i], p.params)[0], snr_db, rng), p.params) for i in rows])
     return rows, normalise_inputs(X, p.norm, p.spec, fr['group'].to_numpy()[rows])
 
 def noisy_outputs(data:FusionData, rows:np.ndarray, Xn:np.ndarray) -> dict:

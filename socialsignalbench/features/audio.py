@@ -17,16 +17,16 @@ import scipy.fft
 import scipy.sparse
 import soundfile as sf
 import soxr
-from ..core import SSBError, FeatureError, FEATURES, NOTES, to_jsonable
+from ..core import SSBError, FeatureError, FEATURES, NOTES, Registry, to_jsonable
 from ..config import AudioConfig, AugmentConfig, validated
 
 # %% auto #0
-__all__ = ['AUDIO_MAGIC', 'SILENCE_PEAK', 'TRIM_FRAME', 'TRIM_HOP', 'sniff_audio', 'read_audio', 'to_mono', 'check_signal',
-           'resample', 'load_audio_info', 'load_audio', 'frame_view', 'trim_bounds', 'fix_length', 'hz_to_mel',
-           'mel_to_hz', 'mel_edges', 'mel_basis', 'mel_filters', 'hann_window', 'power_spectrogram', 'log_mel',
-           'waveform_features', 'empty_mel_bands', 'audio_problems', 'prepare_clip', 'mfcc_problems', 'extract_mfcc',
-           'extract_logmel', 'mfcc_note', 'NormStats', 'fit_norm_stats', 'normalise', 'add_noise', 'apply_gain',
-           'time_shift', 'augment', 'augmented_mfcc']
+__all__ = ['AUDIO_MAGIC', 'SILENCE_PEAK', 'TRIM_FRAME', 'TRIM_HOP', 'FROM_WAVEFORM', 'sniff_audio', 'read_audio', 'to_mono',
+           'check_signal', 'resample', 'load_audio_info', 'load_audio', 'frame_view', 'trim_bounds', 'fix_length',
+           'hz_to_mel', 'mel_to_hz', 'mel_edges', 'mel_basis', 'mel_filters', 'hann_window', 'power_spectrogram',
+           'log_mel', 'waveform_features', 'empty_mel_bands', 'audio_problems', 'prepare_clip', 'mfcc_problems',
+           'extract_mfcc', 'extract_logmel', 'waveform_mfcc', 'waveform_logmel', 'mfcc_note', 'NormStats',
+           'fit_norm_stats', 'normalise', 'add_noise', 'apply_gain', 'time_shift', 'augment', 'augmented_mfcc']
 
 # %% ../../nbs/20_features_audio.ipynb #e74b0456
 AUDIO_MAGIC = {b'RIFF': 'WAV', b'RIFX': 'WAV', b'RF64': 'WAV', b'fLaC': 'FLAC', b'OggS': 'OGG', b'FORM': 'AIFF', b'ID3': 'MP3'}
@@ -291,6 +291,11 @@ def extract_logmel(path:str|Path, # audio file
 
 # %% ../../nbs/20_features_audio.ipynb #ef8f6951
 FEATURES.register('mfcc', extract_mfcc); FEATURES.register('logmel', extract_logmel);
+# the same features from a waveform in memory (fusion's noise robustness re-extracts a checkpoint's feature by its name)
+def waveform_mfcc(y:np.ndarray, cfg:AudioConfig) -> np.ndarray: return waveform_features(y, cfg, mfcc=True)
+def waveform_logmel(y:np.ndarray, cfg:AudioConfig) -> np.ndarray: return waveform_features(y, cfg, mfcc=False)
+FROM_WAVEFORM = Registry('waveform feature', kind=callable)
+FROM_WAVEFORM.register('mfcc', waveform_mfcc); FROM_WAVEFORM.register('logmel', waveform_logmel)
 
 # %% ../../nbs/20_features_audio.ipynb #7e4d28ed
 def mfcc_note(path:str|Path, # the audio file
