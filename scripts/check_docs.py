@@ -4,6 +4,7 @@ Fails, naming the page and the offending text, when
 - a module notebook or tutorial lacks its `# Title` markdown cell with a `> summary` line,
 - nbdev cannot process a notebook, or `mkdocs build --strict` reports an error or warning,
 - a page shows directive text (`#|`), raw pandoc/Quarto markup (`{target=`, `:::`) or front matter as text,
+- a page names a notebook instead of linking its page (`see 21_features_face`, `features.locks (22c)`),
 - an internal link or anchor (href/src) points at nothing, or a link still goes to the published site,
 - a page loads a script from the web (`<script src="https://...">`, a module importing a URL): blank offline,
 - raw markdown link text is shown, in prose or inside a code block or signature (`[`name`](page.html#name)`),
@@ -29,7 +30,9 @@ BAD_TEXT = [(re.compile(r'(?m)^\s*#\|'), 'notebook directive'),
             (re.compile(r'\{target='), 'raw pandoc link attributes'),
             (re.compile(r'(?m)^\s*:::'), 'raw Quarto div markup'),
             (re.compile(r'output-file:|---\s*(title|description):'),
-             'front matter printed as text')]
+             'front matter printed as text'),
+            (re.compile(r'\b\d\d[a-z]?_[a-z][a-z0-9]*(?:_[a-z0-9]+)*(?:\.ipynb)?\b|\(\d\d[a-z]\)'),
+             'notebook name or number shown (link to the page instead)')]
 
 # Markdown link text a reader sees: nbdev's doc links (`[`name`](page.html#anchor)`) or any link to a page or URL.
 _RAW_LINK = re.compile(r'\[[^\]\n]+\]\((?:[\w./-]+\.html|https?://)[^)\s]*\)')

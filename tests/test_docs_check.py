@@ -150,6 +150,8 @@ DEFECTS = {
                     '</script>', "empty figure: plotly div 'p3'"),
     'img': ('<p><img alt="x"></p>', 'empty figure: 1 <img>'),
     'mode': ('<pre><code>ssb --config demo --mode compare_runs</code></pre>', "mode 'compare_runs' is not one"),
+    'nb_name': ('<p>Crops come from the face detector (see 21_features_face).</p>', 'notebook name or number shown'),
+    'nb_number': ('<p>The worker pool lives in features.extract (22b).</p>', 'notebook name or number shown'),
     'stage': ('<td><code class="ssb-stage">compare_runs</code></td>', "mode 'compare_runs' is not one"),
 }
 
