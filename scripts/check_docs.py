@@ -5,6 +5,7 @@ Fails, naming the page and the offending text, when
 - nbdev cannot process a notebook, or `mkdocs build --strict` reports an error or warning,
 - a page shows directive text (`#|`), raw pandoc/Quarto markup (`{target=`, `:::`) or front matter as text,
 - a page names a notebook instead of linking its page (`see 21_features_face`, `features.locks (22c)`),
+- a page's table of contents lists one name twice (two headings or functions of that name),
 - an internal link or anchor (href/src) points at nothing, or a link still goes to the published site,
 - a page loads a script from the web (`<script src="https://...">`, a module importing a URL): blank offline,
 - raw markdown link text is shown, in prose or inside a code block or signature (`[`name`](page.html#name)`),
@@ -60,7 +61,7 @@ class Page(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.text, self.ids, self.links, self.web_scripts, self._skip = [], set(), [], [], 0
         self.code, self.prose, self._code, self.scripts, self.plots, self.empty_imgs, self.stages = [], [], 0, [], [], 0, []
-        self._stage = None
+        self._stage, self._toc, self.toc = None, None, set()
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -74,6 +75,8 @@ class Page(HTMLParser):
             self.empty_imgs += 1
         if tag == 'code' and 'ssb-stage' in (a.get('class') or '').split():
             self._stage = []
+        if tag == 'a' and (a.get('href') or '').startswith('#') and 'md-nav__link' in (a.get('class') or '').split():
+            self._toc = (a['href'], [])   # a table-of-contents entry: its anchor and its text
         if tag == 'script' and (urlsplit(a.get('src') or '').scheme or urlsplit(a.get('src') or '').netloc):
             self.web_scripts.append(a['src'])
         if a.get('id'):
@@ -93,6 +96,9 @@ class Page(HTMLParser):
         if tag == 'code' and self._stage is not None:
             self.stages.append(''.join(self._stage).strip())
             self._stage = None
+        if tag == 'a' and self._toc is not None:
+            self.toc.add((''.join(self._toc[1]).strip(), self._toc[0]))
+            self._toc = None
 
     def handle_data(self, data):
         if not self._skip:
@@ -100,6 +106,8 @@ class Page(HTMLParser):
             (self.code if self._code else self.prose).append(data)
             if self._stage is not None:
                 self._stage.append(data)
+            if self._toc is not None:
+                self._toc[1].append(data)
         elif self.lasttag == 'script':
             self.web_scripts += _STATIC_IMPORT.findall(data) + _DYNAMIC_SRC.findall(data)
             self.scripts.append(data)
@@ -164,6 +172,8 @@ def page_problems(path):
         out.append(f'{rel}: empty figure: plotly div {fig!r} gets no trace data')
     if page.empty_imgs:
         out.append(f'{rel}: empty figure: {page.empty_imgs} <img> without a source')
+    names = [name for name, _ in page.toc]
+    out += [f'{rel}: the table of contents lists {n!r} {names.count(n)} times' for n in sorted(set(names)) if names.count(n) > 1]
     for mode in unknown_modes(code, page.stages):
         out.append(f'{rel}: mode {mode!r} is not one `ssb --mode` knows ({", ".join(known_modes())})')
     for link in page.links:

@@ -152,6 +152,9 @@ DEFECTS = {
     'mode': ('<pre><code>ssb --config demo --mode compare_runs</code></pre>', "mode 'compare_runs' is not one"),
     'nb_name': ('<p>Crops come from the face detector (see 21_features_face).</p>', 'notebook name or number shown'),
     'nb_number': ('<p>The worker pool lives in features.extract (22b).</p>', 'notebook name or number shown'),
+    'toc': ('<h2 id="extract_many">extract_many</h2><h2 id="extract_many_1">extract_many</h2><nav>'
+            '<a href="#extract_many" class="md-nav__link">extract_many</a><a href="#extract_many_1" class="md-nav__link">'
+            '<span>extract_many</span></a></nav>', "the table of contents lists 'extract_many' 2 times"),
     'stage': ('<td><code class="ssb-stage">compare_runs</code></td>', "mode 'compare_runs' is not one"),
 }
 
