@@ -5,6 +5,7 @@
 # %% ../../nbs/90_cli.ipynb #51f9b03d
 from __future__ import annotations
 import argparse, contextlib, os, sys
+from typing import Callable
 from pathlib import Path
 from ..core import SSBError
 from ..config import parse_overrides
@@ -18,7 +19,7 @@ ALL_HELP = ('the whole benchmark: data, audio/face baselines + logistic referenc
 
 # %% auto #0
 __all__ = ['ALL_HELP', 'make_parser', 'overrides_from', 'predict_command', 'checkpoint_option', 'interrupted_text',
-           'take_plugins', 'plugin_option', 'main', 'compare_parser', 'compare_config', 'compare_command',
+           'take_plugins', 'plugin_option', 'main', 'exit_code', 'compare_parser', 'compare_config', 'compare_command',
            'export_parser', 'export_command', 'score_parser', 'score_target', 'score_command']
 
 # %% ../../nbs/90_cli.ipynb #ac9d6082
@@ -122,14 +123,9 @@ def main(argv:list[str]|None=None) -> int:
         print(interrupted_text(e), file=sys.stderr)
         return 130
 
-def _main(argv:list[str]) -> int:
-    if argv[:1] == ['predict']: return predict_command(argv[1:])
-    if argv[:1] == ['compare']: return compare_command(argv[1:])
-    if argv[:1] in (['export'], ['score']): return (export_command if argv[0] == 'export' else score_command)(argv[1:])
-    p = make_parser()
-    args = p.parse_args(argv)
-    checkpoint_option(args.checkpoint)
-    try: msg = _run(args, p)
+def exit_code(run:Callable[[], str]) -> int:
+    "Print what `run()` returns (0); a failing report prints its cell (1), a user error its message (2)."
+    try: msg = run()
     except ReportError as e:
         print(f"error: {e}\n--- failing cell ---\n{e.traceback}", file=sys.stderr)
         return 1
@@ -138,6 +134,15 @@ def _main(argv:list[str]) -> int:
         return 2
     print(msg)
     return 0
+
+def _main(argv:list[str]) -> int:
+    if argv[:1] == ['predict']: return predict_command(argv[1:])
+    if argv[:1] == ['compare']: return compare_command(argv[1:])
+    if argv[:1] in (['export'], ['score']): return (export_command if argv[0] == 'export' else score_command)(argv[1:])
+    p = make_parser()
+    args = p.parse_args(argv)
+    checkpoint_option(args.checkpoint)
+    return exit_code(lambda: _run(args, p))
 
 # %% ../../nbs/90_cli.ipynb #732a6457
 def compare_parser() -> argparse.ArgumentParser:
@@ -245,21 +250,14 @@ def score_command(argv:list[str]) -> int:
     "`ssb score ...`: check the files (refused: nothing written), then the `score` stage into `<runs_dir>/<NAME>/`; 0, 1 or 2."
     from socialsignalbench.evaluation.score import MODALITY_ENV, PREDICTIONS_ENV, VAL_PREDICTIONS_ENV, read_submission
     args = score_parser().parse_args(argv)
-    try:
+    def score() -> str:
         ov = deep_merge(overrides_from(args.set) or {}, {'train': {'corpus': args.corpus}} if args.corpus else {}) or None
         cfg = resolve_config(args.config, ov); score_target(cfg, args.name)
         env = {PREDICTIONS_ENV: read_submission(cfg, args.predictions, 'test', modality=args.modality).path, MODALITY_ENV: args.modality,
                VAL_PREDICTIONS_ENV: args.val_predictions and read_submission(cfg, args.val_predictions, 'val', modality=args.modality).path}
         for k, v in env.items(): os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
-        run = run_modes(args.config, ['score'], args.name, overrides=ov)
-    except ReportError as e:
-        print(f"error: {e}\n--- failing cell ---\n{e.traceback}", file=sys.stderr)
-        return 1
-    except SSBError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    print(f"[ssb] outputs: {run}")
-    return 0
+        return f"[ssb] outputs: {run_modes(args.config, ['score'], args.name, overrides=ov)}"
+    return exit_code(score)
 
 # %% ../../nbs/90_cli.ipynb #f68531b0
 if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())
