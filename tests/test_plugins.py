@@ -11,11 +11,23 @@ import pytest
 import yaml
 
 from conftest import ROOT, ssb, ssb_ok
-from socialsignalbench.core import FEATURES, STAGES, SSBError
+from socialsignalbench.core import FEATURES, STAGES, SSBError, journal
 from socialsignalbench.metrics.report import read_report
-from socialsignalbench.plugins import LOADED, load_plugin
+from socialsignalbench.plugins import LOADED, _builtin, load_plugin
 
 EXAMPLE = ROOT / 'examples' / 'ssb-plugin-example'
+
+
+@pytest.fixture(autouse=True)
+def plugins_left_behind():
+    """What a test's plugins register in this process is dropped after it: a test plugin's metric (`len`, say) must not
+    be computed by another test file's evaluation (it was, in CI: test_repeats failed with "len() takes no keyword arguments")."""
+    loaded = set(LOADED)
+    with journal() as rec:
+        yield
+    for reg, name, origin in rec:
+        if not _builtin(origin): reg.drop(name)
+    for ref in set(LOADED) - loaded: sys.modules.pop(LOADED.pop(ref).module, None)
 
 ONE_FILE = '''
 """A one-file plugin: a linear model over frame-averaged MFCCs."""
