@@ -145,6 +145,27 @@ def test_plugin_stage_runs_like_a_builtin(project, tmp_path):
     assert bad.returncode == 2 and "Unknown mode 'hello'" in bad.stderr, bad.stderr
 
 
+def test_a_plugin_metric_with_a_wrong_signature_is_named(tmp_path):
+    """A plugin metric whose function does not take the call the stage makes is refused naming the metric, the plugin
+    and the contract (it failed deep inside the bootstrap with "len() takes no keyword arguments", naming nothing)."""
+    from socialsignalbench.data.labels import load_scheme
+    from socialsignalbench.metrics.predictions import Predictions
+    from socialsignalbench.metrics.report import metrics_report
+    (tmp_path / 'len_metric.py').write_text('from socialsignalbench.metrics.functional import declare_metric\n'
+                                            "declare_metric('len_metric', len, True, False)\n")
+    load_plugin(tmp_path / 'len_metric.py')
+    classes = tuple(load_scheme('seed').classes)
+    probs = [[.6 if j == i % len(classes) else .4 / (len(classes) - 1) for j in range(len(classes))] for i in range(8)]
+    preds = Predictions([f'c:{i}' for i in range(8)], [f's{i % 4}' for i in range(8)], [i % len(classes) for i in range(8)], probs,
+                        classes)
+    with pytest.raises(SSBError) as e:
+        metrics_report(preds, 'seed', n_boot=20)
+    msg = str(e.value)
+    for piece in ["Metric 'len_metric' (plugin ", 'len_metric.py', 'function builtins:len', 'TypeError',
+                  'fn(y_true, y_pred, sample_weight, n_classes=K)', 'keyword arguments: n_classes']:
+        assert piece in msg, (piece, msg)
+
+
 def registries():
     """The names in every built-in registry (models and features imported first)."""
     from socialsignalbench.data.labels import SCHEMES
