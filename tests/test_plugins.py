@@ -1,5 +1,8 @@
 """Plugins from outside the package: the installed example package (entry point), a one-file plugin through
 `--plugin`, a plugin stage with its own report, and plugins that fail (the built-in registries stay as they were)."""
+import contextlib
+import importlib
+import importlib.util
 import json
 import os
 import shutil
@@ -78,20 +81,53 @@ def run_in(project, *args, pythonpath=None, timeout=900):
                           capture_output=True, text=True, timeout=timeout)
 
 
-def test_installed_example_trains_and_evaluates(project, tmp_path):
-    """pip installs examples/ssb-plugin-example (offline, no build isolation) into a folder only this test's `ssb`
-    sees, which finds it through its entry point: train + evaluate on the tiny demo with its CRNN and its feature."""
-    target = tmp_path / 'site'
+DIST = 'ssb-plugin-example'
+
+
+def pip(*args):
+    """`python -m pip ARGS` of the interpreter running the tests (its venv)."""
+    return subprocess.run([sys.executable, '-m', 'pip', *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+@contextlib.contextmanager
+def pip_installed(folder, dist):
+    """`folder` pip-installed into the running venv (offline: no dependencies, no build isolation, no index), and
+    uninstalled when the block ends, also when it fails."""
+    if importlib.util.find_spec('pip') is None:
+        pytest.skip(f'pip is not available to {sys.executable}: the example plugin cannot be installed into its venv')
+    if pip('show', dist).returncode == 0:
+        pytest.skip(f'{dist} is already installed in the venv of {sys.executable}: uninstall it first (this test installs and '
+                    'uninstalls it, and checks that it is gone afterwards)')
     try:
-        r = subprocess.run([sys.executable, '-m', 'pip', 'install', '--quiet', '--no-deps', '--no-build-isolation', '--no-index',
-                            '--target', str(target), str(EXAMPLE)], capture_output=True, text=True, timeout=300,
-                           cwd=tmp_path)
+        r = pip('install', '--quiet', '--no-deps', '--no-build-isolation', '--no-index', folder)
+        assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
+        yield
+    finally:
+        u = pip('uninstall', '--yes', dist)
+        importlib.invalidate_caches()
+    assert u.returncode == 0 and pip('show', dist).returncode != 0, u.stdout[-2000:] + u.stderr[-2000:]
+
+
+DISCOVER = ('import importlib.metadata as m\n'
+            'print(sorted((e.group, e.name, e.value) for e in m.distribution("ssb-plugin-example").entry_points))\n'
+            'from socialsignalbench.plugins import load_installed\n'
+            'print([(p.ref, p.source, sorted(p.entries)) for p in load_installed()])\n')
+
+
+def test_installed_example_trains_and_evaluates(project, tmp_path):
+    """pip installs examples/ssb-plugin-example into the running venv (offline); `ssb` finds it through the installed
+    distribution's entry point and runs train + evaluate on the tiny demo with its CRNN and its feature; then it is
+    uninstalled (also when the test fails) and its model is unknown again."""
+    src = shutil.copytree(EXAMPLE, tmp_path / EXAMPLE.name, ignore=shutil.ignore_patterns('build', '*.egg-info'))   # built there
+    with pip_installed(src, DIST):
+        r = subprocess.run([sys.executable, '-c', DISCOVER], capture_output=True, text=True, timeout=300, cwd=project)
         assert r.returncode == 0, r.stderr[-3000:]
-        eps = list(target.glob('ssb_plugin_example-*.dist-info/entry_points.txt'))
-        assert eps and 'socialsignalbench.plugins' in eps[0].read_text()
+        eps, loaded = r.stdout.strip().splitlines()
+        assert eps == str([('socialsignalbench.plugins', 'ssb_plugin_example', 'ssb_plugin_example')]), eps
+        assert "('ssb_plugin_example', \"entry point 'ssb_plugin_example' of ssb" in loaded, loaded
+        assert "('model', 'example_crnn')" in loaded and "('feature', 'example_delta_mfcc')" in loaded, loaded
         r = run_in(project, '--config', 'configs/small.yaml', '--mode', 'demo_data', 'preprocess', 'train', 'evaluate',
-                   '--set', 'model.name=example_crnn', '--set', 'train.epochs=2', '--run-id', 'plugin-example',
-                   pythonpath=target)
+                   '--set', 'model.name=example_crnn', '--set', 'train.epochs=2', '--run-id', 'plugin-example')
         assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
         run = project / 'outputs' / 'runs' / 'plugin-example'
         cfg = yaml.safe_load((run / 'config.yaml').read_text())
@@ -99,10 +135,7 @@ def test_installed_example_trains_and_evaluates(project, tmp_path):
         rep = read_report(run / 'metrics.json')
         assert rep.meta['model'] == 'example_crnn' and {'accuracy', 'uar'} <= set(rep.headline)
         assert (run / 'model_best.pt').is_file() and (run / 'evaluate.html').is_file()
-        help_ = run_in(project, '--help', pythonpath=target)
-        assert help_.returncode == 0
-    finally:
-        shutil.rmtree(target, ignore_errors=True)      # the uninstall: nothing was written anywhere else
+        assert run_in(project, '--help').returncode == 0
     gone = run_in(project, '--config', 'configs/small.yaml', '--mode', 'train', '--set', 'model.name=example_crnn',
                   '--run-id', 'plugin-gone')
     assert gone.returncode != 0 and "example_crnn" in gone.stderr
