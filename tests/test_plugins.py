@@ -155,6 +155,124 @@ def test_one_file_plugin_trains_through_the_cli(project, tmp_path):
     assert (run / 'model_best.pt').is_file() and (run / 'train.html').is_file()
 
 
+SKLEARN = '''
+"""A one-file plugin: a scikit-learn model (Gaussian naive Bayes on pooled MFCC statistics), stored as tensors."""
+import dataclasses
+import numpy as np
+import torch
+from sklearn.naive_bayes import GaussianNB
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from socialsignalbench.models.audio_logreg import pooled_stats
+from socialsignalbench.models.core import MODELS, ModelSpec
+
+@dataclasses.dataclass(frozen=True)
+class NbParams:
+    var_smoothing: float = 1e-6  # added to the variances
+
+KEYS = ('theta_', 'var_', 'class_prior_', 'classes_')
+
+def build(in_shape, n_classes, p, seed=None):
+    return Pipeline([('pool', FunctionTransformer(pooled_stats)), ('nb', GaussianNB(var_smoothing=p.var_smoothing))])
+
+def to_tensors(fitted):
+    return {k: torch.as_tensor(np.asarray(getattr(fitted.named_steps['nb'], k), dtype=np.float64)) for k in KEYS}
+
+def from_tensors(d, p):
+    pipe = build(None, None, p)
+    nb = pipe.named_steps['nb']
+    for k in KEYS:
+        setattr(nb, k, d[k].numpy())
+    nb.classes_, nb.n_features_in_ = nb.classes_.astype(int), nb.theta_.shape[1]
+    return pipe
+
+MODELS.register('my_nb', ModelSpec('my_nb', 'audio', 'sklearn', build, params=NbParams, to_tensors=to_tensors,
+                                   from_tensors=from_tensors))
+'''
+
+METRIC = '''
+"""A one-file plugin: a metric (the share of items predicted as the majority predicted class)."""
+import numpy as np
+from socialsignalbench.metrics.functional import confusion_matrix, declare_metric
+
+def top_share(y_true, y_pred, sample_weight=None, n_classes=None):
+    cm = confusion_matrix(y_true, y_pred, sample_weight, n_classes)   # (K, K), or (b, K, K) for (b, n) weights
+    cols = cm.sum(-2)
+    return cols.max(-1) / cols.sum(-1)
+
+declare_metric('my_top_share', top_share, False, False, description='share of the most predicted class')
+'''
+
+EVALUATOR = '''
+"""A one-file plugin: an evaluation protocol (the run's checkpoints on the test split, plus a table of its own),
+claiming the runs that hold a file `my_protocol`."""
+import pandas as pd
+from socialsignalbench.evaluation.evaluate import checkpoint_paths, evaluate_checkpoint
+from socialsignalbench.evaluation.evaluators import EVALUATORS, Evaluation, Evaluator
+
+def claims(cfg, run_dir, **given):
+    return (run_dir / 'my_protocol').exists()
+
+def evaluate(cfg, run_dir):
+    path, refs, _ = checkpoint_paths(run_dir)
+    evals = [evaluate_checkpoint(cfg, path, 'model')] + [evaluate_checkpoint(cfg, f, 'reference') for f in refs]
+    return Evaluation(evals=evals, checkpoint=str(path), tables={'my_protocol.csv': pd.DataFrame({'items': [len(evals[0].test)]})})
+
+EVALUATORS.register('my_protocol', Evaluator('my_protocol', claims, evaluate, order=1))
+'''
+
+
+def test_one_file_routes_sklearn_model_metric_evaluator(project, tmp_path):
+    """A scikit-learn model, a metric and an evaluation protocol, each one plugin file named with `--plugin`: the model
+    trains as the classical reference (`model.reference`; the trained model is a torch one) and is evaluated, the metric
+    is in every metrics.json, the protocol evaluates the run that asks for it."""
+    for name, source in (('my_nb', SKLEARN), ('my_metric', METRIC), ('my_protocol', EVALUATOR)):
+        (tmp_path / f'{name}.py').write_text(textwrap.dedent(source))
+    plugins = [a for n in ('my_nb', 'my_metric', 'my_protocol') for a in ('--plugin', tmp_path / f'{n}.py')]
+    keys = ('--set', 'model.reference=my_nb', '--set', 'train.epochs=2')
+    ssb_ok(*plugins, '--config', 'configs/small.yaml', '--mode', 'demo_data', 'preprocess', 'train', *keys, '--run-id', 'plugin-routes',
+           cwd=project)
+    run = project / 'outputs' / 'runs' / 'plugin-routes'
+    (run / 'my_protocol').touch()
+    ssb_ok(*plugins, '--config', 'configs/small.yaml', '--mode', 'evaluate', *keys, '--run-id', 'plugin-routes', cwd=project)
+    model, ref = read_report(run / 'metrics.json'), read_report(run / 'metrics_reference.json')
+    assert ref.meta['model'] == 'my_nb' and {'my_top_share', 'uar'} <= set(ref.headline) & set(model.headline), list(ref.headline)
+    assert (run / 'my_protocol.csv').is_file() and 'my_protocol.csv' in json.loads((run / 'evaluate_summary.json').read_text())['files']
+
+
+FUSION = '''
+"""A one-file plugin: a fusion model (no weights: the element-wise maximum of the two probability vectors)."""
+import torch
+from torch import nn
+from socialsignalbench.models.core import MODELS
+from socialsignalbench.models.fusion import FusionSpec
+
+class MaxFusion(nn.Module):
+    def __init__(self, in_shape, n_classes, params=None):
+        super().__init__()
+        self.n_classes = n_classes
+    def forward(self, x):
+        p = torch.maximum(x[:, :self.n_classes], x[:, self.n_classes:])
+        return torch.log((p / p.sum(1, keepdim=True)).clamp_min(1e-12))
+
+MODELS.register('my_max_fusion', FusionSpec('my_max_fusion', 'pair', 'torch', MaxFusion, reads='probs', trains=False,
+                                            fills=(('uniform', 'uniform probabilities'),)))
+'''
+
+
+def test_one_file_fusion_model(tmp_path):
+    """A fusion model is one plugin file too: `train_fusion` can name it (`fusion_spec`), and it builds like the package's
+    (a whole fusion run needs an audio and a face run: the suite tests run those)."""
+    import torch
+    from socialsignalbench.models.fusion import build_fusion, fusion_models, fusion_spec
+    (tmp_path / 'my_fusion.py').write_text(textwrap.dedent(FUSION))
+    assert load_plugin(tmp_path / 'my_fusion.py').entries == (('model', 'my_max_fusion'),)
+    assert 'my_max_fusion' in fusion_models() and fusion_spec('my_max_fusion').reads == 'probs'
+    m = build_fusion('my_max_fusion', (3, 3), 3, seed=0)
+    p = torch.softmax(m(torch.tensor([[.7, .2, .1, .1, .1, .8]])), 1)
+    assert torch.allclose(p, torch.tensor([[.7, .2, .8]]) / 1.7)
+
+
 def test_plugin_stage_runs_like_a_builtin(project, tmp_path):
     """A plugin's stage, with its report notebook in the plugin's folder, runs through `ssb --mode`: named by
     `--plugin`, or by `plugins:` in a config (relative to the config's folder); `--help` lists it."""
