@@ -302,7 +302,7 @@ def selector_matches(selector, chain):
     return True
 
 
-_NOWRAP = re.compile(r'white-space\s*:\s*(?:nowrap|pre)\b')
+_NOWRAP = re.compile(r'white-space\s*:\s*(?:nowrap|pre)(?![\w-])')   # not pre-wrap or pre-line
 
 
 def stylesheet_rules(path, page, cache={}):
@@ -442,6 +442,9 @@ def main():
     pages = sorted(p for p in SITE.rglob('*.html') if p.parts[len(SITE.parts)] not in ('assets', 'search', '404.html'))
     for p in pages:
         problems += page_problems(p)
+    if not any(read_page(p).cells for p in pages):   # the guard-code count reads each code cell's copy-button text
+        problems.append('no page has a code cell with a copy button: mkdocs-jupyter\'s markup changed, so docs-check '
+                        'cannot count guard code (see Page.cells)')
     # the sidebar is the same on every page: read it once; the example reports against the suite they come from
     ran = build_docs.EXAMPLE/'outputs' if (build_docs.EXAMPLE/'done').is_file() else None
     problems += nav_problems(SITE/'index.html') + example_problems(SITE, ran)

@@ -132,7 +132,7 @@ def test_reports_page_names_only_known_modes_and_links_examples(tmp_path, monkey
     assert 'compare' in page.stages and 'compare_runs' not in page.stages and 'evaluate' in page.stages
     assert check_docs.page_problems(tmp_path/'reports.html') == []     # the site's CSS keeps stage names whole
     assert check_docs.example_problems(tmp_path) == []
-    (tmp_path/'bare.css').write_text('.ssb-stages td { vertical-align: top; }')   # no nowrap: names may break
+    (tmp_path/'bare.css').write_text('.ssb-stages td { vertical-align: top; }\n.ssb-stages code { white-space: pre-wrap }')
     (tmp_path/'bare.html').write_text('<link rel="stylesheet" href="bare.css">' + table)
     problems = check_docs.page_problems(tmp_path/'bare.html')
     assert len(problems) == len(page.stages) and all('may wrap mid-word' in p for p in problems), problems
@@ -211,6 +211,7 @@ def test_docs_check_reports_defects_planted_in_a_built_page(tmp_path, monkeypatc
     built = check_docs.SITE/'cache.html'
     if not built.is_file():
         pytest.skip(f'{built} not built: `make docs` first')
+    assert check_docs.read_page(built).cells        # the built page's code cells are read (guard code is counted)
     monkeypatch.setattr(check_docs, 'SITE', tmp_path)
     (tmp_path/'cache.html').write_text(built.read_text(encoding='utf-8'))
     html = built.read_text(encoding='utf-8')
