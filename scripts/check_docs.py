@@ -14,8 +14,9 @@ Fails, naming the page and the offending text, when
 - a page names a mode `ssb` does not know (`ssb --mode compare_runs`, a stage in the reports table),
 - a page is made tall by guard code: more than `GUARD_LINES_MAX` lines of visible code cells are `test_eq`/`test_fail`/
   `assert` statements (the guards belong in `#| hide` cells; the page shows the explanation and an example),
-- a stage or mode name in a table may break inside a word: neither its `style` nor a rule of the page's own
-  stylesheets that matches it says `white-space: nowrap` (the check cannot render; it reads what the CSS states),
+- a stage or mode name in a table may break inside a word: the check cannot render, so it cascades what the page's
+  own stylesheets, <style> blocks and inline styles say (white-space, word-break, overflow-wrap; material's
+  `.md-typeset code` says `word-break: break-word`) onto each such `<code>`,
 - the reports page does not link every example report the build ships (`examples/`, from `_docs_example/`), or
   links none although the build has examples,
 - the sidebar repeats a section in its entry ('Core > Core'): a section holding an entry of its own title.
@@ -82,7 +83,7 @@ class Page(HTMLParser):
         self.cells, self._cell_id, self._stack = [], None, []
         # <code> elements in tables or naming a stage: (text, [(tag, classes, style) of it and its ancestors])
         self.table_codes, self._tcode = [], None
-        self.stylesheets, self.css = [], []
+        self.styles = []    # the page's CSS in document order: ('href', local stylesheet) or ('css', a <style> block)
         # the primary (sidebar) nav: [title, children] nodes; sections are nodes with children
         self.nav, self._nav, self._nav_title = [None, []], None, None
 
@@ -103,7 +104,7 @@ class Page(HTMLParser):
         if tag == 'code' and ('ssb-stage' in cls or any(t == 'table' for t, _, _ in self._stack)):
             self._tcode = [list(self._stack), '']
         if tag == 'link' and 'stylesheet' in (a.get('rel') or '').split() and a.get('href'):
-            self.stylesheets.append(a['href'])
+            self.styles.append(('href', a['href']))
         self._nav_start(tag, cls)
         if tag in ('script', 'style'):
             self._skip += 1
@@ -194,7 +195,7 @@ class Page(HTMLParser):
             if self._toc is not None:
                 self._toc[1].append(data)
         elif self.lasttag == 'style':
-            self.css.append(data)
+            self.styles.append(('css', data))
         elif self.lasttag == 'script':
             self.web_scripts += _STATIC_IMPORT.findall(data) + _DYNAMIC_SRC.findall(data)
             self.scripts.append(data)
@@ -272,17 +273,26 @@ def guard_problems(rel, page):
 
 _RULE = re.compile(r'([^{}]+)\{([^{}]*)\}')
 _COMPOUND = re.compile(r'^(\*|[a-z][\w-]*)?((?:\.[\w-]+)*)$', re.I)
+# The properties that decide whether text may break inside a word (all inherited); word-wrap is overflow-wrap's old name.
+_WRAP_DECL = re.compile(r'(?<![\w-])(white-space|word-break|overflow-wrap|word-wrap)\s*:\s*([\w-]+)\s*(!\s*important)?', re.I)
+WRAP_DEFAULTS = {'white-space': 'normal', 'word-break': 'normal', 'overflow-wrap': 'normal'}
 
 
 def css_rules(text):
-    "(selector, declarations) of every rule in a stylesheet (rules inside @media blocks included)."
+    """(selector, {property: (value, important)}) of every rule of a stylesheet that sets how text wraps (rules inside
+    @media blocks included, as if the media matched)."""
     text = re.sub(r'/\*.*?\*/', '', text, flags=re.S)
-    return [(sel.strip(), decl) for sels, decl in _RULE.findall(text) for sel in sels.split(',')]
+    out = []
+    for sels, decl in _RULE.findall(text):
+        props = {m.group(1).lower().replace('word-wrap', 'overflow-wrap'): (m.group(2).lower(), bool(m.group(3)))
+                 for m in _WRAP_DECL.finditer(decl)}
+        out += [(sel.strip(), props) for sel in sels.split(',')] if props else []
+    return out
 
 
 def selector_matches(selector, chain):
     """Whether a CSS selector of tag/class compounds joined by descendant (or child) combinators matches the last
-    element of `chain` ([(tag, classes, style)] from the root); other selectors never match."""
+    element of `chain` ([(tag, classes, style)] from the root); other selectors (pseudo-classes, attributes) never do."""
     parts = selector.replace('>', ' ').split()
     compounds = [_COMPOUND.match(p) for p in parts]
     if not compounds or not all(compounds):
@@ -302,14 +312,20 @@ def selector_matches(selector, chain):
     return True
 
 
-_NOWRAP = re.compile(r'white-space\s*:\s*(?:nowrap|pre)(?![\w-])')   # not pre-wrap or pre-line
+def specificity(selector):
+    "(classes, tags) of a tag/class selector."
+    parts = selector.replace('>', ' ').split()
+    return sum(p.count('.') for p in parts), sum(1 for p in parts if p[0] not in '.*')
 
 
 def stylesheet_rules(path, page, cache={}):
-    "The rules of the page's local stylesheets and <style> blocks."
-    rules = css_rules('\n'.join(page.css))
-    for href in page.stylesheets:
-        parts = urlsplit(href)
+    "The wrap rules of the page's local stylesheets and <style> blocks, in document order."
+    rules = []
+    for kind, value in page.styles:
+        if kind == 'css':
+            rules += css_rules(value)
+            continue
+        parts = urlsplit(value)
         css = (path.parent/unquote(parts.path)).resolve()
         if parts.scheme or parts.netloc or not css.is_file():
             continue
@@ -320,18 +336,42 @@ def stylesheet_rules(path, page, cache={}):
     return rules
 
 
+def wrap_style(chain, rules):
+    """white-space, word-break and overflow-wrap of the last element of `chain`, cascaded (!important first, then an
+    inline style, then specificity, then order) and inherited from its ancestors."""
+    values = dict(WRAP_DEFAULTS)
+    for k, (_, _, inline) in enumerate(chain):
+        found = [((imp, 0, *specificity(sel), i), prop, v) for i, (sel, props) in enumerate(rules)
+                 if selector_matches(sel, chain[:k + 1]) for prop, (v, imp) in props.items()]
+        for _, props in css_rules('x{' + inline + '}'):
+            found += [((imp, 1, 0, 0, 0), prop, v) for prop, (v, imp) in props.items()]
+        for _, prop, v in sorted(found, key=lambda t: t[0]):
+            values[prop] = v
+    return values
+
+
+def breaks_mid_word(style):
+    "Whether text of this style may be broken inside a word to fit (the check cannot render: it reads the CSS)."
+    if style['white-space'] in ('nowrap', 'pre'):
+        return False
+    return style['word-break'] in ('break-all', 'break-word') or style['overflow-wrap'] in ('anywhere', 'break-word')
+
+
 def wrap_problems(path, rel, page):
-    """Stage/mode names in tables (`code.ssb-stage`, or a table's `<code>` naming a mode) that may break inside a word:
-    no inline style and no rule of the page's stylesheets that matches them says `white-space: nowrap`."""
+    """Stage/mode names in tables (`code.ssb-stage`, or a table's `<code>` naming a mode) that the page's CSS lets
+    break inside a word (mkdocs-material's `.md-typeset code` does: `word-break: break-word`)."""
     names = [(text, chain) for text, chain in page.table_codes
              if 'ssb-stage' in chain[-1][1] or text in known_modes()]
     if not names:
         return []
-    nowrap = [sel for sel, decl in stylesheet_rules(path, page) if _NOWRAP.search(decl)]
-    loose = [text for text, chain in names
-             if not _NOWRAP.search(chain[-1][2]) and not any(selector_matches(sel, chain) for sel in nowrap)]
-    return [f'{rel}: stage name {t!r} in a table may wrap mid-word: no `white-space: nowrap` for it in its style or '
-            'the site\'s CSS (ssb.css)' for t in dict.fromkeys(loose)]
+    rules = stylesheet_rules(path, page)
+    loose = {}
+    for text, chain in names:
+        style = wrap_style(chain, rules)
+        if breaks_mid_word(style) and text not in loose:
+            loose[text] = ', '.join(f'{k}: {v}' for k, v in style.items())
+    return [f'{rel}: stage name {t!r} in a table may break mid-word ({why}): keep it whole in ssb.css '
+            '(white-space: nowrap, or word-break and overflow-wrap: normal)' for t, why in loose.items()]
 
 
 def nav_problems(path):

@@ -120,22 +120,46 @@ def test_nav_has_no_section_repeating_its_page():
                                                          {'In one import': 'models_api.ipynb'}]
 
 
+# What mkdocs-material says about inline code (its main.css): a narrow table column breaks a name anywhere.
+MATERIAL_CSS = ('.md-typeset{overflow-wrap:break-word}.md-typeset code,.md-typeset pre{white-space:pre-wrap}'
+                '.md-typeset code{padding:0;word-break:break-word}.md-typeset code:not(.focus-visible){outline:none}')
+SHEETS = '<link rel="stylesheet" href="material.css"><link rel="stylesheet" href="ssb.css">'
+
+
+def test_wrap_style_cascades_and_inherits():
+    rules = check_docs.css_rules('.a code { word-break: break-all }  div.a code { word-break: normal }\n'
+                                 '.b { white-space: nowrap } code { overflow-wrap: anywhere !important }'
+                                 '.c code.d { overflow-wrap: normal }  @media (x) { .e { word-wrap: break-word } }')
+    el = lambda tag, *cls, style='': (tag, set(cls), style)     # noqa: E731
+    style = check_docs.wrap_style
+    assert style([el('div', 'a'), el('code')], rules)['word-break'] == 'normal'           # more specific wins
+    assert style([el('p', 'a'), el('code')], rules)['word-break'] == 'break-all'
+    assert style([el('div', 'b'), el('span'), el('code')], rules)['white-space'] == 'nowrap'   # inherited
+    assert style([el('div', 'c'), el('code', 'd')], rules)['overflow-wrap'] == 'anywhere'      # !important wins
+    assert style([el('p', 'e')], rules)['overflow-wrap'] == 'break-word'                     # word-wrap, in @media
+    assert style([el('p', 'a'), el('code', style='word-break: keep-all')], rules)['word-break'] == 'keep-all'
+    assert not check_docs.breaks_mid_word(style([el('div', 'b'), el('code')], rules))     # nowrap: never breaks
+    assert check_docs.breaks_mid_word(style([el('p'), el('code')], rules))
+
+
 def test_reports_page_names_only_known_modes_and_links_examples(tmp_path, monkeypatch):
     monkeypatch.setattr(check_docs, 'SITE', tmp_path)
     (tmp_path/'examples'/'audio').mkdir(parents=True)
     (tmp_path/'examples'/'audio'/'evaluate.html').write_text('<p>report</p>')
     md = build_docs.reports_page(build_docs.ROOT/'nbs', {'evaluate': [('audio', 'examples/audio/evaluate.html')]})
     table = md[md.index('<div class="ssb-stages">'):]
+    (tmp_path/'material.css').write_text(MATERIAL_CSS)
     (tmp_path/'ssb.css').write_text((build_docs.ROOT/'scripts'/'docs.css').read_text())   # what the build ships
-    (tmp_path/'reports.html').write_text('<link rel="stylesheet" href="ssb.css">' + table)
+    (tmp_path/'reports.html').write_text(f'{SHEETS}<article class="md-typeset">{table}</article>')
     page = check_docs.read_page(tmp_path/'reports.html')
     assert 'compare' in page.stages and 'compare_runs' not in page.stages and 'evaluate' in page.stages
     assert check_docs.page_problems(tmp_path/'reports.html') == []     # the site's CSS keeps stage names whole
     assert check_docs.example_problems(tmp_path) == []
+    # without the site's rules (or with pre-wrap, which wraps), material's `word-break: break-word` breaks the names
     (tmp_path/'bare.css').write_text('.ssb-stages td { vertical-align: top; }\n.ssb-stages code { white-space: pre-wrap }')
-    (tmp_path/'bare.html').write_text('<link rel="stylesheet" href="bare.css">' + table)
+    (tmp_path/'bare.html').write_text(f'{SHEETS.replace("ssb.css", "bare.css")}<article class="md-typeset">{table}</article>')
     problems = check_docs.page_problems(tmp_path/'bare.html')
-    assert len(problems) == len(page.stages) and all('may wrap mid-word' in p for p in problems), problems
+    assert len(problems) == len(page.stages) and all('may break mid-word' in p for p in problems), problems
 
 
 def code_cell(cell_id, source):
@@ -148,13 +172,14 @@ def code_cell(cell_id, source):
 EXAMPLE_CELL = 'r = f(2)\nr\ntest_eq(r, 4)\ntest_fail(lambda: f(-1),\n          contains="negative")'
 GUARDS = 'test_eq(f(1), 2)\n' * (check_docs.GUARD_LINES_MAX - 4) + 'for x in (1, 2):\n    test_eq(f(x), 2*x)\n' + \
     'test_fail(lambda: f(-1),\n          contains="negative")\nassert f(0) == 0\n'
-GOOD_PAGE = ('<link rel="stylesheet" href="ssb.css"><p>Run <code>ssb --config demo --mode demo_data preprocess</code>; '
+GOOD_PAGE = (f'{SHEETS}<p>Run <code>ssb --config demo --mode demo_data preprocess</code>; '
              '<code>--mode all</code> runs all.</p>'
              '<pre><code>def f(\n    digest:str, # `config_digest` of x\n)</code></pre><img src="a.png">'
              '<div id="p0" class="plotly-graph-div"></div><script>if (1) { Plotly.newPlot(\n "p0",\n '
              '[{"type":"bar","x":[1,2],"y":{"dtype":"f8","bdata":"AAAA"}}], {}) }</script>' + code_cell('e1', EXAMPLE_CELL) +
-             '<div class="ssb-stages"><table><tr><th>Stage (<code>--mode</code>)</th></tr><tr><td><code class="ssb-stage">'
-             'demo_data</code></td><td><code>demo_data.ipynb</code></td></tr></table></div>')
+             '<div class="md-typeset"><div class="ssb-stages"><table><tr><th>Stage (<code>--mode</code>)</th></tr><tr><td>'
+             '<code class="ssb-stage">demo_data</code></td><td><code>demo_data.ipynb</code></td></tr></table></div>'
+             '<table><tr><td><code>train_fusion</code>, later <code>evaluate</code></td></tr></table></div>')
 # One page per defect the docs check must report: (page html, start of the problem line it must print).
 DEFECTS = {
     'signature': ('<pre><code>def f(\n    digest:str, # [`config_digest`](cache.html#config_digest) of x\n)</code></pre>',
@@ -181,9 +206,10 @@ DEFECTS = {
               "mode 'compare_runs' is not one"),
     # one line more guard code than a page may show
     'guards': (code_cell('g1', GUARDS), 'page made tall by guard code'),
-    # a stage name in a table outside the reports table, which the CSS keeps whole
-    'stage_wrap': ('<table><tr><td>Then <code>preprocess</code></td></tr></table>',
-                   "stage name 'preprocess' in a table may wrap mid-word"),
+    # a stage name in a table, and CSS that lets it break anywhere
+    'stage_wrap': ('<div class="md-typeset narrow"><table><tr><td>Then <code>preprocess</code></td></tr></table></div>'
+                   '<style>.narrow td code { word-break: break-all }</style>',
+                   "stage name 'preprocess' in a table may break mid-word"),
 }
 
 
@@ -197,6 +223,7 @@ def test_guard_lines_count_checks_only():
 def test_docs_check_reports_each_planted_defect(tmp_path, monkeypatch):
     monkeypatch.setattr(check_docs, 'SITE', tmp_path)
     (tmp_path/'a.png').write_bytes(b'')
+    (tmp_path/'material.css').write_text(MATERIAL_CSS)
     (tmp_path/'ssb.css').write_text((build_docs.ROOT/'scripts'/'docs.css').read_text())
     (tmp_path/'good.html').write_text(GOOD_PAGE)
     assert check_docs.page_problems(tmp_path/'good.html') == []
