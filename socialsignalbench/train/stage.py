@@ -28,7 +28,7 @@ from .kfold import _uar, cross_validate, torch_fitter
 
 # %% auto #0
 __all__ = ['norm_meta', 'predictions', 'plot_history', 'read_history', 'TrainSummary', 'reference_names', 'reference_tag',
-           'repeat_seeds', 'train_references', 'train_holdout', 'train_kfold', 'stage_train']
+           'repeat_seeds', 'fit_estimator_run', 'train_references', 'train_holdout', 'train_kfold', 'stage_train']
 
 # %% ../../nbs/45_train_stage.ipynb #975b8aba
 declare_stage('train', 'train.ipynb', 'train the model and its classical reference (holdout or k-fold); history, curves, predictions',
@@ -154,19 +154,39 @@ def _speed(model, X) -> tuple[np.ndarray, float]:
     return p, len(X)/max(time.perf_counter() - t, 1e-9)
 
 # %% ../../nbs/45_train_stage.ipynb #eaac5b11
+def _estimator_levers(cfg:Config) -> None:
+    "Refuse the torch-only training levers for a scikit-learn `model.name` (fitted once, with seed `seed`)."
+    name, t = cfg.model.name, cfg.train
+    if t.repeats > 1: raise SSBError(
+        f"train.repeats is {t.repeats}, but model.name '{name}' is a scikit-learn model, fitted once with seed `seed` (repeats retrain "
+        "a torch model with seeds seed, seed+1, ...): set train.repeats: 1 (--set train.repeats=1).")
+    if t.refit: raise SSBError(f"train.refit retrains a torch model on train+val, but model.name '{name}' is a scikit-learn model, "
+                               "fitted on the training part: set train.refit: false.")
+
+def fit_estimator_run(cfg:Config, run_dir:Path, # resolved config; where outputs go
+                      name:str, # a registered scikit-learn model (`model.name` or a reference)
+                      ckpt:str, prefix:str, # its checkpoint file and the prefix of its `predictions_<part>.csv`
+                      parts:tuple, norm:dict, # the (train, val, test) SplitData it reads; their `norm_meta`
+                      meta:partial, # `checkpoint_meta` with the run's common arguments
+                     ) -> tuple[float, list, float, float]:
+    "Fit `name` on its train part; write its checkpoint and predictions. (validation UAR, files, fit seconds, clips/s)."
+    (tr, va, te), scheme, t0 = parts, scheme_for_config(cfg), time.perf_counter()
+    fitted = fit_estimator(name, tr.X, tr.y, cfg.model, cfg.seed); t1 = time.perf_counter()
+    rp = {k: estimator_proba(name, fitted, d.X, len(tr.classes)) for k, d in dict(val=va, test=te).items() if len(d)}
+    speed, vu = (len(va) + len(te))/max(time.perf_counter() - t1, 1e-9), _uar(va.y, rp['val'])
+    files = [save_checkpoint(run_dir/ckpt, estimator_tensors(name, fitted), meta(name, model_spec(name).modality, norm=norm, val_uar=vu,
+                             val_thresholds=[val_thresholds(va.y, rp['val'], scheme) if 'val' in rp else None])).name]
+    return vu, files + _write_preds(run_dir, prefix, dict(val=va, test=te), rp, scheme), t1 - t0, speed
+
 def train_references(cfg:Config, run_dir:Path, # resolved config; where outputs go
                      refs:dict, # reference name -> ((train, val, test) SplitData it reads, its `norm_meta`)
                      meta:partial, # `checkpoint_meta` with the run's common arguments
                     ) -> tuple[dict, list]:
     "Fit each reference on its train part; write its checkpoint and predictions. ({name: validation UAR}, files)."
     uars, files = {}, []
-    for i, (r, ((tr, va, te), rnorm)) in enumerate(refs.items()):
-        tag, fitted = reference_tag(i, r), fit_estimator(r, tr.X, tr.y, cfg.model, cfg.seed)
-        rp = {k: estimator_proba(r, fitted, d.X, len(tr.classes)) for k, d in dict(val=va, test=te).items() if len(d)}
-        files += [save_checkpoint(run_dir/f'{tag}_best.pt', estimator_tensors(r, fitted), meta(r, model_spec(r).modality, norm=rnorm,
-                                   val_thresholds=[val_thresholds(va.y, rp['val'], scheme_for_config(cfg)) if 'val' in rp else None])).name]
-        files += _write_preds(run_dir, f'{tag}_', dict(val=va, test=te), rp, scheme_for_config(cfg))
-        uars[r] = _uar(va.y, rp['val'])
+    for i, (r, (parts, rnorm)) in enumerate(refs.items()):
+        uars[r], f, *_ = fit_estimator_run(cfg, run_dir, r, f'{reference_tag(i, r)}_best.pt', f'{reference_tag(i, r)}_', parts, rnorm, meta)
+        files += f
     return uars, files
 
 # %% ../../nbs/45_train_stage.ipynb #b7c1d2e3
@@ -184,6 +204,7 @@ def train_holdout(cfg:Config, run_dir:str|Path, # resolved config; where outputs
     refs = {r: ((train, val, test), norm) for r in reference_names(cfg, mod)} if refs is None else refs
     meta = partial(checkpoint_meta, cfg, scheme=scheme, norm=norm, corpus=train.corpus, in_shape=list(train.X.shape[1:]),
                    split=split_info(cfg, train.corpus), train_config=cfg.train, augment_config=cfg.augment)
+    if model_spec(name).kind == 'sklearn': return _estimator_holdout(cfg, run_dir, (train, val, test), norm, refs, meta)
     models, res, seeds = [], [], repeat_seeds(cfg)
     for r, s in enumerate(seeds):   # repeat r: seed `seed` + r, its training state in train_state/ (r = 0) or train_state/repeat<r>/
         models.append(build_model(name, train.X.shape[1:], K, cfg.model, seed=s))
@@ -211,14 +232,26 @@ def train_holdout(cfg:Config, run_dir:str|Path, # resolved config; where outputs
                         repeats=dict(n=len(seeds), seeds=seeds, ensemble=t.ensemble, val_uar=vu, best_epoch=best)
                         if len(seeds) > 1 else None)
 
+def _estimator_holdout(cfg:Config, run_dir:Path, parts:tuple, norm:dict, refs:dict, meta:partial) -> TrainSummary:
+    "`train_holdout` of a scikit-learn `model.name`: fitted once like a reference (no epochs, no history), stored as `model_best.pt`."
+    _estimator_levers(cfg); (train, val, test), name = parts, cfg.model.name
+    vu, files, secs, speed = fit_estimator_run(cfg, run_dir, name, 'model_best.pt', '', parts, norm, meta)
+    ref_uars, ref_files = train_references(cfg, run_dir, refs, meta)
+    return TrainSummary(model=name, references=ref_uars, corpus=train.corpus, mode='holdout', normalise=norm['mode'],
+                        speaker_norm=norm['mode'] == 'group', classes=tuple(train.classes), split=split_info(cfg, train.corpus),
+                        sizes=dict(train=len(train), val=len(val), test=len(test)), val_uar=vu, best_epoch=None, epochs_run=0,
+                        resumed_from=0, device='cpu', train_seconds=round(secs, 3), inference_clips_per_s=round(speed, 1),
+                        config_hash=config_hash(cfg), package_version=socialsignalbench.__version__, files=tuple(files + ref_files))
+
 def _write_history(run_dir:Path, history:pd.DataFrame, title:str) -> list[str]:
     "`history.csv` and `training_curves.png`."
     return [save_csv(history, run_dir/'history.csv').name, save_figure(plot_history(history, title), run_dir/'training_curves.png').name]
 
 # %% ../../nbs/45_train_stage.ipynb #ad279870
 def _estimator_fitter(cfg:Config, name:str, K:int):
-    "A `fit_fold` for the scikit-learn reference `name`."
-    return lambda k, tr, va: (partial(estimator_proba, name, fit_estimator(name, tr.X, tr.y, cfg.model, cfg.seed), n_classes=K), {})
+    "A `fit_fold` for the scikit-learn model `name` (fitted once per fold: no epochs, no history)."
+    info = dict(history=[], fits=[], device='cpu', val_in_training=False)
+    return lambda k, tr, va: (partial(estimator_proba, name, fit_estimator(name, tr.X, tr.y, cfg.model, cfg.seed), n_classes=K), info)
 
 def _kfold_history(cv) -> pd.DataFrame:
     return pd.concat([pd.DataFrame(f.info['history']).assign(fold=f.fold) for f in cv.folds], ignore_index=True)
@@ -230,12 +263,15 @@ def train_kfold(cfg:Config, run_dir:str|Path, # resolved config; where outputs g
                ) -> TrainSummary:
     "Train the model and its references once per grouped fold; write pooled out-of-fold predictions and a fold table."
     run_dir, name, scheme, K = Path(run_dir), cfg.model.name, scheme_for_config(cfg), len(data.classes)
-    mod, per_fold = model_spec(name).modality, normalise == 'none' and feature_spec(cfg, model_spec(name).modality).norm
+    spec = model_spec(name)
+    mod, per_fold = spec.modality, normalise == 'none' and feature_spec(cfg, spec.modality, **_feature_kw(spec.feature)).norm
     refs = {r: (data, per_fold) for r in reference_names(cfg, mod)} if refs is None else refs
-    build, seeds = lambda: build_model(name, data.X.shape[1:], K, cfg.model), repeat_seeds(cfg)
+    build, seeds, est = lambda: build_model(name, data.X.shape[1:], K, cfg.model), repeat_seeds(cfg), spec.kind == 'sklearn'
+    if est: _estimator_levers(cfg)   # a scikit-learn model.name: fitted once per fold, like a reference
     runs = [seeds[0]] if cfg.train.ensemble else seeds   # an ensemble averages its members inside each fold (`torch_fitter`)
-    cvs = [cross_validate(data, torch_fitter(build, cfg.train, cfg.augment, s, run_dir/'train_state'/(f'repeat{r}' if r else ''),
-                                             **_fit_kw(cfg, mod)), per_fold) for r, s in enumerate(runs)]
+    fitter = lambda r, s: _estimator_fitter(cfg, name, K) if est else torch_fitter(
+        build, cfg.train, cfg.augment, s, run_dir/'train_state'/(f'repeat{r}' if r else ''), **_fit_kw(cfg, mod))
+    cvs = [cross_validate(data, fitter(r, s), per_fold) for r, s in enumerate(runs)]
     files = [f for k, c in enumerate(cvs)
              for f in _repeat_preds(run_dir, '', dict(val=data, test=data), dict(val=c.val_probs, test=c.probs), scheme, k)]
     cv, folds, ref_uars = cvs[0], [cvs[0].fold_frame().assign(model=name)], {}
@@ -247,7 +283,7 @@ def train_kfold(cfg:Config, run_dir:str|Path, # resolved config; where outputs g
     files += [save_csv(pd.concat(folds, ignore_index=True), run_dir/'folds.csv').name]
     hist = (pd.concat([_kfold_history(c).assign(repeat=r) for r, c in enumerate(cvs)], ignore_index=True) if len(cvs) > 1
             else _kfold_history(cv))
-    files += _write_history(run_dir, hist, f'{name} on {data.corpus}, {len(cv.folds)} folds')
+    files += _write_history(run_dir, hist, f'{name} on {data.corpus}, {len(cv.folds)} folds') if len(hist) else []
     info, fits = [f.info for f in cv.folds], [r for c in cvs for f in c.folds for r in f.info['fits']]
     vu = [float('nan') if info[0]['val_in_training'] else _uar(data.y, c.val_probs) for c in cvs]  # refit: no honest val UAR
     val_uar = vu[0]
@@ -255,7 +291,8 @@ def train_kfold(cfg:Config, run_dir:str|Path, # resolved config; where outputs g
                         speaker_norm=normalise == 'group', classes=tuple(data.classes), split=split_info(cfg, data.corpus),
                         sizes={f'fold{f.fold}': dict(train=f.n_train, val=f.n_val, test=f.n_test) for f in cv.folds}, val_uar=val_uar,
                         best_epoch=None, epochs_run=sum(len(r['history']) for r in fits), resumed_from=sum(r['resumed_from'] for r in fits),
-                        device=info[0]['device'], train_seconds=round(sum(h['seconds'] for r in fits for h in r['history']), 3),
+                        device=info[0]['device'], train_seconds=round(sum(h['seconds'] for r in fits for h in r['history']) if fits
+                                                                              else sum(f.seconds for f in cv.folds), 3),
                         inference_clips_per_s=None, config_hash=config_hash(cfg), package_version=socialsignalbench.__version__,
                         files=tuple(files),
                         repeats=dict(n=len(seeds), seeds=seeds, ensemble=cfg.train.ensemble, val_uar=vu) if len(seeds) > 1 else None)
@@ -271,22 +308,23 @@ def stage_train(cfg:Config, # resolved config
                 run_dir:str|Path, # the run directory
                ) -> TrainSummary:
     "The `train` stage: load the split, train model and references (holdout or k-fold), write every output."
-    corpus, mod = cfg.train.corpus, model_spec(cfg.model.name).modality
-    model_params(model_spec(cfg.model.name), cfg.model, cfg.source)   # the model's own parameters, checked before anything trains
-    normalise, run_dir, names = ('group' if cfg.train.speaker_norm else 'train'), Path(run_dir), reference_names(cfg, mod)
+    corpus, spec = cfg.train.corpus, model_spec(cfg.model.name)
+    model_params(spec, cfg.model, cfg.source)   # the model's own parameters, checked before anything trains
+    normalise, run_dir, names = ('group' if cfg.train.speaker_norm else 'train'), Path(run_dir), reference_names(cfg, spec.modality)
+    mod, own = spec.modality, _reads(spec, normalise)   # the model reads its own feature, like a reference
     run_dir.mkdir(parents=True, exist_ok=True)
     if cfg.split.mode == 'kfold':
         how = lambda f, n: 'none' if n == 'train' and feature_spec(cfg, mod, **_feature_kw(f)).norm else n
         load = lambda f, n: (load_split(cfg, corpus, None, how(f, n), modality=mod, **_feature_kw(f)), how(f, n) == 'none' and n == 'train')
-        ds = {k: load(*k) for k in {(None, normalise), *(_reads(model_spec(r), normalise) for r in names)}}
+        ds = {k: load(*k) for k in {own, *(_reads(model_spec(r), normalise) for r in names)}}
         refs = {r: ds[_reads(model_spec(r), normalise)] for r in names}
-        s = train_kfold(cfg, run_dir, ds[None, normalise][0], how(None, normalise), refs)
+        s = train_kfold(cfg, run_dir, ds[own][0], how(*own), refs)
     else:
         load = lambda f, n: ([load_split(cfg, corpus, p, n, modality=mod, **_feature_kw(f)) for p in ('train', 'val', 'test')],
                              norm_meta(cfg, corpus, mod, n, **_feature_kw(f)))
-        ds = {k: load(*k) for k in {(None, normalise), *(_reads(model_spec(r), normalise) for r in names)}}
+        ds = {k: load(*k) for k in {own, *(_reads(model_spec(r), normalise) for r in names)}}
         refs = {r: ds[_reads(model_spec(r), normalise)] for r in names}
-        s = train_holdout(cfg, run_dir, *ds[None, normalise][0], ds[None, normalise][1], refs)
+        s = train_holdout(cfg, run_dir, *ds[own][0], ds[own][1], refs)
     note_torch_backend(run_dir)   # manifest.json: the threads, BLAS, oneDNN and CPU capability torch trained with
     save_result(run_dir, 'train_summary', s)
     return s
