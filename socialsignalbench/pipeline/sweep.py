@@ -16,7 +16,7 @@ from ..data.labels import scheme_for_config
 from ..features.compute import dask_client, describe, import_distributed
 from ..metrics.report import read_report
 from ..models.core import all_models, model_spec
-from ..train.stage import stage_train, reference_names
+from ..train.stage import stage_train, reference_names, check_estimator_levers
 from ..evaluation.evaluate import stage_evaluate
 import socialsignalbench.models  # noqa: F401  (register the models)
 
@@ -63,10 +63,10 @@ def check_cells(cfg:Config, cells:list[SweepCell]) -> None:
     "SSBError before anything runs when a cell's model or scheme is unknown or cannot be trained by the train stage."
     for c in cells:
         cc, spec = cell_config(cfg, c), model_spec(c.model)
-        if spec.kind != 'torch': raise SSBError(
-            f"sweep.models lists '{c.model}', a {spec.kind} model: the train stage trains torch models and fits "
-            f"'{c.model}' beside the model as a reference when model.reference names it. List torch models: "
-            f"{', '.join(n for n, s in all_models().items() if s.kind == 'torch' and s.modality != 'pair')}.")
+        if spec.modality == 'pair': raise SSBError(
+            f"sweep.models lists '{c.model}', a fusion model: the train stage trains one modality's model; fusion models train "
+            f"in the train_fusion stage. List: {', '.join(n for n, s in all_models().items() if s.modality != 'pair')}.")
+        if spec.kind == 'sklearn': check_estimator_levers(cc)   # fitted once: repeats and refit are refused
         reference_names(cc, spec.modality); scheme_for_config(cc)
 
 # %% ../../nbs/75_sweep.ipynb #4c7271c8

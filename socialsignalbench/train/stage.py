@@ -28,7 +28,8 @@ from .kfold import _uar, cross_validate, torch_fitter
 
 # %% auto #0
 __all__ = ['norm_meta', 'predictions', 'plot_history', 'read_history', 'TrainSummary', 'reference_names', 'reference_tag',
-           'repeat_seeds', 'fit_estimator_run', 'train_references', 'train_holdout', 'train_kfold', 'stage_train']
+           'repeat_seeds', 'check_estimator_levers', 'fit_estimator_run', 'train_references', 'train_holdout',
+           'train_kfold', 'stage_train']
 
 # %% ../../nbs/45_train_stage.ipynb #975b8aba
 declare_stage('train', 'train.ipynb', 'train the model and its classical reference (holdout or k-fold); history, curves, predictions',
@@ -154,7 +155,7 @@ def _speed(model, X) -> tuple[np.ndarray, float]:
     return p, len(X)/max(time.perf_counter() - t, 1e-9)
 
 # %% ../../nbs/45_train_stage.ipynb #eaac5b11
-def _estimator_levers(cfg:Config) -> None:
+def check_estimator_levers(cfg:Config) -> None:
     "Refuse the torch-only training levers for a scikit-learn `model.name` (fitted once, with seed `seed`)."
     name, t = cfg.model.name, cfg.train
     if t.repeats > 1: raise SSBError(
@@ -234,7 +235,7 @@ def train_holdout(cfg:Config, run_dir:str|Path, # resolved config; where outputs
 
 def _estimator_holdout(cfg:Config, run_dir:Path, parts:tuple, norm:dict, refs:dict, meta:partial) -> TrainSummary:
     "`train_holdout` of a scikit-learn `model.name`: fitted once like a reference (no epochs, no history), stored as `model_best.pt`."
-    _estimator_levers(cfg); (train, val, test), name = parts, cfg.model.name
+    check_estimator_levers(cfg); (train, val, test), name = parts, cfg.model.name
     vu, files, secs, speed = fit_estimator_run(cfg, run_dir, name, 'model_best.pt', '', parts, norm, meta)
     ref_uars, ref_files = train_references(cfg, run_dir, refs, meta)
     return TrainSummary(model=name, references=ref_uars, corpus=train.corpus, mode='holdout', normalise=norm['mode'],
@@ -267,7 +268,7 @@ def train_kfold(cfg:Config, run_dir:str|Path, # resolved config; where outputs g
     mod, per_fold = spec.modality, normalise == 'none' and feature_spec(cfg, spec.modality, **_feature_kw(spec.feature)).norm
     refs = {r: (data, per_fold) for r in reference_names(cfg, mod)} if refs is None else refs
     build, seeds, est = lambda: build_model(name, data.X.shape[1:], K, cfg.model), repeat_seeds(cfg), spec.kind == 'sklearn'
-    if est: _estimator_levers(cfg)   # a scikit-learn model.name: fitted once per fold, like a reference
+    if est: check_estimator_levers(cfg)   # a scikit-learn model.name: fitted once per fold, like a reference
     runs = [seeds[0]] if cfg.train.ensemble else seeds   # an ensemble averages its members inside each fold (`torch_fitter`)
     fitter = lambda r, s: _estimator_fitter(cfg, name, K) if est else torch_fitter(
         build, cfg.train, cfg.augment, s, run_dir/'train_state'/(f'repeat{r}' if r else ''), **_fit_kw(cfg, mod))
