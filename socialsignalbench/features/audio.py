@@ -217,7 +217,8 @@ class LogmelParams:
     fmax: Optional[Annotated[float, POS]] = None # highest mel frequency (None: sr/2)
     deltas: bool = False # append delta and delta-delta coefficients
     KEY: ClassVar[str] = 'features.params.logmel' # where a config holds them (for messages)
-    OLD_KEYS: ClassVar[tuple] = ('n_mfcc',) # keys of the older shared `audio:` section it never read (dropped from old checkpoints)
+    RENAMED: ClassVar[dict] = {'n_mfcc': 'log-mel frames have no MFCCs; n_mfcc is a parameter of the mfcc feature only '
+                                         '(features.params.mfcc)'} # keys of the older shared `audio:` section it never read
     @property
     def frame_rate(self) -> float: return self.sample_rate/self.hop_length # feature frames per second of audio
 
@@ -226,7 +227,7 @@ class MfccParams(LogmelParams):
     "The `mfcc` feature's parameters (config: `features.params.mfcc`): the log-mel's, and how many MFCCs to keep."
     n_mfcc: Annotated[int, Range(1)] = 40 # MFCC coefficients (the first rows of the DCT of the log-mel)
     KEY: ClassVar[str] = 'features.params.mfcc'
-    OLD_KEYS: ClassVar[tuple] = ()
+    RENAMED: ClassVar[dict] = {}
 
 # %% ../../nbs/20_features_audio.ipynb #1a5fb7cb
 def log_mel(y:np.ndarray, # mono float32 waveform at `cfg.sample_rate`
