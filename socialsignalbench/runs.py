@@ -123,9 +123,9 @@ def open_run(cfg:Config, # resolved config
     "Create or reopen `<runs_dir>/<run_id>/` with `config.yaml` and `manifest.json`; return its path."
     run_id = check_run_id(run_id or make_run_id(cfg))
     run_dir = cfg.path(cfg.paths.runs_dir)/run_id
-    old = run_dir/'manifest.json'
+    old, kept = run_dir/'manifest.json', {}
     if old.exists():
-        prev = json.loads(old.read_text()).get('config_hash')
+        rec = json.loads(old.read_text()); prev, kept = rec.get('config_hash'), rec.get('machine', {}).get('torch')
         if prev != config_hash(cfg):
             raise SSBError(f"Run {run_id} was made with config hash {prev}, not {config_hash(cfg)}: "
                            "use a new run id (omit --run-id) or the run's own config.yaml.")
@@ -135,7 +135,8 @@ def open_run(cfg:Config, # resolved config
             f"Cannot create the run folder {run_dir} ({e.strerror}): make sure the runs folder "
             f"{run_dir.parent} can be written, or set paths.runs_dir in the config.")) from e
     save_config(cfg, run_dir/'config.yaml')
-    atomic_write_json(old, build_run_manifest(cfg, run_id, inputs))
+    m = build_run_manifest(cfg, run_id, inputs)   # a later stage keeps what torch chose for the training (`note_torch_backend`)
+    atomic_write_json(old, dataclasses.replace(m, machine={**m.machine, 'torch': kept}) if kept else m)
     return run_dir
 
 # %% ../nbs/02_runs.ipynb #9a5e6415

@@ -32,6 +32,7 @@ class FaceCNNParams:
     widths: Optional[tuple[Annotated[int, Range(1)], ...]] = None # channels of each block, e.g. [16, 32, 64] (None: `width` doubling)
     dropout: Annotated[float, Range(0, 1, hi_open=True)] = 0.3 # dropout before the classifier
     embed_dim: Annotated[int, Range(1)] = 64 # embedding size (what fusion reads)
+    flip_average: bool = False # in evaluation, embed each crop and its mirror image and average the two (test-time flip)
 
 def face_cnn_problems(p:FaceCNNParams) -> list[tuple[str, str]]:
     "`(key, what is wrong)` for `model.params.face_cnn`: an empty `widths`."
@@ -55,8 +56,11 @@ class FaceCNN(EmbedClassifier):
         ch, n = [1, *widths(p)], len(widths(p))
         self.body = nn.Sequential(*(conv_block(a, b, dim=2, kernel=3) for a, b in zip(ch, ch[1:])))
         self.head = embed_head(ch[-1] * spatial_size(in_shape[0], n) * spatial_size(in_shape[1], n), p.embed_dim)
+        self.flip_average = p.flip_average
     def embed(self, x:torch.Tensor) -> torch.Tensor:
-        "(n, H, W) or (n, 1, H, W) -> (n, embed_dim)."
-        return self.head(self.body(standardise_images(x.unsqueeze(1) if x.ndim == 3 else x)).flatten(1))
+        "(n, H, W) or (n, 1, H, W) -> (n, embed_dim); in eval mode with `flip_average`, the mean over the crop and its mirror."
+        x = standardise_images(x.unsqueeze(1) if x.ndim == 3 else x)
+        e = self.head(self.body(x).flatten(1))
+        return (e + self.head(self.body(x.flip(-1)).flatten(1))) / 2 if self.flip_average and not self.training else e
 
 MODELS.register('face_cnn', ModelSpec('face_cnn', 'image', 'torch', FaceCNN, params=FaceCNNParams))
