@@ -16,10 +16,10 @@ __all__ = ['POS', 'NONNEG', 'UNIT', 'FUSION_MODEL', 'LONDON_FILES', 'MOVED', 'MO
            'RavdessConfig', 'CkplusConfig', 'LabelsConfig', 'SplitConfig', 'DemoConfig', 'FeaturesConfig',
            'AugmentConfig', 'PreprocessConfig', 'ModelConfig', 'TrainConfig', 'EvalConfig', 'FusionConfig',
            'GoldConfig', 'CompareConfig', 'ComputeConfig', 'SweepConfig', 'SuiteConfig', 'TrackingConfig',
-           'CsvCorpusConfig', 'LondonFile', 'LondonConfig', 'Config', 'build', 'split_problems', 'train_problems',
-           'compute_problems', 'share_problems', 'csv_problems', 'section_problems', 'check_section', 'check_config',
-           'validated', 'parse_overrides', 'deep_merge', 'read_yaml_chain', 'load_config', 'extends_chain',
-           'paths_note', 'config_dict', 'config_hash', 'save_config']
+           'CsvCorpusConfig', 'LondonFile', 'LondonConfig', 'Config', 'build', 'upgrade_layout', 'split_problems',
+           'train_problems', 'compute_problems', 'share_problems', 'csv_problems', 'section_problems', 'check_section',
+           'check_config', 'validated', 'parse_overrides', 'deep_merge', 'read_yaml_chain', 'load_config',
+           'extends_chain', 'paths_note', 'config_dict', 'config_hash', 'save_config']
 
 # %% ../nbs/01_config.ipynb #2eb48493
 @dataclass(frozen=True)
@@ -419,6 +419,20 @@ def build(cls:type, # the dataclass to build
     try: return cls(**kw)
     except SSBError as e: raise SSBError(f"{src}: {e}") from None   # e.g. a plugin's `__post_init__`, blamed on the file
 
+# %% ../nbs/01_config.ipynb #upgr0002
+def upgrade_layout(data:dict, # a config mapping, e.g. a stored run's `config.yaml`
+                  ) -> dict:
+    "`data` with the keys of each section that is gone (`MOVED`: `audio:`, `face:`) moved to where they live now."
+    out, names = dict(data), {f.name for f in dataclasses.fields(Config)}
+    gone = [k for k, v in data.items() if k not in names and isinstance(v, dict) and all(f'{k}.{s}' in MOVED for s in v)]
+    keys = sorted((f'{k}.{s}' for k in gone for s in data[k]), key=lambda o: '{' in MOVED[o])   # fixed places first
+    for old in keys:
+        *path, last = _moved_to(old, out).split('.')
+        d = functools.reduce(lambda d, a: d.setdefault(a, {}), path, out)
+        d.setdefault(last, functools.reduce(lambda o, a: o[a], old.split('.'), data))
+    for k in gone: out.pop(k)
+    return out
+
 # %% ../nbs/01_config.ipynb #37383b0c
 def split_problems(s:SplitConfig) -> list[tuple[str, str]]:
     "`(key, what is wrong)` for `split:` values that do not fit together."
@@ -567,10 +581,11 @@ def read_yaml_chain(path:str|Path, _seen:tuple=()) -> dict:
 # %% ../nbs/01_config.ipynb #f5ac33f9
 def load_config(path:str|Path, # YAML config file
                 overrides:dict|Sequence[str]|None=None, # merged last: a mapping, or `key=value` strings (`ssb --set`)
+                stored:bool=False, # a stored config (a run's `config.yaml`): sections of an older layout are moved, not refused
                ) -> Config:
     "Load, merge and validate a config file (and overrides) into a frozen `Config`."
     path = Path(path).resolve()
-    data = read_yaml_chain(path)
+    data = upgrade_layout(read_yaml_chain(path)) if stored else read_yaml_chain(path)
     over = parse_overrides(overrides) if isinstance(overrides, (list, tuple)) else dict(overrides or {})
     from socialsignalbench.plugins import config_plugins   # plugins register their models, features, ... before anything is validated
     plugins = list(config_plugins(deep_merge(data, over).get('plugins'), path))
