@@ -324,7 +324,7 @@ FEATURES.register('mfcc', extract_mfcc); FEATURES.register('logmel', extract_log
 def waveform_mfcc(y:np.ndarray, cfg:MfccParams) -> np.ndarray: return waveform_features(y, cfg, mfcc=True)
 def waveform_logmel(y:np.ndarray, cfg:LogmelParams) -> np.ndarray: return waveform_features(y, cfg, mfcc=False)
 FROM_WAVEFORM = Registry('waveform feature', kind=callable)
-FROM_WAVEFORM.register('mfcc', waveform_mfcc); FROM_WAVEFORM.register('logmel', waveform_logmel)
+FROM_WAVEFORM.register('mfcc', waveform_mfcc); FROM_WAVEFORM.register('logmel', waveform_logmel);
 
 # %% ../../nbs/20_features_audio.ipynb #7e4d28ed
 def mfcc_note(path:str|Path, # the audio file

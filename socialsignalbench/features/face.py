@@ -172,7 +172,7 @@ def extract_face(path:str|Path, # image file
     return {'face': finish_crop(crop, cfg.size, cfg.equalize)}, _face_info(gray, boxes, box)
 
 # %% ../../nbs/21_features_face.ipynb #4bc92e9b
-FEATURES.register('face_crop', extract_face)
+FEATURES.register('face_crop', extract_face);
 
 # %% ../../nbs/21_features_face.ipynb #79b973ed
 def face_note(path:str|Path, # the image
@@ -185,7 +185,7 @@ def face_note(path:str|Path, # the image
             f"(on_missing={cfg.on_missing!r} in the checkpoint's feature parameters), which may show no face at all; "
             "crop the face yourself or give another image.")
 
-NOTES.register('face_crop', face_note)
+NOTES.register('face_crop', face_note);
 
 # %% ../../nbs/21_features_face.ipynb #4ace2b51
 def detection_report(info_df:pd.DataFrame, # one row per image, with `face_found` and the grouping columns
