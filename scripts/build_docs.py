@@ -38,7 +38,7 @@ PROC = ROOT/'_proc'
 PAGES = PROC/'mkdocs'
 SITE = ROOT/'site'
 # Nav sections by the notebook's `default_exp` package; anything else (index, tutorials) is placed explicitly.
-SECTIONS = {'core': 'Core', 'plugins': 'Core', 'config': 'Core', 'runs': 'Core', 'data': 'Data', 'features': 'Features',
+SECTIONS = {'core': 'Core', 'plugins': 'Core', 'config': 'Core', 'runs': 'Core', 'io': 'Core', 'data': 'Data', 'features': 'Features',
             'models': 'Models', 'train': 'Training', 'gold': 'Gold slice', 'metrics': 'Metrics',
             'evaluation': 'Evaluation', 'pipeline': 'Pipeline'}
 _DIRECTIVE = re.compile(r'^\s*#\|\s*([\w-]+)\s*:?\s*(.*?)\s*$')

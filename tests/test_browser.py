@@ -2,7 +2,8 @@
 `outputs/index.html` of the tiny demo suite fits 800 and 1280 px windows with the model and UAR columns in view and
 its report links resolve; an evaluate report's "Show code" button shows and hides the code; the docs tutorial's
 plotly figures are drawn with data from the site's own plotly.js; JupyterLab opens the explorer tutorial, runs all
-its cells on the suite and no output is an error.
+its cells on the suite and no output is an error; the built docs pages (download, reports) fit 800 and 1280 px windows with
+every stage name on one line.
 Skipped where no browser is installed (`apt-get install chromium chromium-driver`; `.ci/run` tries)."""
 import os
 import shutil
@@ -121,6 +122,23 @@ def test_docs_tutorial_plotly_figures_have_data(browser, tmp_path_factory):
         t => ['x', 'y', 'z', 'values'].reduce((n, k) => n + (t[k] ? t[k].length : 0), 0)))""")
     assert all(c and all(n > 0 for n in c) for c in counts), counts
     assert not browser.execute_script("return [...document.scripts].some(s => /^https?:/.test(s.getAttribute('src') || ''))")
+
+
+@pytest.mark.parametrize('width', [800, 1280])
+def test_docs_pages_fit_the_window_and_keep_stage_names_whole(browser, width):
+    """The download page (its test server code once overflowed) and the reports page fit the window; every stage name
+    of the reports table is drawn on one line (docs-check can only read the CSS that says so). Needs `make docs`."""
+    site = Path(__file__).resolve().parents[1] / 'site'
+    if not (site / 'reports.html').is_file():
+        pytest.skip(f'{site} not built: `make docs` first')
+    browser.set_window_size(width, 1000)
+    for page in ('download.html', 'reports.html'):
+        browser.get((site / page).as_uri())
+        inner, scroll = browser.execute_script('return [window.innerWidth, document.documentElement.scrollWidth]')
+        assert scroll <= inner, f'{page} is {scroll} px wide in a {inner} px window'
+    lines = browser.execute_script("return [...document.querySelectorAll('code.ssb-stage')].map(c => [c.textContent, "
+                                   "c.getClientRects().length])")
+    assert len(lines) >= 10 and [n for n in lines if n[1] != 1] == [], lines
 
 
 # ---- JupyterLab runs the explorer tutorial on a real suite ----

@@ -1,5 +1,8 @@
 """Plugins from outside the package: the installed example package (entry point), a one-file plugin through
 `--plugin`, a plugin stage with its own report, and plugins that fail (the built-in registries stay as they were)."""
+import contextlib
+import importlib
+import importlib.util
 import json
 import os
 import shutil
@@ -78,20 +81,53 @@ def run_in(project, *args, pythonpath=None, timeout=900):
                           capture_output=True, text=True, timeout=timeout)
 
 
-def test_installed_example_trains_and_evaluates(project, tmp_path):
-    """pip installs examples/ssb-plugin-example (offline, no build isolation) into a folder only this test's `ssb`
-    sees, which finds it through its entry point: train + evaluate on the tiny demo with its CRNN and its feature."""
-    target = tmp_path / 'site'
+DIST = 'ssb-plugin-example'
+
+
+def pip(*args):
+    """`python -m pip ARGS` of the interpreter running the tests (its venv)."""
+    return subprocess.run([sys.executable, '-m', 'pip', *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+@contextlib.contextmanager
+def pip_installed(folder, dist):
+    """`folder` pip-installed into the running venv (offline: no dependencies, no build isolation, no index), and
+    uninstalled when the block ends, also when it fails."""
+    if importlib.util.find_spec('pip') is None:
+        pytest.skip(f'pip is not available to {sys.executable}: the example plugin cannot be installed into its venv')
+    if pip('show', dist).returncode == 0:
+        pytest.skip(f'{dist} is already installed in the venv of {sys.executable}: uninstall it first (this test installs and '
+                    'uninstalls it, and checks that it is gone afterwards)')
     try:
-        r = subprocess.run([sys.executable, '-m', 'pip', 'install', '--quiet', '--no-deps', '--no-build-isolation', '--no-index',
-                            '--target', str(target), str(EXAMPLE)], capture_output=True, text=True, timeout=300,
-                           cwd=tmp_path)
+        r = pip('install', '--quiet', '--no-deps', '--no-build-isolation', '--no-index', folder)
+        assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-3000:]
+        yield
+    finally:
+        u = pip('uninstall', '--yes', dist)
+        importlib.invalidate_caches()
+    assert u.returncode == 0 and pip('show', dist).returncode != 0, u.stdout[-2000:] + u.stderr[-2000:]
+
+
+DISCOVER = ('import importlib.metadata as m\n'
+            'print(sorted((e.group, e.name, e.value) for e in m.distribution("ssb-plugin-example").entry_points))\n'
+            'from socialsignalbench.plugins import load_installed\n'
+            'print([(p.ref, p.source, sorted(p.entries)) for p in load_installed()])\n')
+
+
+def test_installed_example_trains_and_evaluates(project, tmp_path):
+    """pip installs examples/ssb-plugin-example into the running venv (offline); `ssb` finds it through the installed
+    distribution's entry point and runs train + evaluate on the tiny demo with its CRNN and its feature; then it is
+    uninstalled (also when the test fails) and its model is unknown again."""
+    src = shutil.copytree(EXAMPLE, tmp_path / EXAMPLE.name, ignore=shutil.ignore_patterns('build', '*.egg-info'))   # built there
+    with pip_installed(src, DIST):
+        r = subprocess.run([sys.executable, '-c', DISCOVER], capture_output=True, text=True, timeout=300, cwd=project)
         assert r.returncode == 0, r.stderr[-3000:]
-        eps = list(target.glob('ssb_plugin_example-*.dist-info/entry_points.txt'))
-        assert eps and 'socialsignalbench.plugins' in eps[0].read_text()
+        eps, loaded = r.stdout.strip().splitlines()
+        assert eps == str([('socialsignalbench.plugins', 'ssb_plugin_example', 'ssb_plugin_example')]), eps
+        assert "('ssb_plugin_example', \"entry point 'ssb_plugin_example' of ssb" in loaded, loaded
+        assert "('model', 'example_crnn')" in loaded and "('feature', 'example_delta_mfcc')" in loaded, loaded
         r = run_in(project, '--config', 'configs/small.yaml', '--mode', 'demo_data', 'preprocess', 'train', 'evaluate',
-                   '--set', 'model.name=example_crnn', '--set', 'train.epochs=2', '--run-id', 'plugin-example',
-                   pythonpath=target)
+                   '--set', 'model.name=example_crnn', '--set', 'train.epochs=2', '--run-id', 'plugin-example')
         assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-4000:]
         run = project / 'outputs' / 'runs' / 'plugin-example'
         cfg = yaml.safe_load((run / 'config.yaml').read_text())
@@ -99,10 +135,7 @@ def test_installed_example_trains_and_evaluates(project, tmp_path):
         rep = read_report(run / 'metrics.json')
         assert rep.meta['model'] == 'example_crnn' and {'accuracy', 'uar'} <= set(rep.headline)
         assert (run / 'model_best.pt').is_file() and (run / 'evaluate.html').is_file()
-        help_ = run_in(project, '--help', pythonpath=target)
-        assert help_.returncode == 0
-    finally:
-        shutil.rmtree(target, ignore_errors=True)      # the uninstall: nothing was written anywhere else
+        assert run_in(project, '--help').returncode == 0
     gone = run_in(project, '--config', 'configs/small.yaml', '--mode', 'train', '--set', 'model.name=example_crnn',
                   '--run-id', 'plugin-gone')
     assert gone.returncode != 0 and "example_crnn" in gone.stderr
@@ -120,6 +153,124 @@ def test_one_file_plugin_trains_through_the_cli(project, tmp_path):
     cfg = yaml.safe_load((run / 'config.yaml').read_text())
     assert cfg['plugins'] == [str((tmp_path / 'mean_linear.py').resolve())] and cfg['model']['name'] == 'mean_linear'
     assert (run / 'model_best.pt').is_file() and (run / 'train.html').is_file()
+
+
+SKLEARN = '''
+"""A one-file plugin: a scikit-learn model (Gaussian naive Bayes on pooled MFCC statistics), stored as tensors."""
+import dataclasses
+import numpy as np
+import torch
+from sklearn.naive_bayes import GaussianNB
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from socialsignalbench.models.audio_logreg import pooled_stats
+from socialsignalbench.models.core import MODELS, ModelSpec
+
+@dataclasses.dataclass(frozen=True)
+class NbParams:
+    var_smoothing: float = 1e-6  # added to the variances
+
+KEYS = ('theta_', 'var_', 'class_prior_', 'classes_')
+
+def build(in_shape, n_classes, p, seed=None):
+    return Pipeline([('pool', FunctionTransformer(pooled_stats)), ('nb', GaussianNB(var_smoothing=p.var_smoothing))])
+
+def to_tensors(fitted):
+    return {k: torch.as_tensor(np.asarray(getattr(fitted.named_steps['nb'], k), dtype=np.float64)) for k in KEYS}
+
+def from_tensors(d, p):
+    pipe = build(None, None, p)
+    nb = pipe.named_steps['nb']
+    for k in KEYS:
+        setattr(nb, k, d[k].numpy())
+    nb.classes_, nb.n_features_in_ = nb.classes_.astype(int), nb.theta_.shape[1]
+    return pipe
+
+MODELS.register('my_nb', ModelSpec('my_nb', 'audio', 'sklearn', build, params=NbParams, to_tensors=to_tensors,
+                                   from_tensors=from_tensors))
+'''
+
+METRIC = '''
+"""A one-file plugin: a metric (the share of items predicted as the majority predicted class)."""
+import numpy as np
+from socialsignalbench.metrics.functional import confusion_matrix, declare_metric
+
+def top_share(y_true, y_pred, sample_weight=None, n_classes=None):
+    cm = confusion_matrix(y_true, y_pred, sample_weight, n_classes)   # (K, K), or (b, K, K) for (b, n) weights
+    cols = cm.sum(-2)
+    return cols.max(-1) / cols.sum(-1)
+
+declare_metric('my_top_share', top_share, False, False, description='share of the most predicted class')
+'''
+
+EVALUATOR = '''
+"""A one-file plugin: an evaluation protocol (the run's checkpoints on the test split, plus a table of its own),
+claiming the runs that hold a file `my_protocol`."""
+import pandas as pd
+from socialsignalbench.evaluation.evaluate import checkpoint_paths, evaluate_checkpoint
+from socialsignalbench.evaluation.evaluators import EVALUATORS, Evaluation, Evaluator
+
+def claims(cfg, run_dir, **given):
+    return (run_dir / 'my_protocol').exists()
+
+def evaluate(cfg, run_dir):
+    path, refs, _ = checkpoint_paths(run_dir)
+    evals = [evaluate_checkpoint(cfg, path, 'model')] + [evaluate_checkpoint(cfg, f, 'reference') for f in refs]
+    return Evaluation(evals=evals, checkpoint=str(path), tables={'my_protocol.csv': pd.DataFrame({'items': [len(evals[0].test)]})})
+
+EVALUATORS.register('my_protocol', Evaluator('my_protocol', claims, evaluate, order=1))
+'''
+
+
+def test_one_file_routes_sklearn_model_metric_evaluator(project, tmp_path):
+    """A scikit-learn model, a metric and an evaluation protocol, each one plugin file named with `--plugin`: the model
+    trains as the classical reference (`model.reference`; the trained model is a torch one) and is evaluated, the metric
+    is in every metrics.json, the protocol evaluates the run that asks for it."""
+    for name, source in (('my_nb', SKLEARN), ('my_metric', METRIC), ('my_protocol', EVALUATOR)):
+        (tmp_path / f'{name}.py').write_text(textwrap.dedent(source))
+    plugins = [a for n in ('my_nb', 'my_metric', 'my_protocol') for a in ('--plugin', tmp_path / f'{n}.py')]
+    keys = ('--set', 'model.reference=my_nb', '--set', 'train.epochs=2')
+    ssb_ok(*plugins, '--config', 'configs/small.yaml', '--mode', 'demo_data', 'preprocess', 'train', *keys, '--run-id', 'plugin-routes',
+           cwd=project)
+    run = project / 'outputs' / 'runs' / 'plugin-routes'
+    (run / 'my_protocol').touch()
+    ssb_ok(*plugins, '--config', 'configs/small.yaml', '--mode', 'evaluate', *keys, '--run-id', 'plugin-routes', cwd=project)
+    model, ref = read_report(run / 'metrics.json'), read_report(run / 'metrics_reference.json')
+    assert ref.meta['model'] == 'my_nb' and {'my_top_share', 'uar'} <= set(ref.headline) & set(model.headline), list(ref.headline)
+    assert (run / 'my_protocol.csv').is_file() and 'my_protocol.csv' in json.loads((run / 'evaluate_summary.json').read_text())['files']
+
+
+FUSION = '''
+"""A one-file plugin: a fusion model (no weights: the element-wise maximum of the two probability vectors)."""
+import torch
+from torch import nn
+from socialsignalbench.models.core import MODELS
+from socialsignalbench.models.fusion import FusionSpec
+
+class MaxFusion(nn.Module):
+    def __init__(self, in_shape, n_classes, params=None):
+        super().__init__()
+        self.n_classes = n_classes
+    def forward(self, x):
+        p = torch.maximum(x[:, :self.n_classes], x[:, self.n_classes:])
+        return torch.log((p / p.sum(1, keepdim=True)).clamp_min(1e-12))
+
+MODELS.register('my_max_fusion', FusionSpec('my_max_fusion', 'pair', 'torch', MaxFusion, reads='probs', trains=False,
+                                            fills=(('uniform', 'uniform probabilities'),)))
+'''
+
+
+def test_one_file_fusion_model(tmp_path):
+    """A fusion model is one plugin file too: `train_fusion` can name it (`fusion_spec`), and it builds like the package's
+    (a whole fusion run needs an audio and a face run: the suite tests run those)."""
+    import torch
+    from socialsignalbench.models.fusion import build_fusion, fusion_models, fusion_spec
+    (tmp_path / 'my_fusion.py').write_text(textwrap.dedent(FUSION))
+    assert load_plugin(tmp_path / 'my_fusion.py').entries == (('model', 'my_max_fusion'),)
+    assert 'my_max_fusion' in fusion_models() and fusion_spec('my_max_fusion').reads == 'probs'
+    m = build_fusion('my_max_fusion', (3, 3), 3, seed=0)
+    p = torch.softmax(m(torch.tensor([[.7, .2, .1, .1, .1, .8]])), 1)
+    assert torch.allclose(p, torch.tensor([[.7, .2, .8]]) / 1.7)
 
 
 def test_plugin_stage_runs_like_a_builtin(project, tmp_path):
@@ -143,6 +294,27 @@ def test_plugin_stage_runs_like_a_builtin(project, tmp_path):
         assert (project / 'outputs' / 'runs' / run / 'hello.html').is_file()
     bad = ssb('--config', 'configs/small.yaml', '--mode', 'hello', cwd=project)     # without the plugin: no such mode
     assert bad.returncode == 2 and "Unknown mode 'hello'" in bad.stderr, bad.stderr
+
+
+def test_a_plugin_metric_with_a_wrong_signature_is_named(tmp_path):
+    """A plugin metric whose function does not take the call the stage makes is refused naming the metric, the plugin
+    and the contract (it failed deep inside the bootstrap with "len() takes no keyword arguments", naming nothing)."""
+    from socialsignalbench.data.labels import load_scheme
+    from socialsignalbench.metrics.predictions import Predictions
+    from socialsignalbench.metrics.report import metrics_report
+    (tmp_path / 'len_metric.py').write_text('from socialsignalbench.metrics.functional import declare_metric\n'
+                                            "declare_metric('len_metric', len, True, False)\n")
+    load_plugin(tmp_path / 'len_metric.py')
+    classes = tuple(load_scheme('seed').classes)
+    probs = [[.6 if j == i % len(classes) else .4 / (len(classes) - 1) for j in range(len(classes))] for i in range(8)]
+    preds = Predictions([f'c:{i}' for i in range(8)], [f's{i % 4}' for i in range(8)], [i % len(classes) for i in range(8)], probs,
+                        classes)
+    with pytest.raises(SSBError) as e:
+        metrics_report(preds, 'seed', n_boot=20)
+    msg = str(e.value)
+    for piece in ["Metric 'len_metric' (plugin ", 'len_metric.py', 'function builtins:len', 'TypeError',
+                  'fn(y_true, y_pred, sample_weight, n_classes=K)', 'keyword arguments: n_classes']:
+        assert piece in msg, (piece, msg)
 
 
 def registries():

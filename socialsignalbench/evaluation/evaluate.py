@@ -26,7 +26,7 @@ from ..io import save_csv, save_figure
 from ..train.stage import predictions, reference_tag
 from ..train.kfold import val_in_training
 from .gold import GoldSlice, circular_sources, gold_subset, load_gold_slice
-from .evaluators import EVALUATORS, Evaluation, Evaluator, evaluator_for, write_extras
+from .evaluators import EVALUATORS, Evaluation, Evaluator, evaluate_with, write_extras
 
 # %% auto #0
 __all__ = ['CHECKPOINT_ENV', 'MODEL_FILE', 'REFERENCE_FILE', 'GOLD_FILES', 'RESULT_SUFFIXES', 'checkpoint_paths',
@@ -34,8 +34,8 @@ __all__ = ['CHECKPOINT_ENV', 'MODEL_FILE', 'REFERENCE_FILE', 'GOLD_FILES', 'RESU
            'evaluate_predictions', 'norm_label', 'results_table', 'ci_warnings', 'write_outputs', 'gold_slice_for',
            'full_vs_gold', 'evaluate_gold', 'gold_info', 'read_results_gold', 'holdout_meta', 'all_test',
            'evaluate_checkpoint', 'read_oof', 'fold_metrics', 'kfold_meta', 'evaluate_kfold', 'EvaluateSummary',
-           'whole_or_nothing', 'stage_evaluate', 'read_results', 'results_view', 'per_class_table', 'proxy_table',
-           'read_folds']
+           'whole_or_nothing', 'evaluate_run', 'stage_evaluate', 'read_results', 'results_view', 'per_class_table',
+           'proxy_table', 'read_folds']
 
 # %% ../../nbs/65_evaluate.ipynb #e6441fb0
 declare_stage('evaluate', 'evaluate.ipynb',
@@ -156,22 +156,24 @@ def ci_warnings(report:MetricsReport) -> list[str]:
 def write_outputs(run_dir:str|Path, # the run directory
                   evals:list[Evaluated], # the model first, then its references
                   scheme:LabelScheme, # for proxy score columns
-                  speaker_norm:bool, # per-speaker normalisation on (named in results.csv)
+                  speaker_norm:bool, # per-speaker normalisation on (named in results.csv unless the model's meta names its own)
                  ) -> list[str]:
-    "Write metrics, results table, predictions, errors and plots; return the file names."
-    run_dir, files = Path(run_dir), []
+    "Write metrics, results table, predictions, errors and plots (class predictions only: no confidence); return the file names."
+    run_dir, files, m = Path(run_dir), [], evals[0].report.meta
     for i, e in enumerate(evals):
         sfx = '' if i == 0 else f'_{reference_tag(i - 1, e.name)}'
         files += [write_report(e.report, run_dir/f'metrics{sfx}.json').name, e.test.write_csv(run_dir/f'predictions{sfx}.csv', scheme).name]
         if e.repeats: (run_dir/'repeats').mkdir(exist_ok=True)
         files += [f'repeats/{t.write_csv(repeat_file(run_dir/f"predictions{sfx}.csv", k), scheme).name}'
                   for k, t in enumerate(e.repeats, 1)]
-    files.append(save_csv(results_table(evals, speaker_norm).reset_index(), run_dir/'results.csv').name)
-    files.append(save_csv(errors_frame(evals[0].test, scheme), run_dir/'errors.csv').name)
-    figs = (('confusion_matrix.png', plot_confusion(evals[0].report)),
-            ('reliability.png', plot_reliability(evals[0].test, evals[0].report.bootstrap['ece_bins'])))
-    for name, fig in figs:
-        files.append(save_figure(fig, run_dir/name).name)   # save_figure closes it
+    files.append(save_csv(results_table(evals, speaker_norm).assign(normalisation=m.get('normalisation') or norm_label(speaker_norm))
+                          .reset_index(), run_dir/'results.csv').name)
+    probs, err = m.get('probabilities', True), errors_frame(evals[0].test, scheme)
+    files.append(save_csv(err if probs else err.drop(columns=['confidence', 'margin', 'second']), run_dir/'errors.csv').name)
+    e = evals[0]
+    files.append(save_figure(plot_confusion(e.report), run_dir/'confusion_matrix.png').name)   # save_figure closes it
+    if probs: files.append(save_figure(plot_reliability(e.test, e.report.bootstrap['ece_bins']), run_dir/'reliability.png').name)
+    else: (run_dir/'reliability.png').unlink(missing_ok=True)   # class predictions have no confidence to calibrate
     return files
 
 # %% ../../nbs/65_evaluate.ipynb #4dd7d345
@@ -315,8 +317,8 @@ def _kfold(cfg:Config, run_dir:Path, checkpoint:str|Path|None=None) -> Evaluatio
     evals, folds = evaluate_kfold(cfg, run_dir)
     return Evaluation(evals=evals, tables={'folds_metrics.csv': folds})
 
-def _is_kfold(cfg:Config, run_dir:Path) -> bool: return cfg.split.mode == 'kfold'
-def _any_run(cfg:Config, run_dir:Path) -> bool: return True
+def _is_kfold(cfg:Config, run_dir:Path, **given) -> bool: return cfg.split.mode == 'kfold'
+def _any_run(cfg:Config, run_dir:Path, **given) -> bool: return True
 
 EVALUATORS.register('kfold', Evaluator('kfold', _is_kfold, _kfold, order=50))
 EVALUATORS.register('holdout', Evaluator('holdout', _any_run, _holdout, order=100))
@@ -363,17 +365,18 @@ def whole_or_nothing(run_dir:str|Path, # the run directory
         raise
 
 # %% ../../nbs/65_evaluate.ipynb #37739421
-def stage_evaluate(cfg:Config, # resolved config
-                   run_dir:str|Path, # the run directory (holds the train stage's outputs)
-                   checkpoint:str|Path|None=None, # evaluate this checkpoint instead of the run's (None: `$SSB_CHECKPOINT` or the run's)
-                   gold_slice:str|Path|None=None, # also score this gold slice (run or gold_slice.json; None: `eval.gold_slice`)
-                  ) -> EvaluateSummary:
-    "The `evaluate` stage: the run's protocol (`evaluator_for`) -> metrics, tables, predictions, plots."
+def evaluate_run(cfg:Config, # resolved config
+                 run_dir:str|Path, # the run directory
+                 given:dict, # inputs for the protocol (`evaluators.evaluate_with`): checkpoint=..., predictions=... (None: not given)
+                 gold_slice:str|Path|None=None, # also score this gold slice (run or gold_slice.json; None: `eval.gold_slice`)
+                 summary:str='evaluate_summary', # the summary's name, written last (`score`: 'score_summary')
+                ) -> EvaluateSummary:
+    "The run evaluated by the protocol that claims it -> metrics, tables, predictions, plots, gold slice, `<summary>.json`."
     run_dir, scheme = Path(run_dir), scheme_for_config(cfg)
-    ev = evaluator_for(cfg, run_dir).evaluate(cfg, run_dir, checkpoint)
+    ev = evaluate_with(cfg, run_dir, **given)
     evals = ev.evals
     sn, gs = bool(evals[0].report.meta['speaker_norm']), gold_slice_for(cfg, evals[0], gold_slice)   # refused before anything is written
-    with whole_or_nothing(run_dir):
+    with whole_or_nothing(run_dir, f'{summary}.json'):
         files = write_outputs(run_dir, evals, scheme, sn) + write_extras(run_dir, ev, scheme)
         gold, gfiles = evaluate_gold(cfg, run_dir, evals[0], gs)
         files, r = files + gfiles, evals[0].report
@@ -382,10 +385,18 @@ def stage_evaluate(cfg:Config, # resolved config
                             checkpoint_sha256=r.meta.get('checkpoint_sha256'),
                             external_checkpoint=ev.external, thresholds=evals[0].thresholds, n_items=r.n_items, n_groups=r.n_groups,
                             few_groups=r.n_groups < r.bootstrap['min_groups'], uar=_uar(evals[0]),
-                            reference_uars={e.name: _uar(e) for e in evals[1:]}, files=tuple(files) + ('evaluate_summary.json',),
+                            reference_uars={e.name: _uar(e) for e in evals[1:]}, files=tuple(files) + (f'{summary}.json',),
                             gold=gold_info(gold) if gold else None)
-        save_result(run_dir, 'evaluate_summary', s)
+        save_result(run_dir, summary, s)
     return s
+
+def stage_evaluate(cfg:Config, # resolved config
+                   run_dir:str|Path, # the run directory (holds the train stage's outputs)
+                   checkpoint:str|Path|None=None, # evaluate this checkpoint instead of the run's (None: `$SSB_CHECKPOINT` or the run's)
+                   gold_slice:str|Path|None=None, # also score this gold slice (run or gold_slice.json; None: `eval.gold_slice`)
+                  ) -> EvaluateSummary:
+    "The `evaluate` stage: the run's protocol (`evaluator_for`) -> metrics, tables, predictions, plots."
+    return evaluate_run(cfg, run_dir, dict(checkpoint=checkpoint), gold_slice)
 
 # %% ../../nbs/65_evaluate.ipynb #5d7c6fde
 def read_results(run_dir:str|Path) -> pd.DataFrame:

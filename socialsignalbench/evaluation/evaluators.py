@@ -4,7 +4,7 @@
 
 # %% ../../nbs/64a_evaluators.ipynb #4017844d
 from __future__ import annotations
-import importlib, pkgutil
+import importlib, inspect, pkgutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -14,7 +14,7 @@ from ..data.labels import LabelScheme
 from ..io import save_csv, save_figure
 
 # %% auto #0
-__all__ = ['EVALUATORS', 'Evaluation', 'Evaluator', 'evaluator_for', 'write_extras']
+__all__ = ['EVALUATORS', 'Evaluation', 'Evaluator', 'evaluator_for', 'evaluate_with', 'write_extras']
 
 # %% ../../nbs/64a_evaluators.ipynb #87506df2
 @dataclass(frozen=True, eq=False)
@@ -31,8 +31,8 @@ class Evaluation:
 class Evaluator:
     "A registered evaluation protocol."
     name: str # registry name, e.g. 'holdout'
-    claims: Callable # (cfg, run_dir) -> bool: whether this protocol evaluates that run
-    evaluate: Callable # (cfg, run_dir, checkpoint) -> `Evaluation`
+    claims: Callable # (cfg, run_dir, **given) -> bool: whether this protocol evaluates that run with those inputs
+    evaluate: Callable # (cfg, run_dir, **given) -> `Evaluation`; its keyword parameters are the inputs it takes
     order: int = 100 # the claiming evaluator of lowest order wins (specific protocols low; holdout, which claims all, last)
     def __eq__(self, o): # the same declaration re-run (e.g. in its notebook) is the same evaluator
         return isinstance(o, Evaluator) and (self.name, self.order) == (o.name, o.order) and same_entry(self.evaluate, o.evaluate)
@@ -40,18 +40,37 @@ class Evaluator:
 
 EVALUATORS = Registry('evaluator')
 
+# %% ../../nbs/64a_evaluators.ipynb #a7e1c0d2
 def _import_evaluators():
     "Import every module of `socialsignalbench.evaluation` so their registrations run."
     pkg = importlib.import_module('socialsignalbench.evaluation')
     for m in pkgutil.iter_modules(pkg.__path__): importlib.import_module(f'{pkg.__name__}.{m.name}')
 
-def evaluator_for(cfg:Config, run_dir:str|Path) -> Evaluator:
-    "The registered evaluator that claims the run `run_dir` (lowest `order` first)."
+def _takes(e:Evaluator, given:dict) -> Evaluator:
+    "`e`, refused when it was given an input its `evaluate` has no parameter for."
+    ps = inspect.signature(e.evaluate).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in ps.values()) or not (extra := [k for k in given if k not in ps]): return e
+    takes = [n for n, p in list(ps.items())[2:] if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    raise SSBError(f"The run is evaluated by the '{e.name}' protocol, which takes no {', '.join(extra)} (it takes "
+                   f"{', '.join(takes) or 'no input'}): leave {', '.join(extra)} out, or evaluate another run.")
+
+# %% ../../nbs/64a_evaluators.ipynb #b3f9d5e1
+def evaluator_for(cfg:Config, # the run's config
+                  run_dir:str|Path, # the run directory
+                  **given, # inputs from the command line (checkpoint=..., predictions=...; None: not given)
+                 ) -> Evaluator:
+    "The registered evaluator that claims the run `run_dir` with these inputs (lowest `order` first), refused unless it takes them."
     _import_evaluators()
+    given = {k: v for k, v in given.items() if v is not None}
     for e in sorted((EVALUATORS[n] for n in EVALUATORS.names()), key=lambda e: (e.order, e.name)):
-        if e.claims(cfg, Path(run_dir)): return e
+        if e.claims(cfg, Path(run_dir), **given): return _takes(e, given)
     raise SSBError(f"No evaluation protocol claims the run {run_dir} (registered: {', '.join(EVALUATORS.names())}): "
                    "check split.mode and the run's files.")
+
+def evaluate_with(cfg:Config, run_dir:str|Path, **given) -> Evaluation:
+    "The `Evaluation` of the run by the protocol that claims it (`evaluator_for`), handed the inputs given (None: not given)."
+    given = {k: v for k, v in given.items() if v is not None}
+    return evaluator_for(cfg, run_dir, **given).evaluate(cfg, Path(run_dir), **given)
 
 # %% ../../nbs/64a_evaluators.ipynb #f50e8fdd
 def write_extras(run_dir:Path, ev:Evaluation, scheme:LabelScheme) -> list[str]:

@@ -211,7 +211,7 @@ def evaluate_fusion(cfg:Config, # resolved config
     return Evaluation(evals=evals, checkpoint=str(paths[0][0]), predictions=alone, tables={'robustness.csv': rob},
                       figures={'robustness.png': plot_robustness(rob)})
 
-def _is_fusion_run(cfg:Config, run_dir:Path) -> bool: return is_fusion_checkpoint(Path(run_dir)/MODEL_FILE)
+def _is_fusion_run(cfg:Config, run_dir:Path, **given) -> bool: return is_fusion_checkpoint(Path(run_dir)/MODEL_FILE)
 
 EVALUATORS.register('fusion', Evaluator('fusion', _is_fusion_run, evaluate_fusion, order=10))
 

@@ -13,20 +13,18 @@ import pandas as pd
 import socialsignalbench
 from ..core import SSBError, declare_stage, sha256_file
 from ..config import Config, config_hash
-from ..runs import save_result
 from ..data.labels import LabelScheme, scheme_for_config
 from ..data.dataset import load_corpus
 from ..data.splits import check_corpus, split_info
-from ..metrics.predictions import Predictions, errors_frame
-from ..metrics.report import choose_thresholds, metrics_report, plot_confusion, plot_reliability, write_report
-from ..io import save_csv, save_figure
-from .evaluate import (Evaluated, EvaluateSummary, evaluate_gold, gold_info, gold_slice_for, results_table,
-                                                   whole_or_nothing)
+from ..metrics.predictions import Predictions
+from ..metrics.report import choose_thresholds, metrics_report
+from .evaluators import EVALUATORS, Evaluation, Evaluator
+from .evaluate import Evaluated, EvaluateSummary, evaluate_run
 
 # %% auto #0
 __all__ = ['SPLITS', 'EXPORT_COLUMNS', 'SUM_ATOL', 'SHOW', 'EXTERNAL_NORM', 'PREDICTIONS_ENV', 'VAL_PREDICTIONS_ENV',
            'MODALITY_ENV', 'corpus_items', 'export_items', 'class_names', 'Submission', 'read_submission',
-           'thresholds_for', 'score_meta', 'score_submission', 'write_scored', 'stage_score']
+           'thresholds_for', 'score_meta', 'score_submission', 'score_predictions', 'stage_score']
 
 # %% ../../nbs/68_score.ipynb #d3f7b12a
 declare_stage('score', 'score.ipynb', "an outside system's predictions CSV (ssb score --predictions FILE) scored as a run: metrics with "
@@ -242,17 +240,20 @@ def score_submission(cfg:Config, # `eval:` settings, the seed, the label scheme
 # %% ../../nbs/68_score.ipynb #d3bb984e
 PREDICTIONS_ENV, VAL_PREDICTIONS_ENV, MODALITY_ENV = 'SSB_PREDICTIONS', 'SSB_VAL_PREDICTIONS', 'SSB_SCORE_MODALITY' # set by `ssb score`
 
-def write_scored(run_dir:str|Path, e:Evaluated, scheme:LabelScheme, probabilities:bool) -> list[str]:
-    "Write metrics, predictions, results and errors tables and the figures of a scored run; return the file names."
-    run_dir = Path(run_dir)
-    files = [write_report(e.report, run_dir/'metrics.json').name, e.test.write_csv(run_dir/'predictions.csv', scheme).name,
-             save_csv(results_table([e], False).assign(normalisation=EXTERNAL_NORM).reset_index(), run_dir/'results.csv').name]
-    err = errors_frame(e.test, scheme)
-    files += [save_csv(err if probabilities else err.drop(columns=['confidence', 'margin', 'second']), run_dir/'errors.csv').name,
-              save_figure(plot_confusion(e.report), run_dir/'confusion_matrix.png').name]
-    if probabilities: files.append(save_figure(plot_reliability(e.test, e.report.bootstrap['ece_bins']), run_dir/'reliability.png').name)
-    else: (run_dir/'reliability.png').unlink(missing_ok=True)
-    return files
+def score_predictions(cfg:Config, # the run's config
+                      run_dir:Path, # the run directory (its name is the system's name)
+                      predictions:str|Path, # the test predictions CSV
+                      val_predictions:str|Path|None=None, # validation predictions CSV (None: none, F1 at a threshold left out)
+                      modality:str|None=None, # only 'audio' or 'image' items (None: every item)
+                     ) -> Evaluation:
+    "The `external` protocol: an outside system's predictions file checked against the items and scored (role 'external')."
+    test = read_submission(cfg, predictions, 'test', modality=modality)
+    val = read_submission(cfg, val_predictions, 'val', modality=modality) if val_predictions else None
+    return Evaluation(evals=[score_submission(cfg, test, val, Path(run_dir).name)])
+
+def _predictions_given(cfg:Config, run_dir:Path, predictions=None, **given) -> bool: return predictions is not None
+
+EVALUATORS.register('external', Evaluator('external', _predictions_given, score_predictions, order=0))
 
 # %% ../../nbs/68_score.ipynb #449e5abd
 def stage_score(cfg:Config, # the run's config
@@ -262,22 +263,9 @@ def stage_score(cfg:Config, # the run's config
                 modality:str|None=None, # only 'audio' or 'image' items (None: `$SSB_SCORE_MODALITY`, else every item)
                ) -> EvaluateSummary:
     "The `score` stage: an outside system's predictions -> metrics, tables, gold slice, plots, like `evaluate` for a model."
-    run_dir, scheme, env = Path(run_dir), scheme_for_config(cfg), os.environ.get
+    env = os.environ.get
     if not (path := predictions or env(PREDICTIONS_ENV)): raise SSBError(
         "score: no predictions file. Run `ssb score --config CONFIG --predictions FILE.csv --name NAME` (see `ssb export`).")
-    vp, modality = val_predictions or env(VAL_PREDICTIONS_ENV) or None, modality or env(MODALITY_ENV) or None
-    test = read_submission(cfg, path, 'test', modality=modality)
-    val = read_submission(cfg, vp, 'val', modality=modality) if vp else None
-    e = score_submission(cfg, test, val, run_dir.name)
-    gs = gold_slice_for(cfg, e)   # refused before anything is written
-    with whole_or_nothing(run_dir, 'score_summary.json'):
-        files = write_scored(run_dir, e, scheme, test.probabilities)
-        gold, gfiles = evaluate_gold(cfg, run_dir, e, gs)
-        r, uar = e.report, {k: e.report.headline['uar'][k] for k in ('value', 'low', 'high')}
-        s = EvaluateSummary(protocol='external', corpus=r.meta['corpus'], model=e.name, references=(), speaker_norm=False,
-                            checkpoint=None, checkpoint_sha256=None, external_checkpoint=False, thresholds=e.thresholds,
-                            n_items=r.n_items, n_groups=r.n_groups, few_groups=r.n_groups < r.bootstrap['min_groups'], uar=uar,
-                            reference_uars={},
-                            files=tuple(files + gfiles) + ('score_summary.json',), gold=gold_info(gold) if gold else None)
-        save_result(run_dir, 'score_summary', s)
-    return s
+    given = dict(predictions=path, val_predictions=val_predictions or env(VAL_PREDICTIONS_ENV) or None,
+                 modality=modality or env(MODALITY_ENV) or None)
+    return evaluate_run(cfg, run_dir, given, summary='score_summary')

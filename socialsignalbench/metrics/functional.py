@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from ..core import SSBError, Registry, same_entry
 from ..data.labels import LabelScheme, proxy_matrix
+from ..plugins import LOADED
 
 # %% auto #0
 __all__ = ['METRICS', 'confusion_matrix', 'accuracy', 'uar', 'macro_f1', 'weighted_f1', 'per_class', 'ece', 'calibration_bins',
@@ -262,6 +263,27 @@ class MetricSpec:
     def __eq__(self, o): return isinstance(o, MetricSpec) and same_entry(self.fn, o.fn) and \
         (self.name, self.higher_is_better, self.needs_probabilities, self.task) == (o.name, o.higher_is_better, o.needs_probabilities,
                                                                                     o.task)
+    def contract(self) -> str:
+        "How the stage calls `fn`."
+        args = 'y_true_bin, score' if self.task == 'binary' else 'y_true, probs' if self.needs_probabilities else 'y_true, y_pred'
+        kw = ', n_classes=K' if self.task == 'multiclass' and not self.needs_probabilities else ''
+        return (f"fn({args}, sample_weight{kw}) -> a float when sample_weight is None, or b values for (b, n) weights "
+                "(one per bootstrap resample)")
+    def origin(self) -> str:
+        "Where the metric comes from: its function, and the plugin that registered it."
+        f = f"{getattr(self.fn, '__module__', None) or '?'}:{getattr(self.fn, '__qualname__', type(self.fn).__name__)}"
+        return next((f"plugin {p.ref}, function {f}" for p in LOADED.values() if ('metric', self.name) in p.entries), f"function {f}")
+    def __call__(self, y_true, preds, sample_weight=None, **kw):
+        "`fn(y_true, preds_or_probs, sample_weight, **kw)`; refused naming the metric, its origin and `contract` when it fails."
+        try: v = self.fn(y_true, preds, sample_weight, **kw)
+        except SSBError: raise
+        except Exception as e: raise SSBError(self._failed(f'it raised {type(e).__name__}: {e}', kw)) from e
+        b = 1 if sample_weight is None or np.ndim(sample_weight) < 2 else np.shape(sample_weight)[0]
+        if np.size(v) != b: raise SSBError(self._failed(f'it returned {np.size(v)} value(s) for {b} weight row(s)', kw))
+        return v
+    def _failed(self, what:str, kw:dict) -> str:
+        return (f"Metric '{self.name}' ({self.origin()}) failed: {what}. A {self.task} metric is called as {self.contract()}; "
+                f"here with keyword arguments: {', '.join(kw) or 'none'}. Give its function that signature (declare_metric).")
 
 METRICS = Registry('metric', kind=MetricSpec)
 

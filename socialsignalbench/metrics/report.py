@@ -48,7 +48,7 @@ def metric_stats(preds:Predictions, # the predictions to score
     for m in (METRICS[n] for n in METRICS.names()):
         if m.task != 'multiclass' or (m.needs_probabilities and not probabilities): continue
         kw = dict(n_bins=ece_bins) if m.fn is F.ece else ({} if m.needs_probabilities else dict(n_classes=k))
-        out[m.name] = (lambda m, kw: lambda w: m.fn(t, preds.probs if m.needs_probabilities else yp, w, **kw))(m, kw)
+        out[m.name] = (lambda m, kw: lambda w: m(t, preds.probs if m.needs_probabilities else yp, w, **kw))(m, kw)
     return out | _proxy_stats(preds, s, thresholds, probabilities)
 
 # %% ../../nbs/63_metrics_report.ipynb #27ad8139
@@ -66,7 +66,7 @@ def _proxy_stats(preds:Predictions, s:LabelScheme, thresholds:dict|None, probabi
         for m in (METRICS[n] for n in METRICS.names()):
             if m.task != 'binary' or (m.fn is F.f1_at_threshold and thr is None) or (m.needs_probabilities and not probabilities): continue
             kw = dict(threshold=thr[p]) if m.fn is F.f1_at_threshold else {}
-            out[f'{p}/{m.name}'] = (lambda fn, y, sc, kw: lambda w: fn(y, sc, w, **kw))(m.fn, targets[:, j], scores[:, j], kw)
+            out[f'{p}/{m.name}'] = (lambda m, y, sc, kw: lambda w: m(y, sc, w, **kw))(m, targets[:, j], scores[:, j], kw)
     return out
 
 # %% ../../nbs/63_metrics_report.ipynb #3847df4e

@@ -146,7 +146,7 @@ def _row(f:Path, root:Path) -> dict:
     gold = f.parent/'metrics_gold.json'
     g = json.loads(gold.read_text()) if f.name == 'metrics.json' and gold.is_file() else None
     flags = ['few'] * bool(h['uar']['few_groups']) + ['circular'] * bool(g and g['meta'].get('circular'))
-    role = 'external' if meta.get('role') == 'external' else _role(f)   # a scored outside system (`ssb score`)
+    role = meta.get('role') or _role(f)   # as its evaluator recorded it ('external': a scored outside system, `ssb score`)
     return dict(run=str(f.parent.relative_to(root)), model=meta.get('model', '?'), role=role,
                 corpus=meta.get('corpus', '?'), scheme=m['scheme'], items=m['n_items'], groups=m['n_groups'],
                 uar=h['uar']['value'], UAR=_ci(h['uar']), macro_F1=_ci(h['macro_f1']), accuracy=_ci(h['accuracy']),
