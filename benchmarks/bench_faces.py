@@ -3,7 +3,7 @@
 Data: the Face Research Lab London Set (72 people, one neutral and one smiling photo each; `--data`, default
 `../shared/data/faces_london_512`). In a scratch project (`--work`, default a temp folder, never the repo) it builds
 the CSV corpus manifest (`data.stages.stage_ingest_csv`) and the face-crop cache (`features.preprocess.stage_preprocess`;
-crops are cached by their parameters, so `--set face.size=64` extracts once), then runs the package's own `train` stage
+crops are cached by their parameters, so `--set features.params.face_crop.size=64` extracts once), then runs the package's own `train` stage
 once in k-fold mode (`split.mode: kfold`, `split.k_folds: 6`: computed person-grouped folds of 12 people; fold k tests,
 fold k+1 validates (the best validation epoch is kept), the other 48 people train) with `train.repeats: N` and
 `train.ensemble: false`, i.e. N trainings of the face model with seeds `seed` ... `seed`+N-1 over the same folds, beside
@@ -27,7 +27,7 @@ import torch
 from socialsignalbench.config import load_config
 from socialsignalbench.data.dataset import load_corpus
 from socialsignalbench.data.stages import stage_ingest_csv
-from socialsignalbench.features.loader import load_split
+from socialsignalbench.features.loader import feature_spec, load_split
 from socialsignalbench.features.preprocess import stage_preprocess
 from socialsignalbench.metrics.bootstrap import bootstrap_ci, two_level_cis
 from socialsignalbench.metrics.functional import uar
@@ -123,7 +123,8 @@ def run_faces(a) -> dict:
     a.work.mkdir(parents=True, exist_ok=True)
     cfg = project_config(a)
     print(f'faces: scratch project {a.work}; data {a.data}; config {a.config.name}; seeds {a.seed}..{a.seed + a.repeats - 1}; '
-          f'{a.folds} person-grouped folds\n  model {cfg.model}\n  train {cfg.train}\n  augment {cfg.augment}\n  face {cfg.face}')
+          f'{a.folds} person-grouped folds\n  model {cfg.model}\n  train {cfg.train}\n  augment {cfg.augment}\n'
+          f'  face {feature_spec(cfg, "image").params(cfg)}')
     t = time.perf_counter()
     stage_ingest_csv(cfg); stage_preprocess(cfg, workers=1)
     folds = load_corpus(cfg, cfg.train.corpus).groupby('fold')['group'].nunique().to_dict()

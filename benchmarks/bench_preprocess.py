@@ -4,12 +4,12 @@ On the same list of WAV files (the generated demo corpus and, when present, the 
 `../shared/data/ravdess_speech_16k`) it measures files per second of
 
 (a) naive: a sequential loop of `librosa.load(path, sr=16000)` + `librosa.feature.mfcc(...)` with the n_mfcc, n_fft,
-    hop_length and n_mels of the default `AudioConfig()`; no silence trimming and no pad/crop (the pipeline does
+    hop_length and n_mels of the default `MfccParams()`; no silence trimming and no pad/crop (the pipeline does
     both, but `librosa.effects.trim` alone about doubles the naive time, so leaving them out keeps (a) conservative).
     It runs twice, with numpy's default BLAS threads and limited to 1 BLAS thread (threadpoolctl): the default
     threads make it several times slower whenever anything else runs on the machine (OpenBLAS oversubscription in
     librosa's mel product), so (a) is the faster of the two, again to keep the baseline conservative;
-(b) cold: `cache.extract_many(items, 'mfcc', AudioConfig(), FeatureCache(<empty temp dir>), workers=<all cores>)`,
+(b) cold: `cache.extract_many(items, 'mfcc', MfccParams(), FeatureCache(<empty temp dir>), workers=<all cores>)`,
     run in a fresh subprocess so that starting the worker processes is part of the time (pandas is imported first:
     the preprocess stage has it loaded for the manifests before extraction starts);
 (c) warm: the same call again on the same cache, in that subprocess (every input is a hit);
@@ -36,7 +36,7 @@ from pathlib import Path
 from joblib.externals.loky import cpu_count
 from threadpoolctl import threadpool_limits
 
-from socialsignalbench.config import AudioConfig
+from socialsignalbench.features.audio import MfccParams
 from socialsignalbench.core import sha256_file
 from socialsignalbench.data.demo import demo_files, make_demo_ravdess, read_marker
 
@@ -120,7 +120,7 @@ def child_main(spec_path):
     for run in ('cold', 'warm', 'up'):
         if run == 'up': cache = FeatureCache(spec['cache'] + '-up')
         t0 = time.perf_counter()
-        r = extract_many(items, 'mfcc', AudioConfig(), cache, workers=spec['workers'])
+        r = extract_many(items, 'mfcc', MfccParams(), cache, workers=spec['workers'])
         out[run] = dict(seconds=time.perf_counter() - t0, hit=r.n_hit, computed=r.n_computed, error=r.n_error)
     print(json.dumps(out))
 
@@ -163,7 +163,7 @@ def table(n, naive, res, workers):
 
 def bench_corpus(name, files, where, args, tmp):
     """Measure (a), (b), (c) and (b') on `files` and print the table."""
-    cfg, workers = AudioConfig(), args.workers or cpu_count()
+    cfg, workers = MfccParams(), args.workers or cpu_count()
     print(f"\n== {name}: {len(files)} files ({where})")
     items, t_hash = hash_items(files)
     print(f"  sha256 of the {len(files)} files computed before timing in {t_hash:.2f} s "
@@ -190,12 +190,12 @@ def main(argv=None):
     if args.child: return child_main(args.child)
     print(f"cores: {os.cpu_count()} (usable: {cpu_count()}); targets are for a 2-core machine: "
           f"cold >= {TARGETS['cold']:g}x naive, warm >= {TARGETS['warm']:g}x naive")
-    print(f"audio config: {AudioConfig()}")
+    print(f"audio config: {MfccParams()}")
     os.environ['SSB_PROGRESS'] = '0'
     with tempfile.TemporaryDirectory(prefix='ssb-bench-') as tmp:
         corpora = collect_corpora(args, tmp)
         if corpora:
-            t = warm_librosa(corpora[0][1][0], AudioConfig())
+            t = warm_librosa(corpora[0][1][0], MfccParams())
             print(f"librosa import + first call (numba compilation) took {t:.2f} s; not counted in (a)")
         for name, files, where in corpora: bench_corpus(name, files[:args.limit or None], where, args, tmp)
 

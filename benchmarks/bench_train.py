@@ -32,7 +32,7 @@ from socialsignalbench.config import config_hash, load_config  # noqa: E402
 from socialsignalbench.data.dataset import load_corpus  # noqa: E402
 from socialsignalbench.data.ravdess import build_ravdess_manifest  # noqa: E402
 from socialsignalbench.data.stages import write_manifest  # noqa: E402
-from socialsignalbench.features.loader import load_split  # noqa: E402
+from socialsignalbench.features.loader import feature_spec, load_split  # noqa: E402
 from socialsignalbench.features.preprocess import stage_preprocess  # noqa: E402
 from socialsignalbench.models.core import build_model  # noqa: E402
 from socialsignalbench.train.loop import predict_arrays  # noqa: E402
@@ -147,7 +147,7 @@ def main(argv=None):
         cfg = project_config(a, a.schemes[0])
         print(f'audio: scratch project {a.work}; data {a.data}; config {a.config.name}; {a.folds} actor folds; '
               f'seeds {a.seed}..{a.seed + a.repeats - 1}\n  model {cfg.model}\n  train {cfg.train}\n'
-              f'  augment {cfg.augment}\n  audio {cfg.audio}')
+              f'  augment {cfg.augment}\n  audio feature {cfg.features.audio} {feature_spec(cfg, "audio").params(cfg)}')
         prep = prepare(cfg, a)
         folds = load_corpus(cfg, 'ravdess').groupby('fold')['group'].apply(lambda g: sorted(set(g))).to_dict()
         print(f'  manifest + features: {prep:.1f} s; folds (fold k tests, fold k+1 validates, the rest train): {folds}', flush=True)

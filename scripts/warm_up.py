@@ -9,13 +9,12 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from socialsignalbench.config import AudioConfig
-from socialsignalbench.features.audio import extract_logmel, extract_mfcc
+from socialsignalbench.features.audio import MfccParams, extract_logmel, extract_mfcc
 
 with tempfile.TemporaryDirectory() as d:
     path = Path(d) / 'warm.wav'
     t = np.arange(16000) / 16000
     sf.write(path, (0.3 * np.sin(2 * np.pi * 220 * t) * (t > 0.2)).astype('float32'), 16000)
     for extract in (extract_mfcc, extract_logmel):
-        extract(str(path), dataclasses.replace(AudioConfig(), duration=1.0))
+        extract(str(path), dataclasses.replace(MfccParams(), duration=1.0))
 print('[warm-up] audio feature functions compiled')

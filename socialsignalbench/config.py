@@ -13,10 +13,10 @@ from .core import SSBError, PROJECT_MARKERS, closest, find_project_dir, to_jsona
 
 # %% auto #0
 __all__ = ['POS', 'NONNEG', 'UNIT', 'FUSION_MODEL', 'LONDON_FILES', 'MOVED', 'MOVED_NOTES', 'CHECKS', 'Range', 'PathsConfig',
-           'RavdessConfig', 'CkplusConfig', 'LabelsConfig', 'SplitConfig', 'DemoConfig', 'AudioConfig',
-           'FeaturesConfig', 'AugmentConfig', 'FaceConfig', 'PreprocessConfig', 'ModelConfig', 'TrainConfig',
-           'EvalConfig', 'FusionConfig', 'GoldConfig', 'CompareConfig', 'ComputeConfig', 'SweepConfig', 'SuiteConfig',
-           'TrackingConfig', 'CsvCorpusConfig', 'LondonFile', 'LondonConfig', 'Config', 'build', 'split_problems',
+           'RavdessConfig', 'CkplusConfig', 'LabelsConfig', 'SplitConfig', 'DemoConfig', 'FeaturesConfig',
+           'AugmentConfig', 'PreprocessConfig', 'ModelConfig', 'TrainConfig', 'EvalConfig', 'FusionConfig',
+           'GoldConfig', 'CompareConfig', 'ComputeConfig', 'SweepConfig', 'SuiteConfig', 'TrackingConfig',
+           'CsvCorpusConfig', 'LondonFile', 'LondonConfig', 'Config', 'build', 'upgrade_layout', 'split_problems',
            'train_problems', 'compute_problems', 'share_problems', 'csv_problems', 'section_problems', 'check_section',
            'check_config', 'validated', 'parse_overrides', 'deep_merge', 'read_yaml_chain', 'load_config',
            'extends_chain', 'paths_note', 'config_dict', 'config_hash', 'save_config']
@@ -99,25 +99,12 @@ class DemoConfig:
 
 # %% ../nbs/01_config.ipynb #7b327add
 @dataclass(frozen=True)
-class AudioConfig:
-    "Audio loading and mel parameters, shared by the `mfcc` and `logmel` features (any change re-keys their cache)."
-    sample_rate: Annotated[int, Range(1)] = 16000 # resample every file to this rate
-    trim: bool = True # trim leading/trailing silence
-    top_db: Annotated[float, POS] = 30.0 # silence threshold for trimming (dB below peak)
-    duration: Annotated[float, POS] = 3.5 # seconds; pad or crop to this length
-    n_mfcc: Annotated[int, Range(1)] = 40 # MFCC coefficients (read by the mfcc feature only)
-    n_fft: Annotated[int, Range(16)] = 512 # FFT size
-    hop_length: Annotated[int, Range(1)] = 160 # hop in samples (10 ms at 16 kHz)
-    n_mels: Annotated[int, Range(1)] = 64 # mel bands (the rows of a log-mel array)
-    fmin: Annotated[float, NONNEG] = 0.0 # lowest mel frequency
-    fmax: Optional[Annotated[float, POS]] = None # highest mel frequency (None: sr/2)
-    deltas: bool = False # append delta and delta-delta coefficients
-
-@dataclass(frozen=True)
 class FeaturesConfig:
-    "Which registered feature (`features.loader.FEATURE_SPECS`) each modality's models read; checked against the registry at load."
+    "Which registered feature (`features.loader.FEATURE_SPECS`) each modality's models read, and each feature's own parameters."
     audio: str = 'mfcc' # the registered feature a model reads when its entry names none (audio rows), e.g. 'mfcc', 'logmel'
     image: str = 'face_crop' # the registered feature a model reads when its entry names none (image rows)
+    params: dict = field(default_factory=dict) # each feature's own parameters by its name, e.g. {mfcc: {n_mfcc: 20}}
+    ENTRY_PARAMS: ClassVar[str] = 'socialsignalbench.features.loader:feature_param_type' # name -> its parameter dataclass (None: none)
 
 @dataclass(frozen=True)
 class AugmentConfig:
@@ -134,19 +121,6 @@ class AugmentConfig:
     affine_deg: Annotated[float, Range(0, 180)] = 0.0 # faces: random rotation up to this many degrees
     affine_shift: Annotated[float, UNIT] = 0.0 # faces: random shift up to this fraction of the side
     brightness: Annotated[float, UNIT] = 0.0 # faces: random brightness change up to this fraction
-
-@dataclass(frozen=True)
-class FaceConfig:
-    "Haar face detection and crop parameters (any change re-keys the feature cache)."
-    cascade: str = 'haarcascade_frontalface_default.xml' # file in `cv2.data.haarcascades`, or a path to one
-    scale_factor: Annotated[float, Range(1, lo_open=True)] = 1.1 # detectMultiScale scaleFactor
-    min_neighbors: Annotated[int, NONNEG] = 5 # detectMultiScale minNeighbors
-    min_size: Annotated[int, Range(1)] = 24 # smallest face side in pixels
-    margin: Annotated[float, NONNEG] = 0.15 # extra border around the box, as a fraction of its side
-    size: Annotated[int, Range(1)] = 48 # output crop side in pixels
-    equalize: bool = True # histogram-equalise the crop
-    on_missing: Literal['skip', 'center_crop'] = 'center_crop' # policy when no face is found
-    detect_max_side: Annotated[int, NONNEG] = 640 # detect on a copy whose longest side is at most this (0: full size)
 
 @dataclass(frozen=True)
 class PreprocessConfig:
@@ -318,9 +292,7 @@ class Config:
     demo: DemoConfig = field(default_factory=DemoConfig)
     csv: tuple[CsvCorpusConfig, ...] = () # corpora of your own, read from CSV files (`data.csvcorpus`)
     features: FeaturesConfig = field(default_factory=FeaturesConfig)
-    audio: AudioConfig = field(default_factory=AudioConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
-    face: FaceConfig = field(default_factory=FaceConfig)
     preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -375,9 +347,44 @@ def _check_value(v:Any, tp:Any, key:str, src:str) -> Any:
 MOVED = {'model.logreg_c': 'model.params.audio_logreg.c', # keys of an older config layout -> where they live now
          'fusion.hidden': 'model.params.fusion_concat.hidden', 'fusion.dropout': 'model.params.fusion_concat.dropout',
          **{f'model.{k}': f'model.params.audio_cnn.{k}' for k in ('width', 'depth', 'dropout', 'embed_dim', 'widths', 'kernels')},
-         'audio.representation': 'features.audio'}
+         'audio.representation': 'features.audio', 'audio.n_mfcc': 'features.params.mfcc.n_mfcc',
+         **{f'audio.{k}': f'features.params.{{features.audio}}.{k}' for k in ('sample_rate', 'trim', 'top_db', 'duration', 'n_fft',
+                                                                            'hop_length', 'n_mels', 'fmin', 'fmax', 'deltas')},
+         **{f'face.{k}': f'features.params.face_crop.{k}' for k in ('cascade', 'scale_factor', 'min_neighbors', 'min_size', 'margin',
+                                                                  'size', 'equalize', 'on_missing', 'detect_max_side')}}
 MOVED_NOTES = {'model.params.': "each model's parameters live under model.params.<its name>, e.g. model.params.face_cnn.width",
-               'features.': "the log-mel and the MFCCs are registered features of their own: write features.audio: logmel (or mfcc)"}
+               'features.audio': "the log-mel and the MFCCs are registered features of their own: write features.audio: logmel (or mfcc)",
+               'features.params.': "each feature's parameters live under features.params.<its name>: the mfcc and logmel features "
+                                   "take the old audio keys (n_mfcc only mfcc), face_crop the old face keys"}
+
+def _moved_to(old:str, data:dict) -> str:
+    "Where `old` lives now: `MOVED[old]`, each `{dotted.key}` in it read from `data` (the config's top level), else its default."
+    def value(m):
+        v = functools.reduce(lambda d, a: d.get(a) if isinstance(d, dict) else None, m[1].split('.'), data)
+        return v if isinstance(v, str) else str(functools.reduce(getattr, m[1].split('.'), Config()))
+    return re.sub(r'\{([\w.]+)\}', value, MOVED[old])
+
+def _moved_msg(src:str, old:str, v:Any, data:dict) -> str|None:
+    "The error for key `old` of an older layout (a moved key, or a whole section whose keys moved); None when it is just unknown."
+    notes = lambda dest: ''.join(f' ({n})' for pre, n in MOVED_NOTES.items() if dest.startswith(pre))
+    if old in MOVED: return f"{src}: '{old}' has moved: write it as '{(to := _moved_to(old, data))}'{notes(to)}."
+    if not any(k.startswith(f'{old}.') for k in MOVED): return None
+    keys, eg = [f'{old}.{k}' for k in v] if isinstance(v, dict) else [], [k for k in MOVED if k.startswith(f'{old}.')][-1]
+    where = [f"{k} as {_moved_to(k, data)}" if k in MOVED else f"{k}: no such key" for k in keys]
+    dest = _moved_to(next((k for k in keys if k in MOVED), eg), data)
+    return (f"{src}: the '{old}:' section is gone, its keys have moved: " + ('write ' + '; '.join(where) if where else
+            f"e.g. {eg} is now {dest}") + f"{notes(dest)}.")
+
+def _entry_blocks(param_type, # name -> the registered entry's parameter dataclass (None: it takes none); SSBError: unknown name
+                  blocks:dict, # `{<name>: {...}}` parameter blocks
+                  src:str, key:str, # file and dotted key, for messages
+                 ) -> None:
+    "Build every block of `blocks` against its entry's parameter dataclass: unknown names, keys, types and ranges are errors."
+    for name, block in blocks.items():
+        try: cls = param_type(name)
+        except SSBError as e: raise SSBError(f"{src}: '{key}.{name}': {e}") from None
+        if cls is None and block: raise SSBError(f"{src}: '{key}.{name}': '{name}' takes no parameters; remove this block.")
+        if cls is not None: build(cls, block, src, f'{key}.{name}')
 
 def _hints(cls:type) -> dict:
     "The type hints of dataclass `cls`; names its module no longer holds (a class defined in a notebook run earlier) come from here."
@@ -402,15 +409,29 @@ def build(cls:type, # the dataclass to build
             f"{src}: '{k}' cannot be set: it is filled in when a config is loaded ({internal[k]}). Remove it; to read or write "
             "files elsewhere, give absolute paths (paths.*, ravdess.root, ckplus.root, ...) or put the config inside that project.")
         if k not in names:
-            if (old := f"{prefix + '.' if prefix else ''}{k}") in MOVED:
-                raise SSBError(f"{src}: '{old}' has moved: write it as '{MOVED[old]}'"
-                               + ''.join(f' ({n})' for pre, n in MOVED_NOTES.items() if MOVED[old].startswith(pre)) + '.')
+            if msg := _moved_msg(src, f"{prefix + '.' if prefix else ''}{k}", data[k], data): raise SSBError(msg)
             near = closest(k, names)
             raise SSBError(f"{src}: unknown key '{prefix + '.' if prefix else ''}{k}'"
                            + (f" (did you mean '{near}'?)" if near else '') + f". Valid keys in {where}: {', '.join(names)}.")
     kw = {k: _check_value(v, hints[k], f'{prefix + "." if prefix else ""}{k}', src) for k, v in data.items()}
+    if (ref := getattr(cls, 'ENTRY_PARAMS', None)) and kw.get('params'):   # `params: {<entry name>: {...}}`: each entry's own dataclass
+        _entry_blocks(resolve(ref), kw['params'], src, f'{prefix + "." if prefix else ""}params')
     try: return cls(**kw)
     except SSBError as e: raise SSBError(f"{src}: {e}") from None   # e.g. a plugin's `__post_init__`, blamed on the file
+
+# %% ../nbs/01_config.ipynb #upgr0002
+def upgrade_layout(data:dict, # a config mapping, e.g. a stored run's `config.yaml`
+                  ) -> dict:
+    "`data` with the keys of each section that is gone (`MOVED`: `audio:`, `face:`) moved to where they live now."
+    out, names = dict(data), {f.name for f in dataclasses.fields(Config)}
+    gone = [k for k, v in data.items() if k not in names and isinstance(v, dict) and all(f'{k}.{s}' in MOVED for s in v)]
+    keys = sorted((f'{k}.{s}' for k in gone for s in data[k]), key=lambda o: '{' in MOVED[o])   # fixed places first
+    for old in keys:
+        *path, last = _moved_to(old, out).split('.')
+        d = functools.reduce(lambda d, a: d.setdefault(a, {}), path, out)
+        d.setdefault(last, functools.reduce(lambda o, a: o[a], old.split('.'), data))
+    for k in gone: out.pop(k)
+    return out
 
 # %% ../nbs/01_config.ipynb #37383b0c
 def split_problems(s:SplitConfig) -> list[tuple[str, str]]:
@@ -443,7 +464,6 @@ def csv_problems(c:CsvCorpusConfig) -> list[tuple[str, str]]:
 
 CHECKS = {SplitConfig: split_problems, TrainConfig: train_problems, ComputeConfig: compute_problems, CsvCorpusConfig: csv_problems,
           LondonConfig: share_problems, # section class -> its check; a 'module:function' string is imported on first use:
-          AudioConfig: 'socialsignalbench.features.audio:audio_problems', FaceConfig: 'socialsignalbench.features.face:face_problems',
           Config: 'socialsignalbench.features.loader:features_problems'} # `features:` names against the registry
 
 # %% ../nbs/01_config.ipynb #f647ecea
@@ -457,7 +477,7 @@ def _check_of(cls:type):
     return f
 
 def section_problems(s:Any, # a built section (dataclass), or a tuple of them
-                     key:str, # its dotted key, e.g. 'audio' ('' for the whole config)
+                     key:str, # its dotted key, e.g. 'split' ('' for the whole config)
                     ) -> list[tuple[str, Any, str]]:
     "`(dotted key, value, what is wrong)` for `s` and every section inside it, from their `CHECKS`."
     if isinstance(s, tuple): return [b for i, o in enumerate(s) for b in section_problems(o, f'{key}[{i}]')]
@@ -465,7 +485,17 @@ def section_problems(s:Any, # a built section (dataclass), or a tuple of them
     pre = f'{key}.' if key else ''
     value = lambda k: functools.reduce(lambda o, a: getattr(o, a, None), k.split('.'), s)   # a dotted key: a nested value
     bad = [(pre + k, value(k), m) for k, m in (_check_of(type(s)) or (lambda s: []))(s)]
-    return bad + [b for f in dataclasses.fields(s) for b in section_problems(getattr(s, f.name), pre + f.name)]
+    return bad + _entry_problems(s, pre) + [b for f in dataclasses.fields(s) for b in section_problems(getattr(s, f.name), pre + f.name)]
+
+def _entry_problems(s:Any, pre:str) -> list[tuple[str, Any, str]]:
+    "The problems of each block in `s.params` (a section with `ENTRY_PARAMS`), built as its entry's parameter dataclass."
+    if not (ref := getattr(type(s), 'ENTRY_PARAMS', None)): return []
+    out = []
+    for name, block in (s.params or {}).items():
+        try: cls = resolve(ref)(name)
+        except SSBError as e: out.append((f'{pre}params.{name}', block, str(e).rstrip('.'))); continue
+        if cls is not None: out += section_problems(build(cls, block, '<config>', f'{pre}params.{name}'), f'{pre}params.{name}')
+    return out
 
 def check_section(s:Any, # a built section, e.g. a model's parameters
                   key:str, # its dotted key, e.g. 'model.params.audio_cnn'
@@ -482,8 +512,8 @@ def check_config(cfg:Config, # a built config
     return check_section(cfg, '', src)
 
 @functools.lru_cache(maxsize=64)
-def validated(section:Any, # a section dataclass, e.g. an `AudioConfig` built in code
-              name:str, # its key in the config, e.g. 'audio'
+def validated(section:Any, # a section dataclass built in code, e.g. a feature's parameters
+              name:str, # its key in the config, e.g. 'features.params.mfcc'
              ) -> Any:
     "`section` itself when it passes what a config file gets (types, ranges, cross-key checks); SSBError otherwise."
     src = f'`{name}:` config section'
@@ -491,14 +521,14 @@ def validated(section:Any, # a section dataclass, e.g. an `AudioConfig` built in
     return check_section(section, name, src)
 
 # %% ../nbs/01_config.ipynb #11bee3dc
-def parse_overrides(items:Sequence[str], # `key=value` strings, e.g. from `ssb --set audio.n_mfcc=30`
+def parse_overrides(items:Sequence[str], # `key=value` strings, e.g. from `ssb --set train.epochs=30`
                    ) -> dict:
     "A nested mapping from dotted `key=value` overrides, each value read as YAML."
     out = {}
     for item in items:
         key, sep, text = str(item).partition('=')
         parts = [p.strip() for p in key.split('.')]
-        if not sep or not all(parts): raise SSBError(f"--set {item!r}: expected key=value with a dotted key, e.g. --set audio.n_mfcc=30.")
+        if not sep or not all(parts): raise SSBError(f"--set {item!r}: expected key=value with a dotted key, e.g. --set train.epochs=30.")
         try: value = yaml.safe_load(text)
         except yaml.YAMLError as e: raise SSBError(f"--set {item!r}: the value is not valid YAML ({getattr(e, 'problem', e)}).") from None
         d = out
@@ -551,15 +581,16 @@ def read_yaml_chain(path:str|Path, _seen:tuple=()) -> dict:
 # %% ../nbs/01_config.ipynb #f5ac33f9
 def load_config(path:str|Path, # YAML config file
                 overrides:dict|Sequence[str]|None=None, # merged last: a mapping, or `key=value` strings (`ssb --set`)
+                stored:bool=False, # a stored config (a run's `config.yaml`): sections of an older layout are moved, not refused
                ) -> Config:
     "Load, merge and validate a config file (and overrides) into a frozen `Config`."
     path = Path(path).resolve()
-    data = read_yaml_chain(path)
+    data = upgrade_layout(read_yaml_chain(path)) if stored else read_yaml_chain(path)
     over = parse_overrides(overrides) if isinstance(overrides, (list, tuple)) else dict(overrides or {})
-    if over: build(Config, over, '--set')   # a bad override is blamed on --set, not on the file
-    data = deep_merge(data, over)
     from socialsignalbench.plugins import config_plugins   # plugins register their models, features, ... before anything is validated
-    data['plugins'] = list(config_plugins(data.get('plugins'), path))
+    plugins = list(config_plugins(deep_merge(data, over).get('plugins'), path))
+    if over: build(Config, over, '--set')   # a bad override is blamed on --set, not on the file
+    data = {**deep_merge(data, over), 'plugins': plugins}
     for k in ('project_dir', 'source'): data.pop(k, None)
     cfg = check_config(build(Config, data, str(path)), f"{path} (with --set overrides)" if over else str(path))
     return dataclasses.replace(cfg, project_dir=str(find_project_dir(path)), source=str(path))

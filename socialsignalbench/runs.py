@@ -142,8 +142,8 @@ def open_run(cfg:Config, # resolved config
 # %% ../nbs/02_runs.ipynb #9a5e6415
 def load_run_config(path:str|Path, # a run's `config.yaml` (or any config file)
                    ) -> Config:
-    "Load a config; a run's `config.yaml` keeps the project folder and source it recorded."
-    cfg = load_config(path)
+    "Load a config; a run's `config.yaml` keeps the project folder and source it recorded (sections of an older layout moved)."
+    cfg = load_config(path, stored=True)
     rec = yaml.safe_load(Path(path).read_text(encoding='utf-8'))
     keep = {k: rec[k] for k in ('project_dir', 'source') if isinstance(rec, dict) and isinstance(rec.get(k), str)}
     return dataclasses.replace(cfg, **keep)

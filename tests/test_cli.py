@@ -39,10 +39,10 @@ def test_help_never_imports_torch():
 
 def test_misspelt_key_is_a_clear_error(project):
     bad = project / 'configs' / 'bad.yaml'
-    bad.write_text('extends: demo.yaml\naudio: {n_mfc: 20}\n')
+    bad.write_text('extends: demo.yaml\nfeatures: {params: {mfcc: {n_mfc: 20}}}\n')
     r = ssb('--config', bad, '--mode', 'data_card')
     assert r.returncode == 2
-    assert "unknown key 'audio.n_mfc'" in r.stderr and "did you mean 'n_mfcc'" in r.stderr and 'bad.yaml' in r.stderr
+    assert "unknown key 'features.params.mfcc.n_mfc'" in r.stderr and "did you mean 'n_mfcc'" in r.stderr and 'bad.yaml' in r.stderr
     assert not (project / 'outputs').exists()  # nothing was started
 
 

@@ -41,23 +41,34 @@ BAD = {  # file name -> (how to write it, what the error must say)
     'empty.yaml': (lambda p: p.write_text(''), 'is empty (no keys, at most comments)'),
     'list.yaml': (lambda p: p.write_text('- 1\n- 2\n'), 'a config must be a mapping'),
     'ext5.yaml': (lambda p: p.write_text('extends: 5\n'), "'extends' must name another config file"),
-    'neg.yaml': (lambda p: p.write_text('extends: base.yaml\naudio: {duration: -1}\n'),
-                 "'audio.duration' is -1.0, out of range: it must be > 0"),
+    'neg.yaml': (lambda p: p.write_text('extends: base.yaml\nfeatures: {params: {mfcc: {duration: -1}}}\n'),
+                 "'features.params.mfcc.duration' is -1.0, out of range: it must be > 0"),
     'timeout.yaml': (lambda p: p.write_text('extends: base.yaml\nravdess: {timeout: -5, backoff: -1}\n'),
                      "'ravdess.timeout' is -5.0, out of range"),
     'bad_frac.yaml': (lambda p: p.write_text('extends: base.yaml\npreprocess: {max_bad_fraction: -1}\n'),
                       "'preprocess.max_bad_fraction' is -1.0, out of range: it must be in [0, 1]"),
-    'mels.yaml': (lambda p: p.write_text('extends: base.yaml\naudio: {n_mfcc: 80}\n'),
-                  "'audio.n_mfcc' = 80: must be <= audio.n_mels (64)"),
-    'cascade.yaml': (lambda p: p.write_text('extends: base.yaml\nface: {cascade: haarcascade_frontalface_defualt.xml}\n'),
+    'mels.yaml': (lambda p: p.write_text('extends: base.yaml\nfeatures: {params: {mfcc: {n_mfcc: 80}}}\n'),
+                  "'features.params.mfcc.n_mfcc' = 80: must be <= n_mels (64)"),
+    'logmel_mfcc.yaml': (lambda p: p.write_text('extends: base.yaml\nfeatures: {params: {logmel: {n_mfcc: 20}}}\n'),
+                         "'features.params.logmel.n_mfcc' is gone: log-mel frames have no MFCCs; n_mfcc is a parameter of the mfcc "
+                         "feature"),
+    'unknown_feature.yaml': (lambda p: p.write_text('extends: base.yaml\nfeatures: {params: {mfccs: {n_mfcc: 20}}}\n'),
+                             "unknown_feature.yaml: 'features.params.mfccs': Unknown feature 'mfccs'. Did you mean 'mfcc'?"),
+    'cascade.yaml': (lambda p: p.write_text('extends: base.yaml\n'
+                                            'features: {params: {face_crop: {cascade: haarcascade_frontalface_defualt.xml}}}\n'),
                      "Did you mean 'haarcascade_frontalface_default.xml'?"),
+    'old_audio.yaml': (lambda p: p.write_text('extends: base.yaml\naudio: {n_mfcc: 20, hop_length: 320}\n'),  # before features.params
+                       "old_audio.yaml: the 'audio:' section is gone, its keys have moved: write audio.n_mfcc as "
+                       "features.params.mfcc.n_mfcc; audio.hop_length as features.params.mfcc.hop_length"),
+    'old_face.yaml': (lambda p: p.write_text('extends: base.yaml\nface: {size: 64}\nfeatures: {image: face_crop}\n'),
+                      "write face.size as features.params.face_crop.size"),
     'md5.yaml': (lambda p: p.write_text('extends: base.yaml\nravdess: {md5: 12345678901234567890123456789012}\n'),
                  'put the value in quotes'),
     'moved.yaml': (lambda p: p.write_text('extends: base.yaml\nmodel: {widths: [64, 128]}\n'),  # the old layout
                    "moved.yaml: 'model.widths' has moved: write it as 'model.params.audio_cnn.widths'"),
     'rep.yaml': (lambda p: p.write_text('extends: base.yaml\naudio: {representation: logmel}\n'),  # before `features:`
-                 "rep.yaml: 'audio.representation' has moved: write it as 'features.audio' (the log-mel and the MFCCs are "
-                 "registered features of their own: write features.audio: logmel (or mfcc))"),
+                 "rep.yaml: the 'audio:' section is gone, its keys have moved: write audio.representation as features.audio "
+                 "(the log-mel and the MFCCs are registered features of their own: write features.audio: logmel (or mfcc))"),
     'feature.yaml': (lambda p: p.write_text('extends: base.yaml\nfeatures: {audio: mel}\n'),
                      "'features.audio' = 'mel': Unknown feature 'mel'. Did you mean 'logmel'? Valid: "),
     'feature_modality.yaml': (lambda p: p.write_text('extends: base.yaml\nfeatures: {image: logmel}\n'),
@@ -79,16 +90,19 @@ def test_bad_config_fails_before_anything_runs(proj, capsys, name):
 
 def test_set_overrides_are_validated_and_recorded(proj):
     base = proj / 'configs' / 'base.yaml'
-    cfg = load_config(base, ['audio.n_mfcc=30', 'labels.scheme=seed_strict', 'ravdess.actors=[1,2]', 'ravdess.md5="0123"'])
+    cfg = load_config(base, ['features.params.mfcc.n_mfcc=30', 'labels.scheme=seed_strict', 'ravdess.actors=[1,2]', 'ravdess.md5="0123"'])
     run = open_run(cfg, 'with-set')
     saved = yaml.safe_load((run / 'config.yaml').read_text())
-    assert (saved['audio']['n_mfcc'], saved['labels']['scheme'], saved['ravdess']['actors'], saved['ravdess']['md5']) == \
+    assert (saved['features']['params']['mfcc']['n_mfcc'], saved['labels']['scheme'], saved['ravdess']['actors'],
+            saved['ravdess']['md5']) == \
         (30, 'seed_strict', [1, 2], '0123')
     assert config_dict(load_config(run / 'config.yaml')) == config_dict(cfg)    # the run's config.yaml reproduces the run
     before = snapshot(proj)
-    for sets, msg in [(['audio.n_mfc=30'], "--set: unknown key 'audio.n_mfc' (did you mean 'n_mfcc'?)"),
-                      (['audio.n_mfcc=thirty'], "--set: 'audio.n_mfcc' must be int, got str 'thirty'"),
-                      (['audio.n_mfcc=99'], "(with --set overrides): 'audio.n_mfcc' = 99: must be <= audio.n_mels")]:
+    for sets, msg in [(['features.params.mfcc.n_mfc=30'], "--set: unknown key 'features.params.mfcc.n_mfc' (did you mean 'n_mfcc'?)"),
+                      (['features.params.mfcc.n_mfcc=thirty'], "--set: 'features.params.mfcc.n_mfcc' must be int, got str 'thirty'"),
+                      (['features.params.mfcc.n_mfcc=99'], "(with --set overrides): 'features.params.mfcc.n_mfcc' = 99: must be <= n_mels"),
+                      (['audio.n_mfcc=30'], "--set: the 'audio:' section is gone, its keys have moved: write audio.n_mfcc as "
+                                            "features.params.mfcc.n_mfcc")]:
         with pytest.raises(SSBError) as e:
             load_config(base, sets)
         assert msg in str(e.value), str(e.value)

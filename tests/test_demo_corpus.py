@@ -10,11 +10,11 @@ import soundfile as sf
 
 from conftest import ROOT
 from socialsignalbench.data.ckplus import CKPLUS_EMOTIONS, build_ckplus_manifest
-from socialsignalbench.config import AudioConfig, CkplusConfig, Config, RavdessConfig, load_config
+from socialsignalbench.config import CkplusConfig, Config, RavdessConfig, load_config
 from socialsignalbench.data.demo import (actor_voice, corpus_digest, make_demo, make_demo_ckplus, make_demo_ravdess,
                                          ravdess_demo, stereo_names, subject_plan)
 from socialsignalbench.data.splits import assign_splits
-from socialsignalbench.features.audio import extract_mfcc, load_audio
+from socialsignalbench.features.audio import MfccParams, extract_mfcc, load_audio
 from socialsignalbench.data.labels import EMOTIONS
 from socialsignalbench.data.ravdess import RAVDESS_EMOTIONS, build_ravdess_manifest, check_manifest, ravdess_names
 
@@ -143,7 +143,7 @@ def test_demo_audio_decodes_and_gives_mfcc(rav):
         y = load_audio(p)
         assert y.ndim == 1 and y.dtype == np.float32 and np.isfinite(y).all(), p
         assert 2.5 <= len(y) / 16000 <= 3.5 and 0 < np.abs(y).max() <= 1, p
-    cfg = AudioConfig()
+    cfg = MfccParams()
     n_frames = 1 + int(round(cfg.duration * cfg.sample_rate)) // cfg.hop_length
     for p in few[:6]:
         arrays, info = extract_mfcc(p, cfg)

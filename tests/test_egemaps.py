@@ -20,7 +20,8 @@ from socialsignalbench.train.checkpoint import checkpoint_meta, save_checkpoint
 from socialsignalbench.train.predict import load_predictor, predict_files
 
 CONFIG = ('paths: {data_dir: d, cache_dir: d/cache}\nravdess: {root: d/raw/ravdess, actors: [1, 2, 3]}\n'
-          'split: {ravdess: auto, n_train: 1, n_val: 1, n_test: 1}\naudio: {duration: 1.0, n_mfcc: 13}\npreprocess: {workers: 1}\n')
+          'split: {ravdess: auto, n_train: 1, n_val: 1, n_test: 1}\nfeatures: {params: {mfcc: {duration: 1.0, n_mfcc: 13}}}\n'
+          'preprocess: {workers: 1}\n')
 
 
 @pytest.fixture(scope='module')

@@ -150,7 +150,8 @@ def test_face_checkpoint_with_an_audio_config_names_the_modalities(evaluated, pr
     from socialsignalbench.models.core import build_model
     from socialsignalbench.train.checkpoint import checkpoint_meta, save_checkpoint
     cfg = load_config(project / 'configs' / 'eval.yaml')
-    side = cfg.face.size
+    from socialsignalbench.features.loader import feature_spec
+    side = feature_spec(cfg, 'image').params(cfg).size
     face = build_model('face_cnn', (side, side), len(scheme_for_config(cfg).classes), cfg.model, seed=0)
     ckpt = tmp_path / 'face_best.pt'
     save_checkpoint(ckpt, face.state_dict(), checkpoint_meta(cfg, 'face_cnn', 'image', scheme_for_config(cfg), {'mode': 'none'},

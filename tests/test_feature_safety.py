@@ -17,7 +17,7 @@ from socialsignalbench.core import SSBError
 from socialsignalbench.data.stages import stage_demo_data
 from socialsignalbench.features import loader
 from socialsignalbench.features.audio import extract_mfcc
-from socialsignalbench.features.loader import load_split
+from socialsignalbench.features.loader import feature_spec, load_split, with_feature_params
 from socialsignalbench.features.preprocess import stage_preprocess
 
 A = """extends: demo.yaml
@@ -27,14 +27,14 @@ ravdess: {root: data/safety/raw/ravdess, actors: [1, 2, 3, 4]}
 ckplus: {root: data/safety/raw/ckplus}
 demo: {n_actors: 4, n_subjects: 3}
 split: {ravdess: auto, n_train: 2, n_val: 1, n_test: 1}
-audio: {duration: 1.0}
+features: {params: {mfcc: {duration: 1.0}}}
 preprocess: {workers: 2}
 """
 B = """extends: safety_a.yaml
 name: safety-b
 labels: {scheme: seed_strict}
 split: {seed: 1}
-audio: {n_mfcc: 30}
+features: {params: {mfcc: {n_mfcc: 30}}}
 """
 
 
@@ -99,7 +99,7 @@ def test_swapped_file_is_detected_and_nothing_is_lost(cfgs):
     entries = sorted(p.name for p in cache.glob('*/*.npz'))
     shutil.copyfile(other, first)                                        # swapped in ...
     subprocess.run(['touch', '-r', str(orig), str(first)], check=True)   # ... with the original timestamp
-    c30 = dataclasses.replace(a, audio=dataclasses.replace(a.audio, n_mfcc=30))
+    c30 = with_feature_params(a, feature_spec(a, 'audio'), {**a.features.params['mfcc'], 'n_mfcc': 30})
     with pytest.raises(SSBError, match=r"1 ravdess file\(s\) changed after the manifest was written, e\.g\. '.*"
                        + first.name):
         stage_preprocess(c30)
@@ -110,7 +110,7 @@ def test_swapped_file_is_detected_and_nothing_is_lost(cfgs):
     assert res['ravdess'].n_error == 0
     d = load_split(c30, 'ravdess', None, normalise='none')
     i = d.ids.index(f'ravdess:{first.relative_to(root)}')
-    direct = extract_mfcc(first, c30.audio)[0]["mfcc"]
+    direct = extract_mfcc(first, feature_spec(c30, 'audio').params(c30))[0]["mfcc"]
     np.testing.assert_allclose(d.X[i], direct, rtol=1e-5, atol=1e-4)
 
 

@@ -12,7 +12,7 @@ name: kill-test
 paths: {data_dir: data/kill, cache_dir: data/kill/cache}
 ravdess: {root: data/kill/raw/ravdess}
 ckplus: {root: data/kill/raw/ckplus}
-audio: {duration: 20.0}   # long padded clips: slow enough per file to kill the run midway
+features: {params: {mfcc: {duration: 20.0}}}   # long padded clips: slow enough per file to kill the run midway
 """
 
 STAGE = """

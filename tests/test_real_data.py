@@ -15,9 +15,9 @@ import soundfile as sf
 from conftest import ROOT, need_shared, ssb
 from socialsignalbench.features.cache import FeatureCache, load_features
 from socialsignalbench.features.extract import extract_many
-from socialsignalbench.config import AudioConfig, load_config
+from socialsignalbench.config import load_config
 from socialsignalbench.data.dataset import manifest_path
-from socialsignalbench.features.audio import extract_mfcc, load_audio
+from socialsignalbench.features.audio import MfccParams, extract_mfcc, load_audio
 from socialsignalbench.data.ravdess import build_ravdess_manifest, load_manifest
 
 ACTORS16 = tuple(range(1, 17))
@@ -60,20 +60,20 @@ def test_extract_many_on_real_files(tmp_path, rav16):
     items = [(str(root / p), s) for p, s in zip(sub['path'], sub['sha256'])]
     assert len(items) == 40
     cache = FeatureCache(tmp_path / 'cache')
-    r1 = extract_many(items, 'mfcc', AudioConfig(), cache, workers=2)
+    r1 = extract_many(items, 'mfcc', MfccParams(), cache, workers=2)
     print(f'\n[cache] {r1!r}')
     assert (r1.n_computed, r1.n_hit, r1.n_error) == (40, 0, 0), r1.errors
     assert r1.df['key'].nunique() == 40 and r1.df['path'].tolist() == [p for p, _ in items]
-    r2 = extract_many(items, 'mfcc', AudioConfig(), cache, workers=2)
+    r2 = extract_many(items, 'mfcc', MfccParams(), cache, workers=2)
     print(f'[cache] {r2!r}')
     assert (r2.n_computed, r2.n_hit, r2.n_error) == (0, 40, 0)
     assert r2.df['key'].tolist() == r1.df['key'].tolist()
     cached = list(load_features(cache, r2.df['key'][:3], 'mfcc'))
     for (p, _), x in zip(items[:3], cached):
-        np.testing.assert_array_equal(x, extract_mfcc(p, AudioConfig())[0]['mfcc'])
+        np.testing.assert_array_equal(x, extract_mfcc(p, MfccParams())[0]['mfcc'])
     # the Actor_07 twins are one recording: one cache key, the second one a hit
     twins = m.df[m.df['sha256'].duplicated(keep=False)]
-    r3 = extract_many([(str(root / p), s) for p, s in zip(twins['path'], twins['sha256'])], 'mfcc', AudioConfig(),
+    r3 = extract_many([(str(root / p), s) for p, s in zip(twins['path'], twins['sha256'])], 'mfcc', MfccParams(),
                       cache, workers=2)
     assert len(twins) == 2 and r3.df['key'].nunique() == 1 and r3.n_error == 0 and r3.n_hit >= 1
 
@@ -108,14 +108,15 @@ def test_face_cnn_learns_on_real_photos():
     import dataclasses
     from types import SimpleNamespace
     from socialsignalbench.features.face import extract_face
-    from socialsignalbench.features.loader import PIXEL_SCALE
+    from socialsignalbench.features.loader import PIXEL_SCALE, feature_spec
     from socialsignalbench.models.core import build_model
     from socialsignalbench.train.loop import fit
     root = need_shared('faces_london_512')
     man = pd.read_csv(root / 'manifest.csv', dtype={'face_id': str})
     man = man[man['face_id'].isin(sorted(set(man['face_id']))[:16])]
     cfg = load_config(ROOT / 'configs' / 'faces_london.yaml')
-    X = np.stack([extract_face(root / p, cfg.face)[0]['face'] for p in man['path']]).astype(np.float32) * PIXEL_SCALE
+    params = feature_spec(cfg, 'image').params(cfg)
+    X = np.stack([extract_face(root / p, params)[0]['face'] for p in man['path']]).astype(np.float32) * PIXEL_SCALE
     y = np.where(man['emotion'] == 'happy', 0, 3)  # engagement and neutral of the seed scheme's 5 classes
     train = SimpleNamespace(X=X, y=y, groups=man['face_id'].to_numpy(),
                             classes=('engagement', 'confusion', 'hesitation', 'neutral', 'other'))

@@ -73,7 +73,7 @@ def compatibility_problems(pred:Predictor, # the loaded checkpoint
     if pred.classes != tuple(s.classes): out.append(f"classes: checkpoint ({', '.join(pred.classes)}), config ({', '.join(s.classes)})")
     elif any(set(pred.scheme.members[c]) != set(s.members[c]) for c in s.classes): out.append("class members differ between the schemes")
     now = feature_spec(cfg, pred.spec.modality, pred.spec.name or None).params(cfg)   # the config's parameters of the checkpoint's feature
-    return out + _diff(to_jsonable(pred.params), to_jsonable(now), pred.spec.section or pred.spec.name)
+    return out + _diff(to_jsonable(pred.params), to_jsonable(now), pred.spec.key)
 
 # %% ../../nbs/65_evaluate.ipynb #bc0559be
 def check_compatible(pred:Predictor, cfg:Config) -> Predictor:

@@ -11,22 +11,23 @@ import os
 import re
 import stat
 from pathlib import Path
-from typing import Iterable
+from typing import Annotated, ClassVar, Iterable, Optional
 import numpy as np
 import scipy.fft
 import scipy.sparse
 import soundfile as sf
 import soxr
 from ..core import SSBError, FeatureError, FEATURES, NOTES, Registry, to_jsonable
-from ..config import AudioConfig, AugmentConfig, validated
+from ..config import AugmentConfig, CHECKS, NONNEG, POS, Range, validated
 
 # %% auto #0
 __all__ = ['AUDIO_MAGIC', 'SILENCE_PEAK', 'TRIM_FRAME', 'TRIM_HOP', 'FROM_WAVEFORM', 'sniff_audio', 'read_audio', 'to_mono',
            'check_signal', 'resample', 'load_audio_info', 'load_audio', 'frame_view', 'trim_bounds', 'fix_length',
            'hz_to_mel', 'mel_to_hz', 'mel_edges', 'mel_basis', 'mel_filters', 'hann_window', 'power_spectrogram',
-           'log_mel', 'waveform_features', 'empty_mel_bands', 'audio_problems', 'prepare_clip', 'mfcc_problems',
-           'extract_mfcc', 'extract_logmel', 'waveform_mfcc', 'waveform_logmel', 'mfcc_note', 'NormStats',
-           'fit_norm_stats', 'normalise', 'add_noise', 'apply_gain', 'time_shift', 'augment', 'augmented_mfcc']
+           'LogmelParams', 'MfccParams', 'log_mel', 'waveform_features', 'empty_mel_bands', 'audio_problems',
+           'mfcc_problems', 'prepare_clip', 'extract_mfcc', 'extract_logmel', 'waveform_mfcc', 'waveform_logmel',
+           'mfcc_note', 'NormStats', 'fit_norm_stats', 'normalise', 'add_noise', 'apply_gain', 'time_shift', 'augment',
+           'augmented_mfcc']
 
 # %% ../../nbs/20_features_audio.ipynb #e74b0456
 AUDIO_MAGIC = {b'RIFF': 'WAV', b'RIFX': 'WAV', b'RF64': 'WAV', b'fLaC': 'FLAC', b'OggS': 'OGG', b'FORM': 'AIFF', b'ID3': 'MP3'}
@@ -201,9 +202,36 @@ def power_spectrogram(y:np.ndarray, # mono float32 signal
     X = scipy.fft.rfft(frame_view(np.asarray(y, np.float32), n_fft, hop_length)*hann_window(n_fft), axis=1)
     return (X.real**2 + X.imag**2).T
 
+# %% ../../nbs/20_features_audio.ipynb #melpar01
+@dataclasses.dataclass(frozen=True)
+class LogmelParams:
+    "The `logmel` feature's parameters (config: `features.params.logmel`; any change re-keys its cache)."
+    sample_rate: Annotated[int, Range(1)] = 16000 # resample every file to this rate
+    trim: bool = True # trim leading/trailing silence
+    top_db: Annotated[float, POS] = 30.0 # silence threshold for trimming (dB below peak)
+    duration: Annotated[float, POS] = 3.5 # seconds; pad or crop to this length
+    n_fft: Annotated[int, Range(16)] = 512 # FFT size
+    hop_length: Annotated[int, Range(1)] = 160 # hop in samples (10 ms at 16 kHz)
+    n_mels: Annotated[int, Range(1)] = 64 # mel bands (the rows of a log-mel array)
+    fmin: Annotated[float, NONNEG] = 0.0 # lowest mel frequency
+    fmax: Optional[Annotated[float, POS]] = None # highest mel frequency (None: sr/2)
+    deltas: bool = False # append delta and delta-delta coefficients
+    KEY: ClassVar[str] = 'features.params.logmel' # where a config holds them (for messages)
+    RENAMED: ClassVar[dict] = {'n_mfcc': 'log-mel frames have no MFCCs; n_mfcc is a parameter of the mfcc feature only '
+                                         '(features.params.mfcc)'} # keys of the older shared `audio:` section it never read
+    @property
+    def frame_rate(self) -> float: return self.sample_rate/self.hop_length # feature frames per second of audio
+
+@dataclasses.dataclass(frozen=True)
+class MfccParams(LogmelParams):
+    "The `mfcc` feature's parameters (config: `features.params.mfcc`): the log-mel's, and how many MFCCs to keep."
+    n_mfcc: Annotated[int, Range(1)] = 40 # MFCC coefficients (the first rows of the DCT of the log-mel)
+    KEY: ClassVar[str] = 'features.params.mfcc'
+    RENAMED: ClassVar[dict] = {}
+
 # %% ../../nbs/20_features_audio.ipynb #1a5fb7cb
 def log_mel(y:np.ndarray, # mono float32 waveform at `cfg.sample_rate`
-            cfg:AudioConfig=AudioConfig(), # the `audio:` config section
+            cfg:LogmelParams=LogmelParams(), # the feature's parameters (`MfccParams` too)
            ) -> np.ndarray:
     "Log-mel power in dB floored 80 dB below its peak, (n_mels, n_frames), as `librosa.power_to_db(melspectrogram, top_db=80)`."
     B = mel_filters(cfg.sample_rate, cfg.n_fft, cfg.n_mels, cfg.fmin, cfg.fmax)
@@ -211,7 +239,7 @@ def log_mel(y:np.ndarray, # mono float32 waveform at `cfg.sample_rate`
     return np.maximum(db, db.max() - 80.0)
 
 def waveform_features(y:np.ndarray, # mono float32 waveform at `cfg.sample_rate`
-                      cfg:AudioConfig=AudioConfig(), # the `audio:` config section
+                      cfg:LogmelParams=MfccParams(), # the feature's parameters (`MfccParams` when `mfcc`)
                       mfcc:bool=True, # the MFCCs (DCT of the log-mel, first `n_mfcc` rows); False: the log-mel itself
                      ) -> np.ndarray:
     "The MFCCs or the log-mel of `y` (with deltas when `cfg.deltas`), float32 (n_coef, n_frames)."
@@ -235,39 +263,41 @@ def empty_mel_bands(sr:int, # sample rate
     return int((~inside[1:].any(axis=1)).sum())
 
 # %% ../../nbs/20_features_audio.ipynb #audioprob1
-def audio_problems(a:AudioConfig) -> list[tuple[str, str]]:
-    "`(key, what is wrong)` for `audio:` values that do not fit together."
+def audio_problems(a:LogmelParams) -> list[tuple[str, str]]:
+    "`(key, what is wrong)` for mel parameters that do not fit together (the check of `LogmelParams`, and of `MfccParams`)."
     nyq, n = a.sample_rate/2, int(round(a.duration*a.sample_rate))
     top = nyq if a.fmax is None else a.fmax
     rules = [('fmax', top <= nyq, f'must be <= sample_rate/2 ({nyq:g} Hz)'),
              ('fmin', a.fmin < top, f'must be below fmax ({top:g} Hz)'),
-             ('hop_length', a.hop_length <= a.n_fft, f'must be <= audio.n_fft ({a.n_fft}): longer hops skip samples'),
-             ('duration', n >= a.n_fft, f'gives {n} samples at {a.sample_rate} Hz, fewer than one FFT window (audio.n_fft={a.n_fft})'),
-             ('deltas', not a.deltas or 1 + n//a.hop_length >= 9, 'need >= 9 frames: raise audio.duration or lower audio.hop_length')]
+             ('hop_length', a.hop_length <= a.n_fft, f'must be <= n_fft ({a.n_fft}): longer hops skip samples'),
+             ('duration', n >= a.n_fft, f'gives {n} samples at {a.sample_rate} Hz, fewer than one FFT window (n_fft={a.n_fft})'),
+             ('deltas', not a.deltas or 1 + n//a.hop_length >= 9, 'need >= 9 frames: raise duration or lower hop_length')]
     bad = [(k, msg) for k, ok, msg in rules if not ok]
     if not bad and (k := empty_mel_bands(a.sample_rate, a.n_fft, a.n_mels, a.fmin, a.fmax)):
-        bad.append(('n_mels', f'leaves {k} mel bands without an FFT bin: lower audio.n_mels or raise audio.n_fft'))
+        bad.append(('n_mels', f'leaves {k} mel bands without an FFT bin: lower n_mels or raise n_fft'))
     return bad
+
+def mfcc_problems(a:MfccParams) -> list[tuple[str, str]]:
+    "`audio_problems`, and more MFCCs than mel bands (the DCT would silently return fewer rows)."
+    return audio_problems(a) + ([] if a.n_mfcc <= a.n_mels else [('n_mfcc', f'must be <= n_mels ({a.n_mels})')])
+
+CHECKS[LogmelParams], CHECKS[MfccParams] = audio_problems, mfcc_problems # run wherever a config checks a section
 
 # %% ../../nbs/20_features_audio.ipynb #2116bfe4
 def prepare_clip(path:str|Path, # audio file
-                 cfg:AudioConfig=AudioConfig(), # the `audio:` config section
+                 cfg:LogmelParams=MfccParams(), # the feature's parameters
                 ) -> tuple[np.ndarray, dict]:
     "The mono, resampled, trimmed, fixed-length waveform of `path`, and a flat info dict."
-    cfg, sr = validated(cfg, 'audio'), cfg.sample_rate
+    cfg, sr = validated(cfg, cfg.KEY), cfg.sample_rate
     y, info = load_audio_info(path, sr)
     if info['truncated']:
         raise FeatureError('truncated', f"'{path}' is truncated: its header promises more samples than the file holds "
                                         f"(only {info['orig_duration_s']:.2f} s present); re-copy or re-download it")
     if len(y) < cfg.n_fft:
-        raise FeatureError('too_short', f"'{path}' has {len(y)} samples at {sr} Hz, fewer than one FFT window (audio.n_fft={cfg.n_fft})")
+        raise FeatureError('too_short', f"'{path}' has {len(y)} samples at {sr} Hz, fewer than one FFT window (n_fft={cfg.n_fft})")
     s, e = trim_bounds(y, cfg.top_db) if cfg.trim else (0, len(y))
     y, cropped, padded = fix_length(y[s:e], int(round(cfg.duration*sr)))
     return y, {**info, 'trim_start_s': s/sr, 'trimmed_duration_s': (e - s)/sr, 'cropped_s': cropped/sr, 'padded_s': padded/sr}
-
-def mfcc_problems(a:AudioConfig) -> list[tuple[str, str]]:
-    "`(key, what is wrong)` for `audio:` values the `mfcc` feature cannot use (its own check: `n_mfcc` matters only to it)."
-    return [] if a.n_mfcc <= a.n_mels else [('n_mfcc', f'must be <= audio.n_mels ({a.n_mels}) for the mfcc feature')]
 
 def _clip_features(path, cfg, mfcc:bool) -> tuple[np.ndarray, dict]:
     y, info = prepare_clip(path, cfg)
@@ -275,15 +305,14 @@ def _clip_features(path, cfg, mfcc:bool) -> tuple[np.ndarray, dict]:
     return m, {**info, 'n_coef': int(m.shape[0]), 'n_frames': int(m.shape[1])}
 
 def extract_mfcc(path:str|Path, # audio file
-                 cfg:AudioConfig=AudioConfig(), # the `audio:` config section
+                 cfg:MfccParams=MfccParams(), # the feature's parameters
                 ) -> tuple[dict[str, np.ndarray], dict]:
     "MFCCs of one audio file, {'mfcc': float32 (n_coef, n_frames)}, and a flat info dict."
-    if bad := mfcc_problems(cfg): raise SSBError(f"`audio:` config section: 'audio.n_mfcc' = {cfg.n_mfcc}: {bad[0][1]}. Fix this key.")
     m, info = _clip_features(path, cfg, True)
     return {'mfcc': m}, info
 
 def extract_logmel(path:str|Path, # audio file
-                   cfg:AudioConfig=AudioConfig(), # the `audio:` config section (`n_mfcc` unused)
+                   cfg:LogmelParams=LogmelParams(), # the feature's parameters
                   ) -> tuple[dict[str, np.ndarray], dict]:
     "Log-mel spectrogram of one audio file, {'logmel': float32 (n_mels, n_frames)}, and a flat info dict."
     m, info = _clip_features(path, cfg, False)
@@ -292,21 +321,21 @@ def extract_logmel(path:str|Path, # audio file
 # %% ../../nbs/20_features_audio.ipynb #ef8f6951
 FEATURES.register('mfcc', extract_mfcc); FEATURES.register('logmel', extract_logmel);
 # the same features from a waveform in memory (fusion's noise robustness re-extracts a checkpoint's feature by its name)
-def waveform_mfcc(y:np.ndarray, cfg:AudioConfig) -> np.ndarray: return waveform_features(y, cfg, mfcc=True)
-def waveform_logmel(y:np.ndarray, cfg:AudioConfig) -> np.ndarray: return waveform_features(y, cfg, mfcc=False)
+def waveform_mfcc(y:np.ndarray, cfg:MfccParams) -> np.ndarray: return waveform_features(y, cfg, mfcc=True)
+def waveform_logmel(y:np.ndarray, cfg:LogmelParams) -> np.ndarray: return waveform_features(y, cfg, mfcc=False)
 FROM_WAVEFORM = Registry('waveform feature', kind=callable)
-FROM_WAVEFORM.register('mfcc', waveform_mfcc); FROM_WAVEFORM.register('logmel', waveform_logmel)
+FROM_WAVEFORM.register('mfcc', waveform_mfcc); FROM_WAVEFORM.register('logmel', waveform_logmel);
 
 # %% ../../nbs/20_features_audio.ipynb #7e4d28ed
 def mfcc_note(path:str|Path, # the audio file
               info:dict, # the info `extract_mfcc` returned for it
-              cfg:AudioConfig, # the `audio:` parameters it was extracted with
+              cfg:LogmelParams, # the feature parameters it was extracted with
              ) -> str:
     "What the user of one file should know about its features: the part of a long recording the model heard ('' for nothing)."
-    if info.get('cropped_s', 0) <= cfg.duration/2: return ''   # at most 1.5 x audio.duration: cut as in training
+    if info.get('cropped_s', 0) <= cfg.duration/2: return ''   # at most 1.5 x duration: cut as in training
     a = info.get('trim_start_s', 0) + info['cropped_s']/2
     return (f"'{path}' is {info['orig_duration_s']:.1f} s long but only {cfg.duration:g} s of it were used, from {a:.1f} s to "
-            f"{a + cfg.duration:.1f} s (audio.duration of the checkpoint; the centre after trimming silence): cut long recordings "
+            f"{a + cfg.duration:.1f} s (the checkpoint's feature duration; the centre after trimming silence): cut long recordings "
             f"into clips of about {cfg.duration:g} s to predict all of them.")
 
 NOTES.register('mfcc', mfcc_note); NOTES.register('logmel', mfcc_note);
@@ -412,7 +441,7 @@ def augment(y:np.ndarray, # waveform
 
 # %% ../../nbs/20_features_audio.ipynb #4b31b501
 def augmented_mfcc(path:str|Path, # audio file
-                   cfg:AudioConfig, # the `audio:` config section
+                   cfg:LogmelParams, # the feature's parameters (`MfccParams` when `mfcc`)
                    aug:AugmentConfig, # the `augment:` config section
                    rng:np.random.Generator, # source of randomness
                    mfcc:bool=True, # MFCCs (`extract_mfcc`); False: the log-mel (`extract_logmel`)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import dataclasses, functools
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 import numpy as np
 from ..core import SSBError, FeatureError, FEATURES
 from ..config import Config, Range, POS, validated
@@ -19,11 +19,12 @@ __all__ = ['MIN_SECONDS', 'EgemapsParams', 'smile', 'egemaps_names', 'extract_eg
 # %% ../../nbs/20a_features_egemaps.ipynb #e45372a3
 @dataclasses.dataclass(frozen=True)
 class EgemapsParams:
-    "openSMILE functionals parameters (any change re-keys the feature cache; the `audio:` section never does)."
+    "The `audio_egemaps` feature's parameters (config: `features.params.audio_egemaps`; any change re-keys its cache, no other does)."
     feature_set: Literal['eGeMAPSv02', 'eGeMAPSv01b', 'GeMAPSv01b'] = 'eGeMAPSv02' # openSMILE feature set (88, 88, 62 functionals)
     sample_rate: Annotated[int, Range(8000)] = 16000 # every file resampled to this rate first (soxr HQ)
-    trim: bool = False # trim leading/trailing silence first (as `audio.trim`)
+    trim: bool = False # trim leading/trailing silence first (as the mel features' `trim`)
     top_db: Annotated[float, POS] = 30.0 # silence threshold for trimming (dB below peak)
+    KEY: ClassVar[str] = 'features.params.audio_egemaps' # where a config holds them (for messages)
 
 MIN_SECONDS = 0.1 # shorter clips (after trimming) are refused: too few 60 ms pitch frames for a functional
 
@@ -46,7 +47,7 @@ def extract_egemaps(path:str|Path, # audio file
                     params:EgemapsParams=EgemapsParams(), # the feature's parameters
                    ) -> tuple[dict[str, np.ndarray], dict]:
     "eGeMAPS functionals of one audio file, {'egemaps': float32 (n_functionals, 1)}, and a flat info dict."
-    params, sr = validated(params, 'audio_egemaps'), params.sample_rate
+    params, sr = validated(params, params.KEY), params.sample_rate
     y, info = load_audio_info(path, sr)
     if info['truncated']: raise FeatureError('truncated', f"'{path}' is truncated: its header promises more samples than the file holds")
     s, e = trim_bounds(y, params.top_db) if params.trim else (0, len(y))
@@ -60,7 +61,7 @@ FEATURES.register('audio_egemaps', extract_egemaps);
 
 # %% ../../nbs/20a_features_egemaps.ipynb #21759adb
 def egemaps_spec(cfg:Config) -> FeatureSpec:
-    "The `FeatureSpec` of `audio_egemaps` (its parameters do not come from `cfg`)."
-    return FeatureSpec('audio', 'audio_egemaps', None, 'egemaps', True, 'audio_egemaps', EgemapsParams())
+    "The `FeatureSpec` of `audio_egemaps` (its parameters: `features.params.audio_egemaps` of a config)."
+    return FeatureSpec('audio', 'audio_egemaps', 'egemaps', True, 'audio_egemaps', EgemapsParams)
 
 FEATURE_SPECS.register('audio_egemaps', egemaps_spec);

@@ -194,7 +194,7 @@ def _compute(fn, params, cache, todo, workers, chunksize, raise_unexpected, bar,
 # %% ../../nbs/22b_extract.ipynb #05d1c32e
 def extract_many(items:Iterable[tuple[Any, str]], # (path, sha256) per input, e.g. from a corpus manifest
                  extractor:str|Callable, # name in `core.FEATURES`, or an extractor function
-                 params:Any, # the extractor's config section (e.g. `cfg.audio`), passed as its 2nd argument; None: none
+                 params:Any, # the feature's parameters (`FeatureSpec.params(cfg)`), passed as its 2nd argument; None: none
                  cache:FeatureCache|str|Path, # the feature cache (or its root folder)
                  workers:int=0, # worker processes: 0 all cores, 1 in this process
                  desc:str='', # progress bar label (default: the extractor name)

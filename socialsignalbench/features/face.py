@@ -4,19 +4,34 @@
 
 # %% ../../nbs/21_features_face.ipynb #5482e3d7
 from __future__ import annotations
-import functools, importlib.util, os
+import dataclasses, functools, importlib.util, os
 from pathlib import Path
-from typing import Sequence
+from typing import Annotated, ClassVar, Literal, Sequence
 import cv2
 import numpy as np
 import pandas as pd
 from ..core import SSBError, FeatureError, FEATURES, NOTES, unknown_name_msg
-from ..config import FaceConfig, validated
+from ..config import CHECKS, NONNEG, Range, validated
 
 # %% auto #0
-__all__ = ['cascade_dir', 'available_cascades', 'cascade_path', 'face_problems', 'load_cascade', 'read_gray', 'detect_scale',
-           'detect_faces', 'largest_face', 'crop_box', 'center_crop', 'finish_crop', 'extract_face', 'face_note',
-           'detection_report']
+__all__ = ['FaceCropParams', 'cascade_dir', 'available_cascades', 'cascade_path', 'face_problems', 'load_cascade', 'read_gray',
+           'detect_scale', 'detect_faces', 'largest_face', 'crop_box', 'center_crop', 'finish_crop', 'extract_face',
+           'face_note', 'detection_report']
+
+# %% ../../nbs/21_features_face.ipynb #facepar1
+@dataclasses.dataclass(frozen=True)
+class FaceCropParams:
+    "The `face_crop` feature's parameters: Haar detection and crop (config: `features.params.face_crop`; any change re-keys its cache)."
+    cascade: str = 'haarcascade_frontalface_default.xml' # file in `cv2.data.haarcascades`, or a path to one
+    scale_factor: Annotated[float, Range(1, lo_open=True)] = 1.1 # detectMultiScale scaleFactor
+    min_neighbors: Annotated[int, NONNEG] = 5 # detectMultiScale minNeighbors
+    min_size: Annotated[int, Range(1)] = 24 # smallest face side in pixels
+    margin: Annotated[float, NONNEG] = 0.15 # extra border around the box, as a fraction of its side
+    size: Annotated[int, Range(1)] = 48 # output crop side in pixels
+    equalize: bool = True # histogram-equalise the crop
+    on_missing: Literal['skip', 'center_crop'] = 'center_crop' # policy when no face is found
+    detect_max_side: Annotated[int, NONNEG] = 640 # detect on a copy whose longest side is at most this (0: full size)
+    KEY: ClassVar[str] = 'features.params.face_crop' # where a config holds them (for messages)
 
 # %% ../../nbs/21_features_face.ipynb #haar1
 def cascade_dir() -> Path:
@@ -30,17 +45,19 @@ def available_cascades() -> list[str]:
     return sorted(p.name for p in cascade_dir().glob('haarcascade_*.xml'))
 
 def cascade_path(name:str) -> Path:
-    "The file `face.cascade` names: a path when it holds a folder separator, else a file in `cascade_dir()`."
+    "The file `cascade` names: a path when it holds a folder separator, else a file in `cascade_dir()`."
     return Path(name) if os.sep in str(name) else cascade_dir()/name
 
 # %% ../../nbs/21_features_face.ipynb #faceprob1
-def face_problems(f:FaceConfig) -> list[tuple[str, str]]:
-    "`(key, what is wrong)` for `face:` values: a cascade that names no file, a detection size below `min_size`."
+def face_problems(f:FaceCropParams) -> list[tuple[str, str]]:
+    "`(key, what is wrong)` for `face_crop` parameters: a cascade that names no file, a detection size below `min_size`."
     bad = []
     if not cascade_path(f.cascade).is_file():
         bad.append(('cascade', unknown_name_msg('Haar cascade', f.cascade, available_cascades()) + f' (files in {cascade_dir()})'))
-    if 0 < f.detect_max_side < f.min_size: bad.append(('detect_max_side', f'must be 0 (off) or >= face.min_size ({f.min_size})'))
+    if 0 < f.detect_max_side < f.min_size: bad.append(('detect_max_side', f'must be 0 (off) or >= min_size ({f.min_size})'))
     return bad
+
+CHECKS[FaceCropParams] = face_problems # run wherever a config checks a section
 
 # %% ../../nbs/21_features_face.ipynb #4ca582eb
 @functools.lru_cache(maxsize=None)
@@ -52,7 +69,7 @@ def load_cascade(name:str='haarcascade_frontalface_default.xml', # file in `cv2.
     except Exception: clf = None  # OpenCV raises on a malformed XML file
     if clf is None or clf.empty():
         msg = unknown_name_msg('Haar cascade', name, available_cascades())
-        raise SSBError(f"{msg} Could not load '{path}': set `face.cascade` to one of the files in {cascade_dir()}.")
+        raise SSBError(f"{msg} Could not load '{path}': set `features.params.face_crop.cascade` to one of the files in {cascade_dir()}.")
     return clf
 
 # %% ../../nbs/21_features_face.ipynb #c64cc221
@@ -69,13 +86,13 @@ def read_gray(path:str|Path, # image file (any format OpenCV decodes)
 
 # %% ../../nbs/21_features_face.ipynb #8b800de7
 def detect_scale(shape:Sequence[int], # (H, W) of the image
-                 max_side:int, # `face.detect_max_side` (0: off)
+                 max_side:int, # `detect_max_side` of `FaceCropParams` (0: off)
                 ) -> float:
     "The factor (<= 1) that brings the longest side of `shape` down to `max_side`; 1 when it fits or `max_side` is 0."
     return min(1.0, max_side/max(shape)) if max_side else 1.0
 
 def detect_faces(gray:np.ndarray, # 2-D uint8 image
-                 cfg:FaceConfig=FaceConfig(), # cascade, detectMultiScale parameters and `detect_max_side`
+                 cfg:FaceCropParams=FaceCropParams(), # cascade, detectMultiScale parameters and `detect_max_side`
                 ) -> np.ndarray:
     "Face boxes found in `gray` as an (n, 4) int array of x, y, w, h in `gray`'s pixels."
     if gray.ndim != 2 or gray.dtype != np.uint8:
@@ -143,32 +160,32 @@ def _face_info(gray:np.ndarray, boxes:np.ndarray, box:np.ndarray|None) -> dict:
 
 # %% ../../nbs/21_features_face.ipynb #5aed9ae1
 def extract_face(path:str|Path, # image file
-                 cfg:FaceConfig=FaceConfig(), # the `face:` config section
+                 cfg:FaceCropParams=FaceCropParams(), # the feature's parameters
                 ) -> tuple[dict[str, np.ndarray], dict]:
     "Detect, crop, resize and equalise the largest face in `path`; apply `cfg.on_missing` when there is none."
-    cfg, gray = validated(cfg, 'face'), read_gray(path)
+    cfg, gray = validated(cfg, cfg.KEY), read_gray(path)
     boxes = detect_faces(gray, cfg)
     box = largest_face(boxes)
     if box is None and cfg.on_missing == 'skip':
-        raise FeatureError('no_face', f"no face in '{path}' ({gray.shape[1]}x{gray.shape[0]}); face.on_missing='skip'")
+        raise FeatureError('no_face', f"no face in '{path}' ({gray.shape[1]}x{gray.shape[0]}); on_missing='skip'")
     crop = center_crop(gray) if box is None else crop_box(gray, box, cfg.margin)
     return {'face': finish_crop(crop, cfg.size, cfg.equalize)}, _face_info(gray, boxes, box)
 
 # %% ../../nbs/21_features_face.ipynb #4bc92e9b
-FEATURES.register('face_crop', extract_face)
+FEATURES.register('face_crop', extract_face);
 
 # %% ../../nbs/21_features_face.ipynb #79b973ed
 def face_note(path:str|Path, # the image
               info:dict, # the info `extract_face` returned for it
-              cfg:FaceConfig, # the `face:` parameters it was extracted with
+              cfg:FaceCropParams, # the feature parameters it was extracted with
              ) -> str:
     "What the user of one image should know about its crop: no face was found ('' when one was)."
     if info.get('face_found', True): return ''
     return (f"no face found in '{path}' ({info['image_w']}x{info['image_h']}): predicted from the centre square of the image "
-            f"(face.on_missing={cfg.on_missing!r} of the checkpoint), which may show no face at all; "
+            f"(on_missing={cfg.on_missing!r} in the checkpoint's feature parameters), which may show no face at all; "
             "crop the face yourself or give another image.")
 
-NOTES.register('face_crop', face_note)
+NOTES.register('face_crop', face_note);
 
 # %% ../../nbs/21_features_face.ipynb #4ace2b51
 def detection_report(info_df:pd.DataFrame, # one row per image, with `face_found` and the grouping columns

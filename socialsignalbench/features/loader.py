@@ -4,50 +4,77 @@
 
 # %% ../../nbs/24_loader.ipynb #456755ab
 from __future__ import annotations
-import dataclasses, hashlib, importlib, json, pkgutil
-from dataclasses import dataclass, field
+import dataclasses, functools, hashlib, importlib, json, pkgutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 import numpy as np
 import pandas as pd
-from ..core import SSBError, Registry, atomic_write_json, unknown_name_msg
-from ..config import Config
+from ..core import SSBError, Registry, atomic_write_json, to_jsonable, unknown_name_msg
+from ..config import Config, build, check_section
 from ..data.dataset import load_corpus
 from ..data.labels import scheme_for_config
 from ..data.splits import check_no_leakage
 from ..data.datacard import pick_examples
 from ..data.ravdess import MODALITIES
 from .cache import FeatureCache, config_digest, feature_keys, info_store_name, load_features, stack_features
-from .audio import NormStats, fit_norm_stats, mfcc_problems
+from .audio import LogmelParams, MfccParams, NormStats, fit_norm_stats
+from .face import FaceCropParams
 
 # %% auto #0
 __all__ = ['FEATURE_SPECS', 'FRAME_COLUMNS', 'SPLITS', 'NORMALISE', 'PIXEL_SCALE', 'FeatureSpec', 'mfcc_spec', 'logmel_spec',
-           'face_crop_spec', 'feature_spec', 'features_problems', 'row_modalities', 'with_keys', 'cached_rows',
-           'keys_digest', 'norm_path', 'read_norm', 'train_norm', 'padding_mask', 'group_normalise', 'SplitData',
-           'check_split_frame', 'apply_norm', 'load_split', 'examples']
+           'face_crop_spec', 'feature_params', 'with_feature_params', 'feature_spec', 'feature_param_type',
+           'features_problems', 'row_modalities', 'with_keys', 'cached_rows', 'keys_digest', 'norm_path', 'read_norm',
+           'train_norm', 'padding_mask', 'group_normalise', 'SplitData', 'check_split_frame', 'apply_norm',
+           'load_split', 'examples']
 
 # %% ../../nbs/24_loader.ipynb #e91d1e34
 @dataclass(frozen=True)
 class FeatureSpec:
-    "How rows of one modality are turned into features."
+    "How rows of one modality become features: the extractor, the array models read, and the feature's own parameter dataclass."
     modality: str # 'audio' or 'image'
     extractor: str # name in `core.FEATURES`
-    section: str|None # config section with the extractor's parameters (None: `fixed` holds them)
     array: str # the array models read from each cache entry
     norm: bool = False # standardised per coefficient (train or group statistics)
-    name: str = '' # the registered feature name (`FEATURE_SPECS`)
-    fixed: Any = None # the parameters when no config section holds them (a frozen dataclass)
-    check: Any = field(default=None, repr=False, compare=False) # function(params) -> [(key, what is wrong)]: its own check
-    def params(self, cfg:Config): return self.fixed if self.section is None else getattr(cfg, self.section)
-    def digest(self, cfg:Config) -> str: return config_digest(self.extractor, self.params(cfg))
+    name: str = '' # the registered feature name (`FEATURE_SPECS`; '': the extractor's name)
+    param_type: type|None = None # its own frozen parameter dataclass, filled from `features.params.<name>` (None: it takes none)
+    @property
+    def key(self) -> str: return f'features.params.{self.name or self.extractor}' # where a config holds its parameters
+    def params(self, cfg:Config) -> Any: return feature_params(self, cfg)
+    def digest(self, cfg:Config) -> str: return config_digest(self.extractor, self.params(cfg)) # the extractor and its own params only
+    def frame_rate(self, cfg:Config) -> float|None: # feature frames per second of audio (its params' `frame_rate`; None: none)
+        return getattr(self.params(cfg), 'frame_rate', None)
 
 FEATURE_SPECS = Registry('feature', kind=callable) # feature name -> function(cfg) -> FeatureSpec
 
-def mfcc_spec(cfg:Config) -> FeatureSpec: return FeatureSpec('audio', 'mfcc', 'audio', 'mfcc', True, 'mfcc', check=mfcc_problems)
-def logmel_spec(cfg:Config) -> FeatureSpec: return FeatureSpec('audio', 'logmel', 'audio', 'logmel', True, 'logmel')
-def face_crop_spec(cfg:Config) -> FeatureSpec: return FeatureSpec('image', 'face_crop', 'face', 'face', name='face_crop')
+def mfcc_spec(cfg:Config) -> FeatureSpec: return FeatureSpec('audio', 'mfcc', 'mfcc', True, 'mfcc', MfccParams)
+def logmel_spec(cfg:Config) -> FeatureSpec: return FeatureSpec('audio', 'logmel', 'logmel', True, 'logmel', LogmelParams)
+def face_crop_spec(cfg:Config) -> FeatureSpec: return FeatureSpec('image', 'face_crop', 'face', False, 'face_crop', FaceCropParams)
 FEATURE_SPECS.register('mfcc', mfcc_spec); FEATURE_SPECS.register('logmel', logmel_spec);
 FEATURE_SPECS.register('face_crop', face_crop_spec);
+
+# %% ../../nbs/24_loader.ipynb #featpar1
+@functools.lru_cache(maxsize=256)
+def _built(cls:type, given:str, key:str, src:str) -> Any:
+    return check_section(build(cls, json.loads(given), src, key), key, src)
+
+def feature_params(spec:FeatureSpec, # a registered feature
+                   cfg:Config, # the config (`features.params.<name>`)
+                  ) -> Any:
+    "The feature's parameters: its block in `features.params` built as its dataclass and checked (absent: the defaults; None: none)."
+    given, src = dict(cfg.features.params or {}).get(spec.name or spec.extractor) or {}, cfg.source or '`features.params` config section'
+    if spec.param_type is None:
+        if given: raise SSBError(f"{src}: {spec.key}: '{spec.name or spec.extractor}' takes no parameters; remove this block.")
+        return None
+    return _built(spec.param_type, json.dumps(to_jsonable(given), sort_keys=True), spec.key, src)
+
+def with_feature_params(cfg:Config, # a config
+                        spec:FeatureSpec, # a feature
+                        params:Any, # its parameters (a dataclass or a mapping), e.g. a checkpoint's
+                       ) -> Config:
+    "`cfg` whose `features.params.<name>` block is `params`, everything else unchanged."
+    blocks = {**(cfg.features.params or {}), (spec.name or spec.extractor): to_jsonable(params) or {}}
+    return dataclasses.replace(cfg, features=dataclasses.replace(cfg.features, params=blocks))
 
 # %% ../../nbs/24_loader.ipynb #efa9cfa1
 def _import_features():
@@ -57,12 +84,14 @@ def _import_features():
 
 FEATURE_SPECS.builtins = _import_features # the package's features are read before a plugin adds one
 
+def _modality_keys(cfg:Config) -> list[str]: return [f.name for f in dataclasses.fields(cfg.features) if f.name != 'params']
+
 def feature_spec(cfg:Config, # config with the feature parameters
                  modality:str|None, # 'audio' or 'image' (None: the feature's own; needs `feature`)
                  feature:str|None=None, # a registered feature name (None: the modality's default, `cfg.features`)
                 ) -> FeatureSpec:
     "The `FeatureSpec` of `feature` (or of `modality`'s default, `features.<modality>` of `cfg`) under `cfg`."
-    if feature is None and modality not in [f.name for f in dataclasses.fields(cfg.features)]:
+    if feature is None and modality not in _modality_keys(cfg):
         raise SSBError(unknown_name_msg('modality', modality, MODALITIES) + " Fix the manifest's `modality` column.")
     name = getattr(cfg.features, modality) if feature is None else feature
     if name not in FEATURE_SPECS: _import_features()
@@ -71,17 +100,21 @@ def feature_spec(cfg:Config, # config with the feature parameters
         raise SSBError(f"Feature '{name}' reads {spec.modality} rows, not {modality} rows: pick a feature of the model's modality.")
     return spec
 
+def feature_param_type(name:str) -> type|None:
+    "The parameter dataclass of the registered feature `name` (None: it takes none); SSBError listing the registered ones."
+    if name not in FEATURE_SPECS: _import_features()
+    return FEATURE_SPECS[str(name)](Config()).param_type
+
 # %% ../../nbs/24_loader.ipynb #featprob1
 def features_problems(cfg:Config) -> list[tuple[str, str]]:
-    "`(key, what is wrong)` for `features:` names that are no registered feature of their modality, and the features' own checks."
+    "`(key, what is wrong)` for `features:` names that are no registered feature of their modality."
     bad = []
-    for f in dataclasses.fields(cfg.features):
-        key, name = f'features.{f.name}', getattr(cfg.features, f.name)
+    for m in _modality_keys(cfg):
+        key, name = f'features.{m}', getattr(cfg.features, m)
         if name not in FEATURE_SPECS: _import_features()   # a feature of the package not imported yet
         if name not in FEATURE_SPECS: bad.append((key, unknown_name_msg('feature', name, FEATURE_SPECS.names()).rstrip('.'))); continue
         spec = FEATURE_SPECS[name](cfg)
-        if spec.modality != f.name: bad.append((key, f"'{name}' reads {spec.modality} rows, not {f.name} rows")); continue
-        bad += [(f'{spec.section}.{k}', m) for k, m in (spec.check or (lambda p: []))(spec.params(cfg))]
+        if spec.modality != m: bad.append((key, f"'{name}' reads {spec.modality} rows, not {m} rows"))
     return bad
 
 # %% ../../nbs/24_loader.ipynb #1002e987
@@ -116,13 +149,12 @@ def cached_rows(df:pd.DataFrame, # rows of one modality, with `key` (see `with_k
     store = cache.read_infos(info_store_name(spec.extractor, spec.digest(cfg)))
     missing = ~have & ~df['key'].map(lambda k: 'error' in store.get(k, {})).to_numpy(dtype=bool)
     if missing.any():
-        which = f"this config's `{spec.section}` parameters" if spec.section else f"the {spec.name or spec.extractor} parameters"
+        default = spec.name == getattr(cfg.features, spec.modality, None)
         raise SSBError(f"{int(missing.sum())} of {len(df)} {df['corpus'].iloc[0]} files (e.g. '{df['path'][missing].iloc[0]}') "
-                       f"have no {spec.extractor} features for {which} in '{cache.root}': "
-                       f"run `ssb --config {cfg.source or 'CONFIG'} --mode preprocess` first"
-                       + (f" with a model that reads '{spec.name}' in `model.name` or `model.reference`." if not spec.section else
-                          f" with --set features.{spec.modality}={spec.name}." if spec.name != getattr(cfg.features, spec.modality, None)
-                          else '.'))
+                       f"have no {spec.extractor} features for this config's `{spec.key}` parameters in '{cache.root}': "
+                       f"run `ssb --config {cfg.source or 'CONFIG'} --mode preprocess` first" + ('.' if default else
+                       f" with --set features.{spec.modality}={spec.name}, or with a model that reads '{spec.name}' in `model.name` "
+                       "or `model.reference`."))
     return df[have]
 
 # %% ../../nbs/24_loader.ipynb #e0f2d0c1

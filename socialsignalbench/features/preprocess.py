@@ -199,7 +199,7 @@ def stage_preprocess(cfg:Config, # resolved config
 
 # %% ../../nbs/23_preprocess.ipynb #67498882
 declare_stage('preprocess', 'preprocess.ipynb', 'cached, parallel MFCC and face-crop features; errors, detection rates',
-              reads=('manifests', 'audio', 'face'), writes=('feature cache', 'preprocess_errors.csv', 'preprocess_summary.json'),
+              reads=('manifests', 'features'), writes=('feature cache', 'preprocess_errors.csv', 'preprocess_summary.json'),
               func='stage_preprocess');
 
 # %% ../../nbs/23_preprocess.ipynb #35b1f4ad

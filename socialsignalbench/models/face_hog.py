@@ -38,7 +38,7 @@ def hog_descriptor(shape:tuple[int, int], # crop size (H, W)
     b = p.block * p.cell
     if min(h, w) < b:
         raise SSBError(f"face_hog_logreg: crops of {tuple(shape)} px are smaller than one HOG block ({p.block} x {p.cell} px): "
-                       "lower model.params.face_hog_logreg.cell or .block, or raise face.size.")
+                       "lower model.params.face_hog_logreg.cell or .block, or raise the crop size (features.params.<image feature>.size).")
     return cv2.HOGDescriptor((w, h), (b, b), (p.cell, p.cell), (p.cell, p.cell), p.orientations)
 
 # %% ../../nbs/33a_face_hog.ipynb #6429abfd
@@ -50,7 +50,7 @@ def hog_features(X:np.ndarray, # crops (n, H, W), pixels in [0, 1]
     X = np.asarray(X)
     if X.ndim != 3: raise SSBError(f"face_hog_logreg needs crops of shape (n, H, W), got {X.shape}.")
     if shape is not None and tuple(X.shape[1:]) != tuple(shape):
-        raise SSBError(f"face_hog_logreg was fitted on {tuple(shape)} crops but got {tuple(X.shape[1:])}: use the same face.size.")
+        raise SSBError(f"face_hog_logreg was fitted on {tuple(shape)} crops but got {tuple(X.shape[1:])}: use crops of that size.")
     hog = hog_descriptor(X.shape[1:], p)
     (w, h), (H, W) = hog.winSize, X.shape[1:]
     u8 = np.clip(np.rint(X.astype(np.float64) * 255), 0, 255).astype(np.uint8)[:, (H - h)//2:(H - h)//2 + h, (W - w)//2:(W - w)//2 + w]

@@ -43,7 +43,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument('--plugin', action='append', default=[], metavar='PLUGIN', help='load a plugin first: a .py file or a '
                    "module name (repeatable; with every mode and command); see socialsignalbench.plugins")
     p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
-                   help='override a config key, e.g. --set audio.n_mfcc=20 (repeatable)')
+                   help='override a config key, e.g. --set features.params.mfcc.n_mfcc=20 (repeatable)')
     p.add_argument('--run-id', default=None, help='name or reuse a run directory (default: UTC time + config hash)')
     p.add_argument('--checkpoint', default=None, metavar='PATH', help="with --mode evaluate: evaluate this checkpoint "
                    "instead of the run's model_best.pt")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import pandas as pd
-from ..core import SSBError, atomic_write_bytes, sha256_file
+from ..core import FEATURES, SSBError, atomic_write_bytes, sha256_file
 from ..config import Config, load_config, save_config
 from ..runs import load_run_config
 from ..data.dataset import corpus_root
@@ -186,12 +186,13 @@ def item_audio(run:Run, item_id:str):
 
 # %% ../../nbs/80_explore.ipynb #a547ede8
 def face_crop(run:Run, item_id:str) -> np.ndarray:
-    "The (size, size) uint8 face crop of an image item: from the feature cache, else extracted from its file."
-    from socialsignalbench.features.face import extract_face
+    "The uint8 crop of an image item under the run's image feature: from the feature cache, else extracted from its file."
     p, cfg = item_path(run, item_id), run.cfg
-    key = feature_keys([sha256_file(p)], feature_spec(cfg, 'image').digest(cfg))[0]
+    spec = feature_spec(cfg, 'image')
+    key = feature_keys([sha256_file(p)], spec.digest(cfg))[0]
     cache = FeatureCache(cfg.path(cfg.paths.cache_dir))
-    return cache.load(key, ['face'])[0]['face'] if cache.has(key) else extract_face(p, cfg.face)[0]['face']
+    arrays = cache.load(key, [spec.array])[0] if cache.has(key) else FEATURES[spec.extractor](p, spec.params(cfg))[0]
+    return arrays[spec.array]
 
 def png(img:np.ndarray) -> bytes:
     "PNG bytes of a uint8 image."

@@ -26,7 +26,7 @@ META_KEYS = {'format_version': int, # checkpoint format version (set by `save_ch
              'model_config': dict, # the `model:` config section
              'classes': list, # class names in output order
              'scheme': dict, # the label scheme (name, classes, members, proxies, ...)
-             'features': dict, # the `audio:` or `face:` config section the inputs were made with
+             'features': dict, # the feature parameters the inputs were made with (`features.params.<feature>`)
              'norm': dict, # feature normalisation: {'mode': 'train'|'group'|'none', statistics...}
              'config_hash': str, # hash of the run's config
              'package_version': str} # socialsignalbench version that wrote it

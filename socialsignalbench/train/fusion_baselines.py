@@ -4,7 +4,6 @@
 
 # %% ../../nbs/44a_fusion_baselines.ipynb #e8a5d530
 from __future__ import annotations
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -15,7 +14,7 @@ from ..config import Config
 from ..runs import load_run_config, resolve_run
 from ..data.labels import LabelScheme, scheme_for_config
 from ..data.splits import split_info
-from ..features.loader import load_split
+from ..features.loader import load_split, with_feature_params
 from ..models.core import model_spec
 from .loop import as_tensor
 from .predict import Predictor, load_predictor, normalise_inputs
@@ -47,7 +46,7 @@ def baseline_problems(meta:dict, # the baseline checkpoint's metadata
 def baseline_config(cfg:Config, pred:Predictor) -> Config:
     "The config a baseline's items are read with: its run's `config.yaml` beside the checkpoint, else `cfg` with its feature params."
     p = Path(pred.path).parent/'config.yaml'
-    return load_run_config(p) if p.is_file() else dataclasses.replace(cfg, **{pred.spec.section: pred.params})
+    return load_run_config(p) if p.is_file() else with_feature_params(cfg, pred.spec, pred.params)
 
 # %% ../../nbs/44a_fusion_baselines.ipynb #3a6ecc35
 BASELINE_KEYS = {'audio': 'audio_run', 'image': 'face_run'} # modality -> the `fusion:` key naming its run
@@ -75,8 +74,8 @@ def load_baseline(cfg:Config, # the fusion config
 # %% ../../nbs/44a_fusion_baselines.ipynb #3b8a5fc3
 def baseline_inputs(cfg:Config, pred:Predictor) -> tuple[np.ndarray, pd.DataFrame]:
     "(inputs normalised the checkpoint's way, their frame: id, path, group, emotion, label, split) of every row of its corpus."
-    c = dataclasses.replace(baseline_config(cfg, pred), **{pred.spec.section: pred.params})
-    d = load_split(c, pred.meta['corpus'], None, 'none', modality=pred.spec.modality)
+    c = with_feature_params(baseline_config(cfg, pred), pred.spec, pred.params)
+    d = load_split(c, pred.meta['corpus'], None, 'none', modality=pred.spec.modality, feature=pred.spec.name or None)
     return normalise_inputs(d.X, pred.norm, pred.spec, d.groups), d.frame
 
 @torch.no_grad()

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/46_predict.ipynb #87813b08
 from __future__ import annotations
-import argparse, dataclasses, json, sys
+import argparse, json, sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 from ..core import SSBError, FEATURES, NOTES, sha256_file
-from ..config import Config, build
+from ..config import Config, build, check_section
 from ..data.labels import LabelScheme, proxy_scores
 from ..features.audio import sniff_audio
 from ..features.loader import FeatureSpec, apply_norm, feature_spec
@@ -38,14 +38,13 @@ def feature_setup(meta:dict, # checkpoint metadata
                  ) -> tuple[FeatureSpec, Any]:
     "The checkpoint's `FeatureSpec` (its `feature`, else the modality's default) and the feature parameters it was trained with."
     mod, feature, where = model_spec(meta['model']).modality, meta.get('feature'), "checkpoint metadata 'features'"
-    params = dict(meta['features'])
+    params = dict(meta['features'] or {})
     feature = params.pop('representation', feature)   # older checkpoints: `audio.representation` named the feature
     spec = feature_spec(Config(), mod, feature)
-    if spec.section is None:   # the feature's own parameters (e.g. `EgemapsParams`), not a config section
-        params = build(type(spec.fixed), params, where, spec.name)
-        return dataclasses.replace(spec, fixed=params), params
-    cfg = build(Config, {spec.section: params}, where)
-    return feature_spec(cfg, mod, feature), getattr(cfg, spec.section)
+    if spec.param_type is None: return spec, None
+    old = getattr(spec.param_type, 'RENAMED', {})   # keys of an older layout (e.g. n_mfcc of the shared audio: section, not the log-mel's)
+    params = build(spec.param_type, {k: v for k, v in params.items() if k not in old}, where, spec.key)
+    return spec, check_section(params, spec.key, where)
 
 # %% ../../nbs/46_predict.ipynb #898a0c24
 def normalise_inputs(X:np.ndarray, # raw features: (n, n_coef, n_frames) or (n, H, W)
@@ -80,7 +79,7 @@ class Predictor:
     meta: dict # the checkpoint metadata
     scheme: LabelScheme # the label scheme it was trained with
     spec: FeatureSpec # how a file becomes its input
-    params: Any # the `AudioConfig`/`FaceConfig` its features were made with
+    params: Any # the feature parameters its inputs were made with (the feature's own dataclass, e.g. `MfccParams`)
     path: str # the checkpoint file
     sha256: str # of the checkpoint file (identical trainings write identical files)
     members: tuple = () # every member's model when the checkpoint holds several (`train.repeats`; `model` is the first), else ()

@@ -21,7 +21,6 @@ from ..features.loader import PIXEL_SCALE, cached_rows, feature_spec, load_split
 from ..data.dataset import load_corpus
 from ..metrics.predictions import Predictions
 from ..models.core import all_models, build_model, estimator_proba, estimator_tensors, fit_estimator, model_params, model_spec
-from .augment import seconds_to_frames
 from .checkpoint import checkpoint_meta, pack_members, save_checkpoint, val_thresholds
 from .loop import fit, predict_arrays
 from .kfold import _uar, cross_validate, torch_fitter
@@ -115,9 +114,11 @@ class TrainSummary:
         return pd.DataFrame(rows).assign(normalisation='per-speaker' if self.speaker_norm else 'train statistics')
 
 # %% ../../nbs/45_train_stage.ipynb #cab0cc6b
-def _fit_kw(cfg:Config, modality:str) -> dict:
-    "The modality-specific arguments of `fit`."
-    return dict(modality=modality, shift_frames=seconds_to_frames(cfg.augment.shift_s, cfg.audio.sample_rate, cfg.audio.hop_length))
+def _fit_kw(cfg:Config, name:str) -> dict:
+    "The modality-specific arguments of `fit` for model `name`: `augment.shift_s` in frames of the feature it reads."
+    spec = model_spec(name)
+    rate = feature_spec(cfg, spec.modality, spec.feature).frame_rate(cfg) if spec.modality == 'audio' else None
+    return dict(modality=spec.modality, shift_frames=int(round(cfg.augment.shift_s*rate)) if rate else 0)
 
 def reference_names(cfg:Config, modality:str) -> tuple[str, ...]:
     "The references to train beside `model.name`, each a scikit-learn model reading `modality` with valid parameters."
@@ -209,7 +210,7 @@ def train_holdout(cfg:Config, run_dir:str|Path, # resolved config; where outputs
     models, res, seeds = [], [], repeat_seeds(cfg)
     for r, s in enumerate(seeds):   # repeat r: seed `seed` + r, its training state in train_state/ (r = 0) or train_state/repeat<r>/
         models.append(build_model(name, train.X.shape[1:], K, cfg.model, seed=s))
-        res.append(fit(models[-1], train, val, t, cfg.augment, s, run_dir/'train_state'/(f'repeat{r}' if r else ''), **_fit_kw(cfg, mod)))
+        res.append(fit(models[-1], train, val, t, cfg.augment, s, run_dir/'train_state'/(f'repeat{r}' if r else ''), **_fit_kw(cfg, name)))
     best, vu = [x.best_epoch for x in res], [x.best_val_uar for x in res]
     more = dict(members=len(seeds), member_seeds=seeds, ensemble=t.ensemble) if len(seeds) > 1 else {}
     probs = [_speed(m, np.concatenate([val.X, test.X])) for m in models]
@@ -271,7 +272,7 @@ def train_kfold(cfg:Config, run_dir:str|Path, # resolved config; where outputs g
     if est: check_estimator_levers(cfg)   # a scikit-learn model.name: fitted once per fold, like a reference
     runs = [seeds[0]] if cfg.train.ensemble else seeds   # an ensemble averages its members inside each fold (`torch_fitter`)
     fitter = lambda r, s: _estimator_fitter(cfg, name, K) if est else torch_fitter(
-        build, cfg.train, cfg.augment, s, run_dir/'train_state'/(f'repeat{r}' if r else ''), **_fit_kw(cfg, mod))
+        build, cfg.train, cfg.augment, s, run_dir/'train_state'/(f'repeat{r}' if r else ''), **_fit_kw(cfg, name))
     cvs = [cross_validate(data, fitter(r, s), per_fold) for r, s in enumerate(runs)]
     files = [f for k, c in enumerate(cvs)
              for f in _repeat_preds(run_dir, '', dict(val=data, test=data), dict(val=c.val_probs, test=c.probs), scheme, k)]

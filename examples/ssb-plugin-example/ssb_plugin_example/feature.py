@@ -12,18 +12,22 @@ NAME = 'example_delta_mfcc'
 
 @dataclasses.dataclass(frozen=True)
 class DeltaMfccParams:
-    "Parameters of the delta-MFCC feature (any change re-keys the feature cache)."
+    "Parameters of the delta-MFCC feature (config: `features.params.example_delta_mfcc`; any change re-keys its cache)."
     sample_rate: Annotated[int, Range(8000)] = 16000  # every file is resampled to this rate first
     duration: Annotated[float, POS] = 3.0  # seconds kept per clip: the centre of longer clips, shorter ones zero-padded
     n_mfcc: Annotated[int, Range(2, 64)] = 20  # cepstral coefficients (the deltas double the rows)
     hop_length: Annotated[int, Range(64)] = 256  # samples between frames
     delta_width: Annotated[int, Range(3)] = 9  # frames in the delta window (odd)
 
+    @property
+    def frame_rate(self) -> float:  # feature frames per second (time-shift augmentation converts seconds with it)
+        return self.sample_rate / self.hop_length
+
 
 def extract_delta_mfcc(path, params: DeltaMfccParams = DeltaMfccParams()) -> tuple[dict, dict]:
     "{'delta_mfcc': float32 (2 * n_mfcc, n_frames)} of one audio file, and a flat info dict."
     import librosa
-    params = validated(params, NAME)
+    params = validated(params, f'features.params.{NAME}')
     try:
         y, sr = librosa.load(str(path), sr=params.sample_rate, mono=True)
     except Exception as e:
@@ -40,4 +44,4 @@ def extract_delta_mfcc(path, params: DeltaMfccParams = DeltaMfccParams()) -> tup
 
 
 FEATURES.register(NAME, extract_delta_mfcc)
-FEATURE_SPECS.register(NAME, lambda cfg: FeatureSpec('audio', NAME, None, 'delta_mfcc', True, NAME, DeltaMfccParams()))
+FEATURE_SPECS.register(NAME, lambda cfg: FeatureSpec('audio', NAME, 'delta_mfcc', norm=True, name=NAME, param_type=DeltaMfccParams))
