@@ -77,7 +77,7 @@ def make_runs(root, scheme_b='seed', n_c=10):
         rep = metrics_report(p, 'seed', THR, n_boot=50)
         write_report(MetricsReport(**(vars(rep) | {'scheme': scheme})), d / 'metrics.json')
         if name in 'ab':
-            write_report(metrics_report(p.subset(gold), 'seed', THR, n_boot=50, meta={'gold_sha256': ids_sha256(gold)}),
+            write_report(metrics_report(p.subset(gold), 'seed', THR, n_boot=50, meta={'gold': {'sha256': ids_sha256(gold)}}),
                          d / 'metrics_gold.json')
     return cfg
 

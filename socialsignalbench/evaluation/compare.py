@@ -196,9 +196,9 @@ def gold_ids(a:RunPredictions, b:RunPredictions, shared:tuple) -> tuple[tuple|No
     if not (a.gold and b.gold):
         have = [r.name for r in (a, b) if r.gold]
         return None, f"no gold-slice comparison: {'only ' + have[0] + ' has' if have else 'neither run has'} a metrics_gold.json"
-    ha, hb = (r.gold.meta.get('gold_sha256') for r in (a, b))
+    ha, hb = (r.gold.meta.get('gold', {}).get('sha256') for r in (a, b))   # written by evaluate_gold
     if ha is None or ha != hb:
-        return None, f"no gold-slice comparison: the runs were scored on different gold slices (gold_sha256 {ha} and {hb})"
+        return None, f"no gold-slice comparison: the runs were scored on different gold slices (meta.gold.sha256 {ha} and {hb})"
     ids = tuple(sorted(set(a.gold.ids) & set(b.gold.ids) & set(shared)))
     if not ids: return None, f"no gold-slice comparison: none of the gold slice {ha[:12]} items is among the shared items"
     return ids, f"gold slice {ha[:12]}: {len(ids)} of its {len(a.gold.ids)} items among the shared items"

@@ -230,4 +230,7 @@ def read_run_predictions(cfg:Config, # the config (its `paths.runs_dir`)
     else: f = resolve_run(cfg, ref, key)/'predictions.csv'
     if not f.is_file(): raise SSBError(f"{key}: {f} does not exist: evaluate the run first (--mode evaluate), or name a predictions CSV "
                                        f"file.")
+    if (bad := f.parent/'evaluate.failed.ipynb').is_file(): raise SSBError(   # the runner's record of a failed evaluate
+        f"{key}: the last evaluate of {f.parent} failed (see {bad.with_suffix('.html')}), so its {f.name} is from an earlier "
+        f"evaluate and may not match its config: fix what {bad.name} shows and evaluate the run again (--mode evaluate --run-id {f.parent.name}).")
     return Predictions.read_csv(f), f
