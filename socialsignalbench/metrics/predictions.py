@@ -232,5 +232,6 @@ def read_run_predictions(cfg:Config, # the config (its `paths.runs_dir`)
                                        f"file.")
     if (bad := f.parent/'evaluate.failed.ipynb').is_file(): raise SSBError(   # the runner's record of a failed evaluate
         f"{key}: the last evaluate of {f.parent} failed (see {bad.with_suffix('.html')}), so its {f.name} is from an earlier "
-        f"evaluate and may not match its config: fix what {bad.name} shows and evaluate the run again (--mode evaluate --run-id {f.parent.name}).")
+        f"evaluate and may not match its config: fix what the report shows and evaluate the run again "
+        f"(--mode evaluate --run-id {f.parent.name}).")
     return Predictions.read_csv(f), f
