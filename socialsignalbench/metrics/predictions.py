@@ -230,8 +230,7 @@ def read_run_predictions(cfg:Config, # the config (its `paths.runs_dir`)
     else: f = resolve_run(cfg, ref, key)/'predictions.csv'
     if not f.is_file(): raise SSBError(f"{key}: {f} does not exist: evaluate the run first (--mode evaluate), or name a predictions CSV "
                                        f"file.")
-    if (bad := f.parent/'evaluate.failed.ipynb').is_file(): raise SSBError(   # the runner's record of a failed evaluate
-        f"{key}: the last evaluate of {f.parent} failed (see {bad.with_suffix('.html')}), so its {f.name} is from an earlier "
-        f"evaluate and may not match its config: fix what the report shows and evaluate the run again "
-        f"(--mode evaluate --run-id {f.parent.name}).")
+    if bad := sorted(f.parent.glob('*.failed.ipynb')): raise SSBError(   # the runner's record of a stage that failed last time
+        f"{key}: the last {bad[0].name.split('.')[0]} of {f.parent} failed (see {bad[0].with_suffix('.html')}), so its {f.name} "
+        f"may be from an earlier run of the stage and not match its config: fix what the report shows and run the stage again.")
     return Predictions.read_csv(f), f

@@ -266,7 +266,7 @@ def train_kfold(cfg:Config, run_dir:str|Path, # resolved config; where outputs g
     "Train the model and its references once per grouped fold; write pooled out-of-fold predictions and a fold table."
     run_dir, name, scheme, K = Path(run_dir), cfg.model.name, scheme_for_config(cfg), len(data.classes)
     spec = model_spec(name)
-    mod, per_fold = spec.modality, normalise == 'none' and feature_spec(cfg, spec.modality, **_feature_kw(spec.feature)).norm
+    mod, per_fold = spec.modality, normalise == 'none' and feature_spec(cfg, spec.modality, feature=spec.feature).norm
     refs = {r: (data, per_fold) for r in reference_names(cfg, mod)} if refs is None else refs
     build, seeds, est = lambda: build_model(name, data.X.shape[1:], K, cfg.model), repeat_seeds(cfg), spec.kind == 'sklearn'
     if est: check_estimator_levers(cfg)   # a scikit-learn model.name: fitted once per fold, like a reference
@@ -304,7 +304,6 @@ def _reads(spec, normalise:str) -> tuple:
     "(feature, normalisation) a model's inputs are loaded with: its own feature, per-speaker when it always wants it."
     return spec.feature, 'group' if spec.normalise == 'group' else normalise
 
-def _feature_kw(feature:str|None) -> dict: return {} if feature is None else {'feature': feature}
 
 def stage_train(cfg:Config, # resolved config
                 run_dir:str|Path, # the run directory
@@ -316,14 +315,14 @@ def stage_train(cfg:Config, # resolved config
     mod, own = spec.modality, _reads(spec, normalise)   # the model reads its own feature, like a reference
     run_dir.mkdir(parents=True, exist_ok=True)
     if cfg.split.mode == 'kfold':
-        how = lambda f, n: 'none' if n == 'train' and feature_spec(cfg, mod, **_feature_kw(f)).norm else n
-        load = lambda f, n: (load_split(cfg, corpus, None, how(f, n), modality=mod, **_feature_kw(f)), how(f, n) == 'none' and n == 'train')
+        how = lambda f, n: 'none' if n == 'train' and feature_spec(cfg, mod, feature=f).norm else n
+        load = lambda f, n: (load_split(cfg, corpus, None, how(f, n), modality=mod, feature=f), how(f, n) == 'none' and n == 'train')
         ds = {k: load(*k) for k in {own, *(_reads(model_spec(r), normalise) for r in names)}}
         refs = {r: ds[_reads(model_spec(r), normalise)] for r in names}
         s = train_kfold(cfg, run_dir, ds[own][0], how(*own), refs)
     else:
-        load = lambda f, n: ([load_split(cfg, corpus, p, n, modality=mod, **_feature_kw(f)) for p in ('train', 'val', 'test')],
-                             norm_meta(cfg, corpus, mod, n, **_feature_kw(f)))
+        load = lambda f, n: ([load_split(cfg, corpus, p, n, modality=mod, feature=f) for p in ('train', 'val', 'test')],
+                             norm_meta(cfg, corpus, mod, n, feature=f))
         ds = {k: load(*k) for k in {own, *(_reads(model_spec(r), normalise) for r in names)}}
         refs = {r: ds[_reads(model_spec(r), normalise)] for r in names}
         s = train_holdout(cfg, run_dir, *ds[own][0], ds[own][1], refs)
