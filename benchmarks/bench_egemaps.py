@@ -96,17 +96,22 @@ def choose(name:str, X, y, folds, n_classes:int, seed:int, grids:dict=GRIDS) -> 
     return json.loads(best), scores
 
 
-def nested_cv(name:str, data, seed:int) -> dict:
-    """Outer folds = `data`'s folds; parameters chosen on the other folds only; fold UARs, pooled predictions, choices."""
+def nested_cv(names:str|tuple, data, seed:int) -> dict:
+    """Outer folds = `data`'s folds; the model (one of `names`) and its parameters chosen on the other folds only.
+
+    Returns each fold's UAR, the pooled out-of-fold class probabilities and their UAR with its interval, and the choices."""
+    names = (names,) if isinstance(names, str) else tuple(names)
     folds, K = data.frame['fold'].to_numpy(), len(data.classes)
-    pred, fold_uar, chosen = np.full(len(data.y), -1), [], []
+    probs, fold_uar, chosen = np.zeros((len(data.y), K)), [], []
     for k in np.unique(folds):
         tr, te = folds != k, folds == k
-        params, _ = choose(name, data.X[tr], data.y[tr], folds[tr], K, seed, NESTED)
-        pred[te] = fit_predict(name, params, data.X[tr], data.y[tr], data.X[te], K, seed).argmax(1)
-        fold_uar.append(uar(data.y[te], pred[te])); chosen.append(params)
+        picks = [(n, *choose(n, data.X[tr], data.y[tr], folds[tr], K, seed, NESTED)) for n in names]
+        name, params, scores = max(picks, key=lambda c: c[2][json.dumps(c[1])])
+        probs[te] = fit_predict(name, params, data.X[tr], data.y[tr], data.X[te], K, seed)
+        fold_uar.append(uar(data.y[te], probs[te].argmax(1))); chosen.append(params if len(names) == 1 else dict(model=name, **params))
+    pred = probs.argmax(1)
     b = bootstrap_ci(lambda w: uar(data.y, pred, sample_weight=w), data.groups, n_boot=1000, seed=0)
-    return dict(fold_uar=fold_uar, pooled=(b.estimate, b.low, b.high), chosen=chosen)
+    return dict(fold_uar=fold_uar, pooled=(b.estimate, b.low, b.high), chosen=chosen, probs=probs)
 
 
 def run_choose(a) -> None:

@@ -90,7 +90,8 @@ def score_run(run_dir:Path, s) -> dict:
     rc = two_level_cis([{'uar': (lambda w, p=p: uar(y, p.probs.argmax(1), sample_weight=w))} for p in preds], g, n_boot=1000)['uar']
     folds = pd.read_csv(run_dir / 'folds.csv')
     out = dict(model=s.model, refs=list(s.references), epochs=s.epochs_run, epoch_s=s.train_seconds / max(s.epochs_run, 1))
-    out[s.model] = dict(repeats=rc, ensemble=ci(y, np.mean([p.probs for p in preds], 0).argmax(1), g),
+    ens = np.mean([p.probs for p in preds], 0)  # the seeds' averaged probabilities: the `train.ensemble: true` predictor
+    out[s.model] = dict(repeats=rc, ensemble=ci(y, ens.argmax(1), g), probs=ens, ids=preds[0].ids,
                         folds=folds.loc[folds['model'] == s.model, 'test_uar'].to_numpy())
     for j, r in enumerate(s.references):
         p = Predictions.read_csv(run_dir / f"{'reference' if j == 0 else f'reference_{r}'}_predictions_test.csv")
