@@ -238,8 +238,10 @@ def report_kernel():
     km = AsyncKernelManager(kernel_name='python3', transport='ipc', ip=os.path.join(d, 'kernel'))
     try: yield km
     finally:
+        proc = getattr(km.provisioner, 'process', None) if km.has_kernel else None
         with contextlib.suppress(Exception):
             if km.has_kernel: run_sync(km.shutdown_kernel)(now=True)
+        if proc is not None and proc.poll() is None: proc.kill(); proc.wait(10)  # the shutdown failed: no kernel outlives ssb
         shutil.rmtree(d, ignore_errors=True)
 
 # %% ../../nbs/70_pipeline.ipynb #8eccd6bf
