@@ -7,7 +7,10 @@ package's `train` stage once in k-fold mode (`split.ravdess: auto`, `--folds` co
 folds, 4 by default) with `train.repeats: N` scored apart (`train.ensemble: false`): N trainings of the audio CNN with
 seeds `seed` ... `seed`+N-1 over the same folds, beside its `audio_logreg` reference (deterministic). The eGeMAPS
 references (`egemaps_svm`, `egemaps_logreg` on per-speaker standardised functionals) run by nested CV over the same outer
-folds (`bench_egemaps.nested_cv`: each outer fold's parameters chosen on the other folds only). Faces: the London 72 by
+folds (`bench_egemaps.nested_cv`: each outer fold's parameters chosen on the other folds only). A late-fusion row,
+`audio_cnn + eGeMAPS`, averages the CNN seeds' averaged probabilities with a nested eGeMAPS model's (weights 1/2, fixed
+before any fold was seen; the eGeMAPS side, SVM or logistic and its parameters, chosen per outer fold on the other folds
+only); it counts as an audio model against the eGeMAPS references and the targets. Faces: the London 72 by
 6-fold person-grouped CV, face model x N seeds beside HOG + logistic (`bench_faces.run_faces`). For every model it
 prints the UAR of the pooled out-of-fold test predictions: mean ± sd over the seeds with the 95% two-level interval
 (groups and seeds resampled) and the seeds' averaged probabilities (the shipped `train.ensemble: true` predictor) with
