@@ -91,7 +91,7 @@ def score_run(run_dir:Path, s) -> dict:
     folds = pd.read_csv(run_dir / 'folds.csv')
     out = dict(model=s.model, refs=list(s.references), epochs=s.epochs_run, epoch_s=s.train_seconds / max(s.epochs_run, 1))
     ens = np.mean([p.probs for p in preds], 0)  # the seeds' averaged probabilities: the `train.ensemble: true` predictor
-    out[s.model] = dict(repeats=rc, ensemble=ci(y, ens.argmax(1), g), probs=ens, ids=preds[0].ids,
+    out[s.model] = dict(repeats=rc, ensemble=ci(y, ens.argmax(1), g), probs=ens, seed_probs=[p.probs for p in preds], ids=preds[0].ids,
                         folds=folds.loc[folds['model'] == s.model, 'test_uar'].to_numpy())
     for j, r in enumerate(s.references):
         p = Predictions.read_csv(run_dir / f"{'reference' if j == 0 else f'reference_{r}'}_predictions_test.csv")

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -37,6 +38,8 @@ from socialsignalbench.data.ravdess import build_ravdess_manifest  # noqa: E402
 from socialsignalbench.data.stages import write_manifest  # noqa: E402
 from socialsignalbench.features.loader import feature_spec, load_split  # noqa: E402
 from socialsignalbench.features.preprocess import stage_preprocess  # noqa: E402
+from socialsignalbench.metrics.bootstrap import two_level_cis  # noqa: E402
+from socialsignalbench.metrics.functional import uar  # noqa: E402
 from socialsignalbench.models.core import build_model  # noqa: E402
 from socialsignalbench.train.loop import predict_arrays  # noqa: E402
 from socialsignalbench.train.stage import stage_train  # noqa: E402
@@ -107,10 +110,11 @@ def blend(cnn:dict, data, seed:int) -> dict:
 
     The weight is fixed at 1/2 before any fold is seen; the eGeMAPS side (SVM or logistic, and its parameters) is chosen per
     outer fold on the other folds only, so the test fold never reaches a choice."""
-    e = bench_egemaps.nested_cv(EGEMAPS, data, seed)
-    at = {i: k for k, i in enumerate(cnn['ids'])}
-    probs = (cnn['probs'][[at[i] for i in data.frame['id']]] + e['probs']) / 2
-    return dict(ci=bench_faces.ci(data.y, probs.argmax(1), data.groups), chosen=e['chosen'])
+    e, order = bench_egemaps.nested_cv(EGEMAPS, data, seed), pd.Index(cnn['ids']).get_indexer(data.frame['id'])
+    y, g, mix = data.y, data.groups, lambda p: (p[order] + e['probs']) / 2
+    per = [mix(p) for p in cnn['seed_probs']]   # each seed's CNN with the eGeMAPS model: the spread over seeds
+    rc = two_level_cis([{'uar': (lambda w, q=q: uar(y, q.argmax(1), sample_weight=w))} for q in per], g, n_boot=1000)['uar']
+    return dict(repeats=rc, ensemble=bench_faces.ci(y, mix(cnn['probs']).argmax(1), g), chosen=e['chosen'])
 
 
 def audio_lines(r:dict) -> list[str]:
@@ -128,9 +132,12 @@ def audio_lines(r:dict) -> list[str]:
         lines.append(f"  {n + ' (per-speaker)':28s} | {bench_faces.fmt(r[n]['ci']) + ' (nested)':34s} | "
                      f"chosen per fold: {' '.join('/'.join(f'{v:g}' for v in c.values()) for c in r[n]['chosen'])}")
     if BLEND in r:
-        best[BLEND] = r[BLEND]['ci'][0]
-        lines.append(f"  {BLEND:28s} | {bench_faces.fmt(r[BLEND]['ci']) + ' (weights 1/2)':34s} | eGeMAPS side chosen per fold: "
-                     f"{' '.join('/'.join(f'{v:g}' if not isinstance(v, str) else v[8:] for v in c.values()) for c in r[BLEND]['chosen'])}")
+        rb, ch = r[BLEND]['repeats'], r[BLEND]['chosen']
+        best[BLEND], best[f'{BLEND} (seed ensemble)'] = rb.estimate, r[BLEND]['ensemble'][0]
+        lines.append(f"  {BLEND:28s} | {rb.estimate:.3f} ± {rb.sd:.3f} [{rb.low:.2f}, {rb.high:.2f}]     | "
+                     f"{' '.join(f'{v:.3f}' for v in rb.values):22s} | {bench_faces.fmt(r[BLEND]['ensemble'])} (weights 1/2)")
+        lines.append(f"  {'':28s}   eGeMAPS side chosen per fold: "
+                     f"{' '.join('/'.join(f'{v:g}' if not isinstance(v, str) else v[8:] for v in c.values()) for c in ch)}")
     if best and eg:
         b, e = max(best, key=best.get), max(eg.values())
         ok = best[b] >= TARGETS[r['scheme']] and best[b] - e >= MIN_DELTA
