@@ -184,12 +184,12 @@ def test_ctrl_c_prints_one_line_saying_how_to_resume(project):
         cmd = [sys.executable, '-m', 'socialsignalbench.pipeline.cli', '--config', 'configs/small.yaml', '--mode', 'demo_data',
                '--run-id', 'ctrl-c']
         run = project / 'outputs' / 'runs' / 'ctrl-c'
-        proc = start_and_wait(cmd, project, run / 'started', stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # ssb starts as from a terminal, with Ctrl-C at its default: a test run launched as a background job (`cmd &` without
+        # job control, as some CI launchers do) ignores SIGINT, and its children inherit that, so Ctrl-C would be ignored
+        proc = start_and_wait(cmd, project, run / 'started', stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         os.killpg(proc.pid, signal.SIGINT)   # Ctrl-C in a terminal reaches ssb (the kernel runs in a session of its own)
-        try: out, err = proc.communicate(timeout=60)   # returns once every holder of ssb's pipes is gone: ssb and its kernel
-        except subprocess.TimeoutExpired:   # once in 8 full runs the pipes stayed open 120 s (cause unproven: a kernel that outlived
-            os.killpg(proc.pid, signal.SIGINT)   # a failed shutdown would do it, and `report_kernel` now kills one); press it again
-            out, err = proc.communicate(timeout=120)
+        out, err = proc.communicate(timeout=120)
         assert proc.returncode == 130, err
         assert err == ("[ssb] interrupted (Ctrl-C) during stage 'demo_data' of run ctrl-c: to resume, run the same command with "
                        "--run-id ctrl-c (downloads, the feature cache and the files of finished stages are kept).\n"), err
