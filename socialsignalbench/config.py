@@ -134,6 +134,7 @@ class ModelConfig:
     "Which registered model to train, the references beside it, and each model's own parameters (`params.<name>`)."
     name: str = 'audio_cnn' # a registered model: audio_cnn, face_cnn, audio_logreg, ...
     reference: Optional[tuple[str, ...]] = ('audio_logreg',) # classical references trained beside it on its split: a name, a list or None
+    blend: Optional[tuple[str, ...]] = None # evaluate also averages the model with the best on validation of these references (if trained)
     params: dict = field(default_factory=dict) # each model's own parameters by its name, e.g. {audio_cnn: {widths: [64, 128]}}
 
 @dataclass(frozen=True)

@@ -163,3 +163,20 @@ def test_face_checkpoint_with_an_audio_config_names_the_modalities(evaluated, pr
     wav = next((project / 'data' / 'demo' / 'raw' / 'ravdess').rglob('*.wav'))
     p = ssb('predict', '--checkpoint', ckpt, wav, cwd=project)
     assert p.returncode == 1 and 'is an audio file (WAV)' in p.stderr and 'OpenCV' not in p.stderr, p.stderr
+
+
+def test_blend_scores_the_model_averaged_with_a_reference(evaluated, project):
+    """`model.blend`: evaluate also scores the model's probabilities averaged with the chosen reference's, as its own row."""
+    assert not (evaluated / 'metrics_blend.json').exists()   # no model.blend: no blend
+    ssb_ok('--config', 'configs/eval.yaml', '--mode', 'train', 'evaluate', '--run-id', 'bl', '--set', 'model.blend=[audio_logreg]',
+           cwd=project)
+    out = project / 'outputs' / 'runs' / 'bl'
+    rep, s = read_report(out / 'metrics_blend.json'), json.loads((out / 'evaluate_summary.json').read_text())
+    assert (rep.meta['role'], rep.meta['model'], rep.meta['blend']['chosen_by']) == ('blend', 'audio_cnn+audio_logreg', 'validation UAR')
+    assert s['blend']['name'] == 'audio_cnn+audio_logreg' and s['references'] == ['audio_logreg'], s
+    m, r, b = (Predictions.read_csv(out / f) for f in ('predictions.csv', 'predictions_reference.csv', 'predictions_blend.csv'))
+    np.testing.assert_allclose(b.probs, (m.subset(b.ids).probs + r.subset(b.ids).probs) / 2, atol=1e-6)
+    assert 'audio_cnn+audio_logreg' in pd.read_csv(out / 'results.csv').columns
+    from socialsignalbench.pipeline.suite import leaderboard
+    board = leaderboard(project / 'outputs' / 'runs')
+    assert board[(board['run'] == 'bl') & (board['role'] == 'blend')]['model'].tolist() == ['audio_cnn+audio_logreg'], board

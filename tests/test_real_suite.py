@@ -57,6 +57,9 @@ def test_real_suite_on_eight_actors_and_24_london_people(project, tmp_path):
     # the audio CNN beside both references, the face CNN beside HOG + logistic regression
     assert (root / 'audio' / 'metrics_reference.json').is_file() and (root / 'audio' / 'metrics_reference_egemaps_svm_spk.json').is_file()
     assert json.loads((root / 'face' / 'metrics_reference.json').read_text())['meta']['model'] == 'face_hog_logreg'
+    blend = json.loads((root / 'audio' / 'metrics_blend.json').read_text())['meta']['blend']   # the CNN with an eGeMAPS reference
+    assert blend['members'][0] == 'audio_cnn' and blend['members'][1] in ('egemaps_svm_spk', 'egemaps_logreg_spk'), blend
+    assert not (root / 'face' / 'metrics_blend.json').exists()   # base_config's blend names audio references: none beside faces
     assert json.loads((root / 'face' / 'metrics.json').read_text())['meta']['corpus'] == 'london'
     # fusion keeps the classes both corpora have (London: neutral and happy -> engagement) and names the dropped ones
     fused = json.loads((root / 'fusion' / 'train_summary.json').read_text())

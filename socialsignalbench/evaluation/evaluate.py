@@ -31,11 +31,11 @@ from .evaluators import EVALUATORS, Evaluation, Evaluator, evaluate_with, write_
 # %% auto #0
 __all__ = ['CHECKPOINT_ENV', 'MODEL_FILE', 'REFERENCE_FILE', 'GOLD_FILES', 'RESULT_SUFFIXES', 'checkpoint_paths',
            'compatibility_problems', 'check_compatible', 'check_modality', 'evaluation_split', 'Evaluated',
-           'evaluate_predictions', 'norm_label', 'results_table', 'ci_warnings', 'write_outputs', 'gold_slice_for',
-           'full_vs_gold', 'evaluate_gold', 'gold_info', 'read_results_gold', 'holdout_meta', 'all_test',
-           'evaluate_checkpoint', 'read_oof', 'fold_metrics', 'kfold_meta', 'evaluate_kfold', 'EvaluateSummary',
-           'whole_or_nothing', 'evaluate_run', 'stage_evaluate', 'read_results', 'results_view', 'per_class_table',
-           'proxy_table', 'read_folds']
+           'evaluate_predictions', 'norm_label', 'results_table', 'ci_warnings', 'mean_probs', 'blend_evaluated',
+           'write_outputs', 'gold_slice_for', 'full_vs_gold', 'evaluate_gold', 'gold_info', 'read_results_gold',
+           'holdout_meta', 'all_test', 'evaluate_checkpoint', 'read_oof', 'fold_metrics', 'kfold_meta',
+           'evaluate_kfold', 'EvaluateSummary', 'whole_or_nothing', 'evaluate_run', 'stage_evaluate', 'read_results',
+           'results_view', 'per_class_table', 'proxy_table', 'read_folds']
 
 # %% ../../nbs/65_evaluate.ipynb #e6441fb0
 declare_stage('evaluate', 'evaluate.ipynb',
@@ -43,7 +43,7 @@ declare_stage('evaluate', 'evaluate.ipynb',
               reads=('model_best.pt', 'reference_best.pt', 'feature cache', 'manifests'),
               writes=('metrics.json', 'metrics_reference.json', 'results.csv', 'predictions.csv', 'predictions_reference.csv',
                       'errors.csv', 'confusion_matrix.png', 'reliability.png', 'folds_metrics.csv', 'metrics_gold.json',
-                      'results_gold.csv', 'evaluate_summary.json'),
+                      'results_gold.csv', 'metrics_blend.json', 'predictions_blend.csv', 'evaluate_summary.json'),
               func='stage_evaluate');
 
 # %% ../../nbs/65_evaluate.ipynb #bed7502a
@@ -109,11 +109,12 @@ def evaluation_split(pred:Predictor, # the loaded checkpoint
 class Evaluated:
     "One model evaluated: its test predictions, the thresholds chosen on validation and the metrics report."
     name: str # model name, e.g. 'audio_cnn'
-    role: str # 'model' or 'reference'
+    role: str # 'model', 'reference' or 'blend'
     test: Predictions # test predictions (k-fold: pooled out-of-fold)
     thresholds: dict|None # proxy -> threshold chosen on validation (None: no honest validation predictions)
     report: MetricsReport # every metric on `test` (repeats: means over them, two-level intervals)
     repeats: tuple = () # `train.repeats` scored apart: the other repeats' test predictions (`test` is the first's)
+    val: tuple = () # the validation predictions that chose the thresholds, one per repeat (empty: none honest)
 
 def evaluate_predictions(name:str, role:str, # model name; 'model' or 'reference'
                          val:Predictions|list|None, # validation predictions choose thresholds (None: none chosen; repeats: a list)
@@ -127,7 +128,7 @@ def evaluate_predictions(name:str, role:str, # model name; 'model' or 'reference
     vals = [None]*len(tests) if val is None else list(val) if isinstance(val, (list, tuple)) else [val]
     thr, e = [None if v is None else choose_thresholds(v, scheme) for v in vals], cfg.eval
     r = repeats_report(tests, scheme, thr, e.n_boot, e.ci, e.min_groups, e.ece_bins, cfg.seed, meta, seeds)
-    return Evaluated(name, role, tests[0], thr[0], r, tuple(tests[1:]))
+    return Evaluated(name, role, tests[0], thr[0], r, tuple(tests[1:]), tuple(v for v in vals if v is not None))
 
 # %% ../../nbs/65_evaluate.ipynb #bfd91b4f
 def norm_label(speaker_norm:bool) -> str:
@@ -152,16 +153,38 @@ def ci_warnings(report:MetricsReport) -> list[str]:
     return [f"{len(ms)} interval(s) rest on {int(n)} speaker(s)/subject(s), fewer than eval.min_groups={k}: do not read them "
             f"as {report.bootstrap['ci']:.0%} intervals ({', '.join(ms.index)})" for n, ms in few.groupby('n_groups')]
 
+# %% ../../nbs/65_evaluate.ipynb #blend002
+def mean_probs(a:Predictions, b:Predictions) -> Predictions:
+    "`a` and `b` on the same items, in sorted id order, with their class probabilities averaged (refuses unlike runs)."
+    x, y = a.align(b)
+    return dataclasses.replace(x, probs=(x.probs + y.probs)/2)
+
+def _val_uar(e:Evaluated) -> float|None:
+    return F.uar(e.val[0].y_true, e.val[0].y_pred, n_classes=len(e.val[0].classes)) if e.val else None
+
+def blend_evaluated(cfg:Config, # the run's config: `model.blend` names the candidates, `eval:` the bootstrap
+                    evals:list[Evaluated], # the model first, then its references with their validation predictions
+                   ) -> list[Evaluated]:
+    "The model averaged with the `model.blend` reference best on validation (ties, or none validated: the first), scored; [] if none."
+    m, cand = evals[0], [e for e in evals[1:] if e.role == 'reference' and e.name in (cfg.model.blend or ())]
+    if not cand: return []
+    r = max(cand, key=lambda e: -1.0 if (u := _val_uar(e)) is None else u)
+    name, vals = f'{m.name}+{r.name}', [mean_probs(v, r.val[0]) for v in m.val] if m.val and r.val else None
+    info = dict(members=[m.name, r.name], weights=[0.5, 0.5], candidates=[e.name for e in cand],
+                chosen_by='validation UAR' if r.val else 'order (no validation predictions)', val_uar={e.name: _val_uar(e) for e in cand})
+    return [evaluate_predictions(name, 'blend', vals, [mean_probs(t, r.test) for t in (m.test, *m.repeats)], scheme_for_config(cfg), cfg,
+                                 {**m.report.meta, 'model': name, 'role': 'blend', 'blend': info}, (m.report.repeats or {}).get('seeds'))]
+
 # %% ../../nbs/65_evaluate.ipynb #5f1b003b
 def write_outputs(run_dir:str|Path, # the run directory
-                  evals:list[Evaluated], # the model first, then its references
+                  evals:list[Evaluated], # the model first, then its references (and a blend, last)
                   scheme:LabelScheme, # for proxy score columns
                   speaker_norm:bool, # per-speaker normalisation on (named in results.csv unless the model's meta names its own)
                  ) -> list[str]:
     "Write metrics, results table, predictions, errors and plots (class predictions only: no confidence); return the file names."
     run_dir, files, m = Path(run_dir), [], evals[0].report.meta
     for i, e in enumerate(evals):
-        sfx = '' if i == 0 else f'_{reference_tag(i - 1, e.name)}'
+        sfx = '' if i == 0 else '_blend' if e.role == 'blend' else f'_{reference_tag(i - 1, e.name)}'
         files += [write_report(e.report, run_dir/f'metrics{sfx}.json').name, e.test.write_csv(run_dir/f'predictions{sfx}.csv', scheme).name]
         if e.repeats: (run_dir/'repeats').mkdir(exist_ok=True)
         files += [f'repeats/{t.write_csv(repeat_file(run_dir/f"predictions{sfx}.csv", k), scheme).name}'
@@ -343,6 +366,7 @@ class EvaluateSummary:
     reference_uars: dict # each reference's UAR: value, low, high
     files: tuple # files written into the run directory
     gold: dict|None = None # the gold slice scored too: name, version, n_items, circular, circular_sources, uar (None: none)
+    blend: dict|None = None # `model.blend`: its name, members, weights, how the reference was chosen, UAR (None: no blend)
 
 def _uar(e:Evaluated) -> dict: return {k: e.report.headline['uar'][k] for k in ('value', 'low', 'high')}
 
@@ -374,19 +398,21 @@ def evaluate_run(cfg:Config, # resolved config
     "The run evaluated by the protocol that claims it -> metrics, tables, predictions, plots, gold slice, `<summary>.json`."
     run_dir, scheme = Path(run_dir), scheme_for_config(cfg)
     ev = evaluate_with(cfg, run_dir, **given)
-    evals = ev.evals
+    evals = [*ev.evals, *blend_evaluated(cfg, ev.evals)]
+    refs, b = [e for e in evals[1:] if e.role != 'blend'], next((e for e in evals if e.role == 'blend'), None)
     sn, gs = bool(evals[0].report.meta['speaker_norm']), gold_slice_for(cfg, evals[0], gold_slice)   # refused before anything is written
     with whole_or_nothing(run_dir, f'{summary}.json'):
         files = write_outputs(run_dir, evals, scheme, sn) + write_extras(run_dir, ev, scheme)
         gold, gfiles = evaluate_gold(cfg, run_dir, evals[0], gs)
         files, r = files + gfiles, evals[0].report
         s = EvaluateSummary(protocol=r.meta['protocol'], corpus=r.meta['corpus'], model=evals[0].name,
-                            references=tuple(e.name for e in evals[1:]), speaker_norm=sn, checkpoint=ev.checkpoint,
+                            references=tuple(e.name for e in refs), speaker_norm=sn, checkpoint=ev.checkpoint,
                             checkpoint_sha256=r.meta.get('checkpoint_sha256'),
                             external_checkpoint=ev.external, thresholds=evals[0].thresholds, n_items=r.n_items, n_groups=r.n_groups,
                             few_groups=r.n_groups < r.bootstrap['min_groups'], uar=_uar(evals[0]),
-                            reference_uars={e.name: _uar(e) for e in evals[1:]}, files=tuple(files) + (f'{summary}.json',),
-                            gold=gold_info(gold) if gold else None)
+                            reference_uars={e.name: _uar(e) for e in refs}, files=tuple(files) + (f'{summary}.json',),
+                            gold=gold_info(gold) if gold else None,
+                            blend=dict(name=b.name, **b.report.meta['blend'], uar=_uar(b)) if b else None)
         save_result(run_dir, summary, s)
     return s
 

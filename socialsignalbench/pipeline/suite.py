@@ -201,6 +201,8 @@ _CSS = ("body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222;max-widt
         "4px;border-radius:3px;background:#e8eef8;color:#234;white-space:nowrap}.tag.warn{background:#fbe6c8;color:#6b4200}"
         ".run{color:#555;font-size:12px;overflow-wrap:anywhere}.note{color:#555;max-width:60rem}code{word-break:break-all}")
 _FLAGS = {'reference': ('', "the run's classical reference, trained on the same split in the same run"),
+          'blend': ('', "the run's model averaged with one of its references (model.blend: weights 1/2, the reference chosen on "
+                        "validation)"),
           'few': ('warn', 'the interval rests on fewer speakers/subjects than eval.min_groups: do not read it as a 95% interval'),
           'circular': ('warn',
                        "the run is a source of the gold slice (it helped choose the slice's items): its gold-slice UAR is not an "
@@ -221,7 +223,7 @@ def _links(run:str, reports:str, rel:str) -> str:
 def _block(t:pd.DataFrame, rel:str, strip:str='') -> str:
     "One table of rows that compare (one corpus, scheme and item set), best UAR first; run ids shown without `strip`."
     head = '<tr><th>model</th><th>UAR</th><th>macro-F1</th><th>gold-slice UAR</th><th>speakers / subjects</th><th>run: reports</th></tr>'
-    rows = ''.join(f'<tr><td>{html.escape(r.model)}' + (f' {_tag("reference")}' if r.role == 'reference' else '') + '</td>'
+    rows = ''.join(f'<tr><td>{html.escape(r.model)}' + (f' {_tag(r.role)}' if r.role in ('reference', 'blend') else '') + '</td>'
                    f'<td class="num">{_num(r.UAR)}</td><td class="num">{_num(r.macro_F1)}</td>'
                    f'<td class="num">{_num(r.gold_UAR)}' + (f' {_tag("circular")}' if 'circular' in r.flags.split() else '') + '</td>'
                    f'<td class="num">{r.groups}' + (f' {_tag("few")}' if 'few' in r.flags.split() else '') + '</td>'
