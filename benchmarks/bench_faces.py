@@ -82,12 +82,17 @@ def ci(y, pred, groups) -> tuple:
     return b.estimate, b.low, b.high
 
 
+def seeds_ci(y, probs:list, groups):
+    """UAR of each seed's probabilities: mean, sd and the 95% two-level interval (groups and seeds resampled)."""
+    return two_level_cis([{'uar': (lambda w, p=p: uar(y, p.argmax(1), sample_weight=w))} for p in probs], groups, n_boot=1000)['uar']
+
+
 def score_run(run_dir:Path, s) -> dict:
     """Scores of a k-fold run with repeats scored apart: model (per repeat, mean, sd, two-level CI, ensemble CI) and references."""
     n = s.repeats['n'] if s.repeats else 1
     preds = [Predictions.read_csv(repeat_file(run_dir / 'predictions_test.csv', k)) for k in range(n)]
     y, g = preds[0].y_true, preds[0].groups
-    rc = two_level_cis([{'uar': (lambda w, p=p: uar(y, p.probs.argmax(1), sample_weight=w))} for p in preds], g, n_boot=1000)['uar']
+    rc = seeds_ci(y, [p.probs for p in preds], g)
     folds = pd.read_csv(run_dir / 'folds.csv')
     out = dict(model=s.model, refs=list(s.references), epochs=s.epochs_run, epoch_s=s.train_seconds / max(s.epochs_run, 1))
     ens = np.mean([p.probs for p in preds], 0)  # the seeds' averaged probabilities: the `train.ensemble: true` predictor

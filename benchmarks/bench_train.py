@@ -38,8 +38,6 @@ from socialsignalbench.data.ravdess import build_ravdess_manifest  # noqa: E402
 from socialsignalbench.data.stages import write_manifest  # noqa: E402
 from socialsignalbench.features.loader import feature_spec, load_split  # noqa: E402
 from socialsignalbench.features.preprocess import stage_preprocess  # noqa: E402
-from socialsignalbench.metrics.bootstrap import two_level_cis  # noqa: E402
-from socialsignalbench.metrics.functional import uar  # noqa: E402
 from socialsignalbench.models.core import build_model  # noqa: E402
 from socialsignalbench.train.loop import predict_arrays  # noqa: E402
 from socialsignalbench.train.stage import stage_train  # noqa: E402
@@ -113,8 +111,7 @@ def blend(cnn:dict, data, seed:int) -> dict:
     e, order = bench_egemaps.nested_cv(EGEMAPS, data, seed), pd.Index(cnn['ids']).get_indexer(data.frame['id'])
     y, g, mix = data.y, data.groups, lambda p: (p[order] + e['probs']) / 2
     per = [mix(p) for p in cnn['seed_probs']]   # each seed's CNN with the eGeMAPS model: the spread over seeds
-    rc = two_level_cis([{'uar': (lambda w, q=q: uar(y, q.argmax(1), sample_weight=w))} for q in per], g, n_boot=1000)['uar']
-    return dict(repeats=rc, ensemble=bench_faces.ci(y, mix(cnn['probs']).argmax(1), g), chosen=e['chosen'])
+    return dict(repeats=bench_faces.seeds_ci(y, per, g), ensemble=bench_faces.ci(y, mix(cnn['probs']).argmax(1), g), chosen=e['chosen'])
 
 
 def audio_lines(r:dict) -> list[str]:
