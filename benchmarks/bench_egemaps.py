@@ -35,6 +35,7 @@ from socialsignalbench.features.preprocess import stage_preprocess
 from socialsignalbench.metrics.bootstrap import bootstrap_ci
 from socialsignalbench.metrics.functional import uar
 from socialsignalbench.models.core import model_spec
+from socialsignalbench.models.egemaps_ref import grid
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_DIR = ROOT.parent / 'shared' / 'data' / 'ravdess_speech_16k'
@@ -42,8 +43,8 @@ CONFIG = ROOT / 'configs' / 'ravdess_real.yaml'
 SCHEMES = ('emotions8', 'seed')
 GRIDS = {'egemaps_logreg': [dict(c=c) for c in (0.001, 0.01, 0.1, 1.0, 10.0)],
          'egemaps_svm': [dict(c=c, gamma=g) for c, g in itertools.product((0.3, 1.0, 3.0, 10.0), (0.003, 0.01, 0.03))]}  # --choose
-NESTED = {'egemaps_logreg': [dict(c=c) for c in (0.01, 0.1, 1.0)],  # the nested CV's smaller grids (the choices of --choose and
-          'egemaps_svm': [dict(c=c, gamma=g) for c, g in itertools.product((1.0, 3.0, 10.0), (0.003, 0.01))]}  # their neighbours)
+NESTED = {n: [{k: getattr(p, k) for k in GRIDS[n][0]} for p in grid(model_spec(n).params())] for n in GRIDS}  # the nested CV's grids:
+# the models' own `tune_*` grids (what each fit chooses from on its training speakers in a run; here chosen on the outer folds)
 NORMS = {'train': 'none', 'speaker': 'group'}  # label -> load_split normalise ('none': the pipeline's scaler uses train statistics)
 
 

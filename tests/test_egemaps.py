@@ -76,3 +76,19 @@ def test_egemaps_on_real_ravdess():
         assert v.shape == (88,) and np.isfinite(v).all()
         f0 = 27.5 * 2 ** (v[names.index('F0semitoneFrom27.5Hz_sma3nz_amean')] / 12)
         assert 70 < f0 < 300, (p.name, f0)  # a male actor's mean F0 in Hz
+
+
+def test_train_stage_gives_the_reference_its_speakers_to_tune_on(cfg, tmp_path, monkeypatch):
+    """The train stage passes each training row's speaker to an eGeMAPS fit (`ModelSpec.fit_groups`), which tunes on them."""
+    import socialsignalbench.models.egemaps_ref as er
+    from socialsignalbench.train.stage import stage_train
+    seen, tuned = [], er.tuned
+    def spy(make, params, X, y, groups, seed=0):
+        seen.append(groups)
+        return tuned(make, params, X, y, groups, seed)
+    monkeypatch.setattr(er, 'tuned', spy)
+    c = load_config(cfg.path('c.yaml'), ['model.name=egemaps_logreg_spk', 'model.reference=null', 'train.repeats=1', 'train.refit=false'])
+    stage_preprocess(c)
+    stage_train(c, tmp_path / 'run')
+    train = load_split(c, 'ravdess', 'train', 'group', feature='audio_egemaps')
+    assert len(seen) == 1 and list(seen[0]) == list(train.groups)

@@ -31,6 +31,7 @@ class ModelSpec:
     to_tensors: Callable|None = None # sklearn: fitted estimator -> dict of tensors (checkpoints hold no pickle)
     from_tensors: Callable|None = None # sklearn: (tensors, params) -> the fitted estimator
     fit: Callable|None = None # sklearn: fit(X, y, params, seed) -> fitted (None: build(...).fit(X, y))
+    fit_groups: bool = False # sklearn: `fit` also takes `groups=` (speaker/subject of each row), e.g. for a grouped inner CV
     predict_proba: Callable|None = None # sklearn: (fitted, X, n_classes) -> (n, n_classes) (None: the estimator's, by class index)
     feature: str|None = None # the registered feature it reads (None: its modality's default)
     normalise: Literal['group']|None = None # 'group': inputs always standardised per speaker/subject (None: as `train.speaker_norm` says)
@@ -43,6 +44,7 @@ class ModelSpec:
         if self.kind == 'sklearn' and not (self.to_tensors and self.from_tensors):
             raise SSBError(f"Model '{self.name}': a scikit-learn model needs to_tensors and from_tensors "
                            "(checkpoints hold tensors, no pickle).")
+        if self.fit_groups and not self.fit: raise SSBError(f"Model '{self.name}': fit_groups=True needs a `fit` that takes groups=.")
     def __eq__(self, o): # the same declaration re-run (e.g. in its notebook) is the same spec
         return (isinstance(o, ModelSpec) and (self.name, self.modality, self.kind) == (o.name, o.modality, o.kind)
                 and same_entry(self.build, o.build))
@@ -138,13 +140,15 @@ def fit_estimator(name:str, # a registered scikit-learn model
                   X:np.ndarray, y:np.ndarray, # training inputs and class indices
                   mcfg:ModelConfig, # the `model:` section (its `params`)
                   seed:int=0, # random state of the estimator
+                  groups:np.ndarray|None=None, # speaker/subject of each row, for a model whose `fit` takes them (`fit_groups`)
                  ):
     "Fit the scikit-learn model `name` on `X`, `y` with its parameters from `mcfg`."
     spec, y = model_spec(name), np.asarray(y)
     if spec.kind != 'sklearn': raise SSBError(f"Model '{name}' is a {spec.kind} model: train it with train.loop.fit, not fit_estimator.")
     if len(np.unique(y)) < 2: raise SSBError(f"{name} needs at least 2 classes in the training data, got {np.unique(y).tolist()}.")
     p = model_params(spec, mcfg)
-    return spec.fit(X, y, p, seed) if spec.fit else spec.build(tuple(X.shape[1:]), int(y.max()) + 1, p, seed).fit(X, y)
+    if spec.fit: return spec.fit(X, y, p, seed, **({'groups': groups} if spec.fit_groups else {}))
+    return spec.build(tuple(X.shape[1:]), int(y.max()) + 1, p, seed).fit(X, y)
 
 def estimator_proba(name:str, fitted, X:np.ndarray, n_classes:int) -> np.ndarray:
     "Class probabilities (n, n_classes) of a fitted scikit-learn model, column k = class index k."

@@ -4,23 +4,25 @@
 
 # %% ../../nbs/33b_egemaps_ref.ipynb #fd131e87
 from __future__ import annotations
-import dataclasses, warnings
+import dataclasses, itertools, warnings
 from typing import Annotated, Callable
 import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.svm import SVC
 from ..core import SSBError
 from ..config import POS
+from ..metrics.functional import uar
 from .core import MODELS, ModelSpec
 
 # %% auto #0
-__all__ = ['MAX_ITER', 'fit_egemaps_logreg', 'fit_egemaps_svm', 'SCALER_KEYS', 'LOGREG_KEYS', 'SVM_KEYS', 'flat_features',
-           'EgemapsLogregParams', 'EgemapsSvmParams', 'EgemapsSvmSpkParams', 'make_egemaps_logreg', 'make_egemaps_svm',
-           'egemaps_predict_proba', 'egemaps_logreg_to_tensors', 'egemaps_svm_to_tensors',
-           'egemaps_logreg_from_tensors', 'egemaps_svm_from_tensors']
+__all__ = ['MAX_ITER', 'INNER_FOLDS', 'fit_egemaps_logreg', 'fit_egemaps_svm', 'SCALER_KEYS', 'LOGREG_KEYS', 'SVM_KEYS',
+           'flat_features', 'EgemapsLogregParams', 'EgemapsSvmParams', 'EgemapsSvmSpkParams', 'make_egemaps_logreg',
+           'make_egemaps_svm', 'grid', 'tuned', 'egemaps_predict_proba', 'egemaps_logreg_to_tensors',
+           'egemaps_svm_to_tensors', 'egemaps_logreg_from_tensors', 'egemaps_svm_from_tensors']
 
 # %% ../../nbs/33b_egemaps_ref.ipynb #62ddec30
 def flat_features(X:np.ndarray, # functionals, (n, n_functionals, 1) as the loader returns them (or (n, n_features))
@@ -33,14 +35,17 @@ def flat_features(X:np.ndarray, # functionals, (n, n_functionals, 1) as the load
 # %% ../../nbs/33b_egemaps_ref.ipynb #27b5d2d6
 @dataclasses.dataclass(frozen=True)
 class EgemapsLogregParams:
-    "The eGeMAPS logistic regression's parameters (the same default suits train and per-speaker statistics)."
-    c: Annotated[float, POS] = 0.1 # inverse L2 regularisation strength (on standardised functionals)
+    "The eGeMAPS logistic regression's parameters (the same grid suits train and per-speaker statistics)."
+    c: Annotated[float, POS] = 0.1 # inverse L2 regularisation strength (on standardised functionals), when nothing is tuned
+    tune_c: tuple[Annotated[float, POS], ...] = (0.01, 0.1, 1.0) # C values a speaker-grouped inner CV chooses from (empty: `c`)
 
 @dataclasses.dataclass(frozen=True)
 class EgemapsSvmParams:
     "The eGeMAPS RBF-SVM's parameters, for functionals standardised with train statistics."
-    c: Annotated[float, POS] = 3.0 # penalty of the soft margin
+    c: Annotated[float, POS] = 3.0 # penalty of the soft margin, when nothing is tuned
     gamma: Annotated[float, POS] = 0.003 # RBF width 1/(2 sigma^2) on standardised functionals (1/88 = 0.011 is scikit-learn's 'scale')
+    tune_c: tuple[Annotated[float, POS], ...] = (1.0, 3.0, 10.0) # C values the inner CV chooses from (empty: `c`)
+    tune_gamma: tuple[Annotated[float, POS], ...] = (0.003, 0.01) # gamma values the inner CV chooses from (empty: `gamma`)
 
 @dataclasses.dataclass(frozen=True)
 class EgemapsSvmSpkParams(EgemapsSvmParams):
@@ -62,6 +67,27 @@ def make_egemaps_svm(in_shape:tuple, n_classes:int, params:EgemapsSvmParams=Egem
                      ('clf', SVC(C=params.c, gamma=params.gamma, kernel='rbf', probability=True, class_weight='balanced',
                                  random_state=seed))])
 
+# %% ../../nbs/33b_egemaps_ref.ipynb #tune0001
+INNER_FOLDS = 3 # speaker-grouped inner folds that choose the parameters (`tuned`)
+
+def grid(params) -> list:
+    "Every point of `params`' grid: each non-empty `tune_<key>` varies `<key>` (`[params]` when nothing is tuned)."
+    axes = {f.name.removeprefix('tune_'): getattr(params, f.name) for f in dataclasses.fields(params) if f.name.startswith('tune_')}
+    axes = {k: v for k, v in axes.items() if v}
+    return [dataclasses.replace(params, **dict(zip(axes, p))) for p in itertools.product(*axes.values())]
+
+def tuned(make:Callable, # builds the untrained pipeline: make(in_shape, n_classes, params, seed)
+          params, X:np.ndarray, y:np.ndarray, # the parameters with their grid; the training data
+          groups:np.ndarray|None, seed:int=0, # speaker of each row (None: nothing is tuned); the estimator's seed
+         ):
+    "The point of `grid(params)` with the best mean UAR over `INNER_FOLDS` speaker-grouped folds (else `params` itself)."
+    pts, g, y = grid(params), None if groups is None else np.asarray(groups), np.asarray(y)
+    if len(pts) < 2 or g is None or len(set(g)) < 2: return params
+    folds = list(GroupKFold(min(INNER_FOLDS, len(set(g)))).split(X, y, g))
+    if any(len(np.unique(y[tr])) < 2 for tr, _ in folds): return params
+    fit = lambda p, tr: _quiet(make(np.shape(X)[1:], int(y.max()) + 1, p, seed).fit, X[tr], y[tr])
+    return max(pts, key=lambda p: np.mean([uar(y[te], fit(p, tr).predict(X[te])) for tr, te in folds]))
+
 # %% ../../nbs/33b_egemaps_ref.ipynb #df16fbde
 def _quiet(f:Callable, *args):
     "`f(*args)` without scikit-learn's deprecation warning for `SVC(probability=True)`."
@@ -70,11 +96,11 @@ def _quiet(f:Callable, *args):
         return f(*args)
 
 def _fitter(make:Callable, name:str) -> Callable:
-    "A `fit(X, y, params, seed)` for the pipeline `make` builds."
-    def fit(X:np.ndarray, y:np.ndarray, params, seed:int=0) -> Pipeline:
+    "A `fit(X, y, params, seed, groups)` for the pipeline `make` builds, its parameters tuned on `groups` (`tuned`)."
+    def fit(X:np.ndarray, y:np.ndarray, params, seed:int=0, groups:np.ndarray|None=None) -> Pipeline:
         y = np.asarray(y)
         if len(np.unique(y)) < 2: raise SSBError(f"{name} needs at least 2 classes in the training data, got {np.unique(y).tolist()}.")
-        return _quiet(make(np.shape(X)[1:], int(y.max()) + 1, params, seed).fit, X, y)
+        return _quiet(make(np.shape(X)[1:], int(y.max()) + 1, tuned(make, params, X, y, groups, seed), seed).fit, X, y)
     fit.__name__ = fit.__qualname__ = f'fit_{name}'
     return fit
 
@@ -172,4 +198,4 @@ _HOOKS = {'logreg': dict(build=make_egemaps_logreg, fit=fit_egemaps_logreg, to_t
 for _kind, _params, _spk_params in [('logreg', EgemapsLogregParams, EgemapsLogregParams), ('svm', EgemapsSvmParams, EgemapsSvmSpkParams)]:
     for _name, _p, _norm in [(f'egemaps_{_kind}', _params, None), (f'egemaps_{_kind}_spk', _spk_params, 'group')]:
         MODELS.register(_name, ModelSpec(_name, 'audio', 'sklearn', params=_p, predict_proba=egemaps_predict_proba,
-                                         feature='audio_egemaps', normalise=_norm, **_HOOKS[_kind]))
+                                         feature='audio_egemaps', normalise=_norm, fit_groups=True, **_HOOKS[_kind]))

@@ -173,7 +173,7 @@ def fit_estimator_run(cfg:Config, run_dir:Path, # resolved config; where outputs
                      ) -> tuple[float, list, float, float]:
     "Fit `name` on its train part; write its checkpoint and predictions. (validation UAR, files, fit seconds, clips/s)."
     (tr, va, te), scheme, t0 = parts, scheme_for_config(cfg), time.perf_counter()
-    fitted = fit_estimator(name, tr.X, tr.y, cfg.model, cfg.seed); t1 = time.perf_counter()
+    fitted = fit_estimator(name, tr.X, tr.y, cfg.model, cfg.seed, tr.groups); t1 = time.perf_counter()
     rp = {k: estimator_proba(name, fitted, d.X, len(tr.classes)) for k, d in dict(val=va, test=te).items() if len(d)}
     speed, vu = (len(va) + len(te))/max(time.perf_counter() - t1, 1e-9), _uar(va.y, rp['val'])
     files = [save_checkpoint(run_dir/ckpt, estimator_tensors(name, fitted), meta(name, model_spec(name).modality, norm=norm, val_uar=vu,
@@ -253,7 +253,8 @@ def _write_history(run_dir:Path, history:pd.DataFrame, title:str) -> list[str]:
 def _estimator_fitter(cfg:Config, name:str, K:int):
     "A `fit_fold` for the scikit-learn model `name` (fitted once per fold: no epochs, no history)."
     info = dict(history=[], fits=[], device='cpu', val_in_training=False)
-    return lambda k, tr, va: (partial(estimator_proba, name, fit_estimator(name, tr.X, tr.y, cfg.model, cfg.seed), n_classes=K), info)
+    fit = lambda tr: fit_estimator(name, tr.X, tr.y, cfg.model, cfg.seed, tr.groups)
+    return lambda k, tr, va: (partial(estimator_proba, name, fit(tr), n_classes=K), info)
 
 def _kfold_history(cv) -> pd.DataFrame:
     return pd.concat([pd.DataFrame(f.info['history']).assign(fold=f.fold) for f in cv.folds], ignore_index=True)
