@@ -5,8 +5,11 @@ project (`--work`, default a temp folder, never the repo) it builds the RAVDESS 
 and eGeMAPSv02 functionals; `features.preprocess.stage_preprocess`), then per label scheme (`emotions8`, `seed`) runs the
 package's `train` stage once in k-fold mode (`split.ravdess: auto`, `--folds` computed gender-balanced actor-grouped
 folds, 4 by default) with `train.repeats: N` scored apart (`train.ensemble: false`): N trainings of the audio CNN with
-seeds `seed` ... `seed`+N-1 over the same folds, beside its `audio_logreg` reference (deterministic). The eGeMAPS
-references (`egemaps_svm`, `egemaps_logreg` on per-speaker standardised functionals) run by nested CV over the same outer
+seeds `seed` ... `seed`+N-1 over the same folds, beside the recipe's references (deterministic): `audio_logreg` and the
+eGeMAPS references `egemaps_svm_spk` / `egemaps_logreg_spk`, which choose their parameters on each fold's training
+actors; then the `evaluate` stage scores the recipe's `model.blend` (the CNN averaged with the eGeMAPS reference better
+on validation), row `model.blend (evaluate)`. The eGeMAPS
+references (`egemaps_svm`, `egemaps_logreg` on per-speaker standardised functionals) also run by nested CV over the same outer
 folds (`bench_egemaps.nested_cv`: each outer fold's parameters chosen on the other folds only). A late-fusion row,
 `audio_cnn + eGeMAPS`, averages the CNN seeds' averaged probabilities with a nested eGeMAPS model's (weights 1/2, fixed
 before any fold was seen; the eGeMAPS side, SVM or logistic and its parameters, chosen per outer fold on the other folds
@@ -20,6 +23,7 @@ twins) make a quick run; `--skip` leaves sections out. A benchmark only reports:
 Run: `.venv/bin/python benchmarks/bench_train.py --help`.
 """
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -41,6 +45,7 @@ from socialsignalbench.features.preprocess import stage_preprocess  # noqa: E402
 from socialsignalbench.models.core import build_model  # noqa: E402
 from socialsignalbench.train.loop import predict_arrays  # noqa: E402
 from socialsignalbench.train.stage import stage_train  # noqa: E402
+from socialsignalbench.evaluation.evaluate import stage_evaluate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_DIR = next((p for p in (ROOT.parent / 'shared' / 'data' / 'ravdess_speech_16k', Path('/work/shared/data/ravdess_speech_16k'))
@@ -50,6 +55,7 @@ TARGETS = {'emotions8': 0.62, 'seed': 0.66}  # best audio model UAR targets of t
 MIN_DELTA, SPEED_TARGET = 0.04, 2000.0  # best audio model - eGeMAPS reference; inference clips/s
 EGEMAPS = ('egemaps_svm', 'egemaps_logreg')
 BLEND = 'audio_cnn + eGeMAPS'  # the late-fusion row: seed ensemble and nested eGeMAPS model, probabilities averaged
+PRODUCT = 'model.blend (evaluate)'  # the run's own blend: what `evaluate` scores for the config's `model.blend`
 SECTIONS = ('audio', 'egemaps', 'faces')
 
 
@@ -94,6 +100,7 @@ def run_audio(a, scheme:str) -> dict:
     if 'audio' not in a.skip:
         run_dir = a.work / 'runs' / f'{scheme}-{a.norm}-{config_hash(cfg)[:8]}'  # the same config resumes
         out.update(bench_faces.score_run(run_dir, stage_train(cfg, run_dir)), cnn_s=time.perf_counter() - t)
+        if cfg.model.blend and stage_evaluate(cfg, run_dir).blend: out[PRODUCT] = product_blend(run_dir)
     if 'egemaps' not in a.skip:
         data = load_split(cfg, 'ravdess', None, 'group', feature='audio_egemaps')
         for name in EGEMAPS:
@@ -101,6 +108,12 @@ def run_audio(a, scheme:str) -> dict:
             out[name] = dict(ci=r['pooled'], folds=np.asarray(r['fold_uar']), chosen=r['chosen'])
         if 'model' in out: out[BLEND] = blend(out[out['model']], data, a.seed)
     return out
+
+
+def product_blend(run_dir:Path) -> dict:
+    """What `evaluate` scored for `model.blend` in the run: UAR mean, sd, two-level interval, per seed; the partner it chose."""
+    m = json.loads((run_dir / 'metrics_blend.json').read_text())
+    return dict(uar=m['headline']['uar'], values=[h['uar'] for h in m['repeats']['headline']], partner=m['meta']['blend']['members'][1])
 
 
 def blend(cnn:dict, data, seed:int) -> dict:
@@ -125,9 +138,14 @@ def audio_lines(r:dict) -> list[str]:
         for ref in r['refs']:
             lines.append(f"  {ref:28s} | {bench_faces.fmt(r[ref]['ci']) + ' (deterministic)':34s} |")
     eg = {n: r[n]['ci'][0] for n in EGEMAPS if n in r}
-    for n in eg:
+    for n in list(eg):
         lines.append(f"  {n + ' (per-speaker)':28s} | {bench_faces.fmt(r[n]['ci']) + ' (nested)':34s} | "
                      f"chosen per fold: {' '.join('/'.join(f'{v:g}' for v in c.values()) for c in r[n]['chosen'])}")
+    if PRODUCT in r:
+        u, v = r[PRODUCT]['uar'], r[PRODUCT]['values']
+        best[PRODUCT] = u['value']
+        lines.append(f"  {PRODUCT:28s} | {u['value']:.3f} ± {u['sd']:.3f} [{u['low']:.2f}, {u['high']:.2f}]     | "
+                     f"{' '.join(f'{x:.3f}' for x in v):22s} | with {r[PRODUCT]['partner']} (chosen on validation)")
     if BLEND in r:
         rb, ch = r[BLEND]['repeats'], r[BLEND]['chosen']
         best[BLEND], best[f'{BLEND} (seed ensemble)'] = rb.estimate, r[BLEND]['ensemble'][0]
@@ -135,6 +153,7 @@ def audio_lines(r:dict) -> list[str]:
                      f"{' '.join(f'{v:.3f}' for v in rb.values):22s} | {bench_faces.fmt(r[BLEND]['ensemble'])} (weights 1/2)")
         lines.append(f"  {'':28s}   eGeMAPS side chosen per fold: "
                      f"{' '.join('/'.join(f'{v:g}' if not isinstance(v, str) else v[8:] for v in c.values()) for c in ch)}")
+    eg.update({n: r[n]['ci'][0] for n in r.get('refs', ()) if n.startswith('egemaps')})   # and the run's own eGeMAPS references
     if best and eg:
         b, e = max(best, key=best.get), max(eg.values())
         ok = best[b] >= TARGETS[r['scheme']] and best[b] - e >= MIN_DELTA

@@ -150,7 +150,8 @@ class TrainConfig:
     scheduler: Literal['cosine', 'onecycle', 'plateau', 'none'] = 'cosine' # learning-rate schedule ('onecycle': per step, peak `lr`)
     warmup: Annotated[float, Range(0, 1, lo_open=True, hi_open=True)] = 0.1 # 'onecycle': fraction of the steps spent warming up
     label_smoothing: Annotated[float, Range(0, 1, hi_open=True)] = 0.0 # cross-entropy label smoothing
-    refit: bool = False # k-fold: once validation picked the epochs (or `epochs`, patience 0), retrain on train+val, keep the last
+    refit: bool = False # k-fold: once validation picked the epochs (or `epochs`, patience 0), retrain on train+val, keep the last;
+                        # the references are refitted on train+val too (their validation predictions come from the first fit)
     repeats: Annotated[int, Range(1)] = 1 # trainings with seeds `seed` ... `seed`+N-1 (every protocol); each, mean, sd, two-level CI
     ensemble: bool = False # average the repeats' probabilities into one predictor (one checkpoint, `repeats` members)
     class_weights: bool = True # weight the loss by inverse class frequency

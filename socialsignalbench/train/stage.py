@@ -23,7 +23,7 @@ from ..metrics.predictions import Predictions
 from ..models.core import all_models, build_model, estimator_proba, estimator_tensors, fit_estimator, model_params, model_spec
 from .checkpoint import checkpoint_meta, pack_members, save_checkpoint, val_thresholds
 from .loop import fit, predict_arrays
-from .kfold import _uar, cross_validate, torch_fitter
+from .kfold import _uar, cross_validate, join, torch_fitter
 
 # %% auto #0
 __all__ = ['norm_meta', 'predictions', 'plot_history', 'read_history', 'TrainSummary', 'reference_names', 'reference_tag',
@@ -251,10 +251,13 @@ def _write_history(run_dir:Path, history:pd.DataFrame, title:str) -> list[str]:
 
 # %% ../../nbs/45_train_stage.ipynb #ad279870
 def _estimator_fitter(cfg:Config, name:str, K:int):
-    "A `fit_fold` for the scikit-learn model `name` (fitted once per fold: no epochs, no history)."
-    info = dict(history=[], fits=[], device='cpu', val_in_training=False)
-    fit = lambda tr: fit_estimator(name, tr.X, tr.y, cfg.model, cfg.seed, tr.groups)
-    return lambda k, tr, va: (partial(estimator_proba, name, fit(tr), n_classes=K), info)
+    "A `fit_fold` for the scikit-learn model `name` (no epochs, no history); with `train.refit`, refitted on train+val like the model."
+    fit = lambda d: partial(estimator_proba, name, fit_estimator(name, d.X, d.y, cfg.model, cfg.seed, d.groups), n_classes=K)
+    def fit_fold(k, tr, va):
+        info, first = dict(history=[], fits=[], device='cpu', val_in_training=False), fit(tr)
+        if not cfg.train.refit: return first, info
+        return fit(join(tr, va)), {**info, 'val_probs': first(va.X)}   # validation predicted by the fit that never saw it
+    return fit_fold
 
 def _kfold_history(cv) -> pd.DataFrame:
     return pd.concat([pd.DataFrame(f.info['history']).assign(fold=f.fold) for f in cv.folds], ignore_index=True)
