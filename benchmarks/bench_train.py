@@ -100,7 +100,8 @@ def run_audio(a, scheme:str) -> dict:
     if 'audio' not in a.skip:
         run_dir = a.work / 'runs' / f'{scheme}-{a.norm}-{config_hash(cfg)[:8]}'  # the same config resumes
         out.update(bench_faces.score_run(run_dir, stage_train(cfg, run_dir)), cnn_s=time.perf_counter() - t)
-        if cfg.model.blend and stage_evaluate(cfg, run_dir).blend: out[PRODUCT] = product_blend(run_dir)
+        out['blend_refs'] = [n for n in out['refs'] if n in (cfg.model.blend or ())]
+        if out['blend_refs'] and stage_evaluate(cfg, run_dir).blend: out[PRODUCT] = product_blend(run_dir)
     if 'egemaps' not in a.skip:
         data = load_split(cfg, 'ravdess', None, 'group', feature='audio_egemaps')
         for name in EGEMAPS:
@@ -138,7 +139,7 @@ def audio_lines(r:dict) -> list[str]:
         for ref in r['refs']:
             lines.append(f"  {ref:28s} | {bench_faces.fmt(r[ref]['ci']) + ' (deterministic)':34s} |")
     eg = {n: r[n]['ci'][0] for n in EGEMAPS if n in r}
-    for n in list(eg):
+    for n in eg:
         lines.append(f"  {n + ' (per-speaker)':28s} | {bench_faces.fmt(r[n]['ci']) + ' (nested)':34s} | "
                      f"chosen per fold: {' '.join('/'.join(f'{v:g}' for v in c.values()) for c in r[n]['chosen'])}")
     if PRODUCT in r:
@@ -153,7 +154,7 @@ def audio_lines(r:dict) -> list[str]:
                      f"{' '.join(f'{v:.3f}' for v in rb.values):22s} | {bench_faces.fmt(r[BLEND]['ensemble'])} (weights 1/2)")
         lines.append(f"  {'':28s}   eGeMAPS side chosen per fold: "
                      f"{' '.join('/'.join(f'{v:g}' if not isinstance(v, str) else v[8:] for v in c.values()) for c in ch)}")
-    eg.update({n: r[n]['ci'][0] for n in r.get('refs', ()) if n.startswith('egemaps')})   # and the run's own eGeMAPS references
+    eg.update({n: r[n]['ci'][0] for n in r.get('blend_refs', ())})   # and the run's own eGeMAPS references (the blend's candidates)
     if best and eg:
         b, e = max(best, key=best.get), max(eg.values())
         ok = best[b] >= TARGETS[r['scheme']] and best[b] - e >= MIN_DELTA

@@ -19,9 +19,9 @@ from ..metrics.functional import uar
 from .core import MODELS, ModelSpec
 
 # %% auto #0
-__all__ = ['MAX_ITER', 'INNER_FOLDS', 'fit_egemaps_logreg', 'fit_egemaps_svm', 'SCALER_KEYS', 'LOGREG_KEYS', 'SVM_KEYS',
-           'flat_features', 'EgemapsLogregParams', 'EgemapsSvmParams', 'EgemapsSvmSpkParams', 'make_egemaps_logreg',
-           'make_egemaps_svm', 'grid', 'tuned', 'egemaps_predict_proba', 'egemaps_logreg_to_tensors',
+__all__ = ['INNER_FOLDS', 'MAX_ITER', 'fit_egemaps_logreg', 'fit_egemaps_svm', 'SCALER_KEYS', 'LOGREG_KEYS', 'SVM_KEYS',
+           'flat_features', 'EgemapsLogregParams', 'EgemapsSvmParams', 'EgemapsSvmSpkParams', 'grid', 'tuned',
+           'make_egemaps_logreg', 'make_egemaps_svm', 'egemaps_predict_proba', 'egemaps_logreg_to_tensors',
            'egemaps_svm_to_tensors', 'egemaps_logreg_from_tensors', 'egemaps_svm_from_tensors']
 
 # %% ../../nbs/33b_egemaps_ref.ipynb #62ddec30
@@ -53,20 +53,6 @@ class EgemapsSvmSpkParams(EgemapsSvmParams):
     c: Annotated[float, POS] = 1.0
     gamma: Annotated[float, POS] = 0.01
 
-# %% ../../nbs/33b_egemaps_ref.ipynb #793ef2fc
-MAX_ITER = 5000 # lbfgs iterations
-
-def make_egemaps_logreg(in_shape:tuple, n_classes:int, params:EgemapsLogregParams=EgemapsLogregParams(), seed:int|None=None) -> Pipeline:
-    "Untrained: flatten -> StandardScaler -> LogisticRegression(C=params.c, balanced)."
-    return Pipeline([('flat', FunctionTransformer(flat_features)), ('scale', StandardScaler()),
-                     ('clf', LogisticRegression(C=params.c, class_weight='balanced', max_iter=MAX_ITER, random_state=seed))])
-
-def make_egemaps_svm(in_shape:tuple, n_classes:int, params:EgemapsSvmParams=EgemapsSvmParams(), seed:int|None=None) -> Pipeline:
-    "Untrained: flatten -> StandardScaler -> SVC(rbf, C, gamma, Platt probabilities, balanced)."
-    return Pipeline([('flat', FunctionTransformer(flat_features)), ('scale', StandardScaler()),
-                     ('clf', SVC(C=params.c, gamma=params.gamma, kernel='rbf', probability=True, class_weight='balanced',
-                                 random_state=seed))])
-
 # %% ../../nbs/33b_egemaps_ref.ipynb #tune0001
 INNER_FOLDS = 3 # speaker-grouped inner folds that choose the parameters (`tuned`)
 
@@ -87,6 +73,20 @@ def tuned(make:Callable, # builds the untrained pipeline: make(in_shape, n_class
     if any(len(np.unique(y[tr])) < 2 for tr, _ in folds): return params
     fit = lambda p, tr: _quiet(make(np.shape(X)[1:], int(y.max()) + 1, p, seed).fit, X[tr], y[tr])
     return max(pts, key=lambda p: np.mean([uar(y[te], fit(p, tr).predict(X[te])) for tr, te in folds]))
+
+# %% ../../nbs/33b_egemaps_ref.ipynb #793ef2fc
+MAX_ITER = 5000 # lbfgs iterations
+
+def make_egemaps_logreg(in_shape:tuple, n_classes:int, params:EgemapsLogregParams=EgemapsLogregParams(), seed:int|None=None) -> Pipeline:
+    "Untrained: flatten -> StandardScaler -> LogisticRegression(C=params.c, balanced)."
+    return Pipeline([('flat', FunctionTransformer(flat_features)), ('scale', StandardScaler()),
+                     ('clf', LogisticRegression(C=params.c, class_weight='balanced', max_iter=MAX_ITER, random_state=seed))])
+
+def make_egemaps_svm(in_shape:tuple, n_classes:int, params:EgemapsSvmParams=EgemapsSvmParams(), seed:int|None=None) -> Pipeline:
+    "Untrained: flatten -> StandardScaler -> SVC(rbf, C, gamma, Platt probabilities, balanced)."
+    return Pipeline([('flat', FunctionTransformer(flat_features)), ('scale', StandardScaler()),
+                     ('clf', SVC(C=params.c, gamma=params.gamma, kernel='rbf', probability=True, class_weight='balanced',
+                                 random_state=seed))])
 
 # %% ../../nbs/33b_egemaps_ref.ipynb #df16fbde
 def _quiet(f:Callable, *args):
